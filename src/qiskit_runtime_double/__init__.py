@@ -1,0 +1,87 @@
+"""qiskit-runtime-double: a test double and record/replay toolkit for the Qiskit Runtime Session.
+
+One ``Session`` implementation over swappable transports: the in-process fake
+(``QiskitRuntimeService(fake=FakeRuntime())``), a mock, cassettes, or live HTTP. Public names mirror
+the official ``qiskit_ibm_runtime`` client, so switching an import is enough.
+"""
+
+from __future__ import annotations
+
+from .backend import IBMBackend, RuntimeBackend
+from .clock import Clock, SystemClock
+from .errors import (
+    AccountNotFoundError,
+    BackendNotFoundError,
+    ClockError,
+    IBMApiError,
+    IBMError,
+    IBMInputValueError,
+    IBMNotAuthorizedError,
+    IBMRuntimeError,
+    RequestsApiError,
+    RuntimeInvalidStateError,
+    RuntimeJobFailureError,
+    RuntimeJobMaxTimeoutError,
+    RuntimeJobNotFound,
+    RuntimeJobTimeoutError,
+    RuntimeProgramNotFound,
+    SessionClosedError,
+    TransportError,
+)
+from .fake import FakeRuntime, Plan, VirtualClock
+from .job import RuntimeJob, RuntimeJobV2
+from .options import EstimatorOptions, Options, SamplerOptions
+from .primitives import Estimator, EstimatorV2, Sampler, SamplerV2
+from .service import BackendStatusInfo, QiskitRuntimeService, default_service
+from .session import Batch, Session, parse_max_time
+from .transports import InProcessTransport, MockTransport, Transport
+from .wire.http import HttpRequest, HttpResponse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccountNotFoundError",
+    "BackendNotFoundError",
+    "BackendStatusInfo",
+    "Batch",
+    "Clock",
+    "ClockError",
+    "Estimator",
+    "EstimatorOptions",
+    "EstimatorV2",
+    "FakeRuntime",
+    "HttpRequest",
+    "HttpResponse",
+    "IBMApiError",
+    "IBMBackend",
+    "IBMError",
+    "IBMInputValueError",
+    "IBMNotAuthorizedError",
+    "IBMRuntimeError",
+    "InProcessTransport",
+    "MockTransport",
+    "Options",
+    "Plan",
+    "QiskitRuntimeService",
+    "RequestsApiError",
+    "RuntimeBackend",
+    "RuntimeInvalidStateError",
+    "RuntimeJob",
+    "RuntimeJobFailureError",
+    "RuntimeJobMaxTimeoutError",
+    "RuntimeJobNotFound",
+    "RuntimeJobTimeoutError",
+    "RuntimeJobV2",
+    "RuntimeProgramNotFound",
+    "Sampler",
+    "SamplerOptions",
+    "SamplerV2",
+    "Session",
+    "SessionClosedError",
+    "SystemClock",
+    "Transport",
+    "TransportError",
+    "VirtualClock",
+    "default_service",
+    "parse_max_time",
+]

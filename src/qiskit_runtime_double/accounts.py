@@ -1,0 +1,120 @@
+"""Saved accounts, read the way the official client reads them (``~/.qiskit/qiskit-ibm.json``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import AccountNotFoundError, IBMInputValueError
+
+__all__ = ["CHANNELS", "Account", "default_account_file", "load_account"]
+
+CHANNELS = ("ibm_quantum_platform", "ibm_cloud")
+_DEFAULT_NAMES = {
+    "ibm_cloud": "default-ibm-cloud",
+    "ibm_quantum_platform": "default-ibm-quantum-platform",
+}
+
+
+def default_account_file() -> Path:
+    return Path.home() / ".qiskit" / "qiskit-ibm.json"
+
+
+@dataclass(frozen=True)
+class Account:
+    """Where and as whom to reach the live service. The token never appears in a repr."""
+
+    channel: str = "ibm_quantum_platform"
+    token: str | None = field(default=None, repr=False)
+    url: str | None = None
+    instance: str | None = None
+    verify: bool = True
+    private_endpoint: bool = False
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.channel not in CHANNELS:
+            raise IBMInputValueError(
+                f"'channel' can only be {' or '.join(repr(c) for c in CHANNELS)}, "
+                f"got {self.channel!r}. "
+                "The legacy 'ibm_quantum' channel was retired."
+            )
+
+    @classmethod
+    def from_saved(cls, data: Mapping[str, Any]) -> Account:
+        return cls(
+            channel=data.get("channel") or "ibm_quantum_platform",
+            token=data.get("token"),
+            url=data.get("url"),
+            instance=data.get("instance"),
+            verify=bool(data.get("verify", True)),
+            private_endpoint=bool(data.get("private_endpoint", False)),
+            region=data.get("region"),
+        )
+
+
+def _read(filename: Path) -> dict[str, Any]:
+    if not filename.exists():
+        return {}
+    try:
+        data = json.loads(filename.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise AccountNotFoundError(
+            f"The account file {filename} is not valid JSON ({exc}); fix or remove it."
+        ) from exc
+    if not isinstance(data, dict):
+        raise AccountNotFoundError(
+            f"The account file {filename} should hold a JSON object of named accounts."
+        )
+    return data
+
+
+def load_account(
+    *,
+    name: str | None = None,
+    channel: str | None = None,
+    filename: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Account:
+    """Find the account to use, with the official client's precedence.
+
+    1. the saved account called ``name``;  2. ``QISKIT_IBM_TOKEN`` (+ ``QISKIT_IBM_URL``,
+    ``QISKIT_IBM_INSTANCE``); 3. the saved default account of ``channel`` (or
+    ``QISKIT_IBM_CHANNEL``); 4. any saved default account.
+    """
+    env = os.environ if environ is None else environ
+    path = Path(filename).expanduser() if filename else default_account_file()
+    if name:
+        saved = _read(path).get(name)
+        if not isinstance(saved, dict):
+            raise AccountNotFoundError(f"Account with the name {name!r} does not exist in {path}.")
+        return Account.from_saved(saved)
+    wanted = channel or env.get("QISKIT_IBM_CHANNEL") or "ibm_quantum_platform"
+    if env.get("QISKIT_IBM_TOKEN"):
+        return Account(
+            channel=wanted,
+            token=env["QISKIT_IBM_TOKEN"],
+            url=env.get("QISKIT_IBM_URL"),
+            instance=env.get("QISKIT_IBM_INSTANCE"),
+        )
+    accounts = {k: v for k, v in _read(path).items() if isinstance(v, dict)}
+    for data in accounts.values():
+        if data.get("is_default_account") and (channel is None or data.get("channel") == channel):
+            return Account.from_saved(data)
+    for candidate in (wanted, *CHANNELS):
+        if _DEFAULT_NAMES.get(candidate) in accounts:
+            return Account.from_saved(accounts[_DEFAULT_NAMES[candidate]])
+        for data in accounts.values():
+            if data.get("channel") == candidate:
+                return Account.from_saved(data)
+    raise AccountNotFoundError(
+        "No account found: no QISKIT_IBM_TOKEN environment variable and no saved account in "
+        f"{path}. "
+        "Save one with the official client's QiskitRuntimeService.save_account(...), set "
+        "QISKIT_IBM_TOKEN and QISKIT_IBM_INSTANCE, or test offline with "
+        "QiskitRuntimeService(fake=FakeRuntime())."
+    )

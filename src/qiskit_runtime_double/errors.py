@@ -1,0 +1,130 @@
+"""The exception tree, mirroring the official client's names.
+
+::
+
+    QiskitError
+    └── IBMError
+        ├── IBMRuntimeError
+        │   ├── RuntimeJobFailureError        a job ended Failed
+        │   ├── RuntimeJobMaxTimeoutError     a job ran too long (reason code 1305)
+        │   ├── RuntimeInvalidStateError      e.g. result of a cancelled job
+        │   ├── RuntimeJobNotFound            no job with that id
+        │   ├── RuntimeProgramNotFound        no program with that id
+        │   ├── RuntimeJobTimeoutError        wait_for_final_state(timeout=...) ran out
+        │   ├── SessionClosedError            run() on a closed session (no HTTP call made)
+        │   └── ClockError                    a wait needs time that a frozen clock will not give
+        ├── IBMInputValueError  (also ValueError)   bad user input, e.g. max_time="soon"
+        │   ├── BackendNotFoundError (also QiskitBackendNotFoundError)
+        │   └── AccountNotFoundError          no saved account or environment variables
+        ├── IBMNotAuthorizedError             HTTP 401 from the service
+        ├── IBMApiError                       the service answered, but not as the API promises
+        │   └── RequestsApiError              an HTTP error status (carries status_code)
+        └── TransportError                    nothing usable came back (connection, TLS, timeout)
+
+Every message says what was expected, what came, and what to do.
+"""
+
+from __future__ import annotations
+
+from qiskit.exceptions import QiskitError
+from qiskit.providers.exceptions import QiskitBackendNotFoundError
+
+__all__ = [
+    "AccountNotFoundError",
+    "BackendNotFoundError",
+    "ClockError",
+    "IBMApiError",
+    "IBMError",
+    "IBMInputValueError",
+    "IBMNotAuthorizedError",
+    "IBMRuntimeError",
+    "RequestsApiError",
+    "RuntimeInvalidStateError",
+    "RuntimeJobFailureError",
+    "RuntimeJobMaxTimeoutError",
+    "RuntimeJobNotFound",
+    "RuntimeJobTimeoutError",
+    "RuntimeProgramNotFound",
+    "SessionClosedError",
+    "TransportError",
+]
+
+
+class IBMError(QiskitError):
+    """Base class of every error this package raises."""
+
+    def __init__(self, *message: object) -> None:
+        super().__init__(*message)
+        # QiskitError joins its args into .message; keep str(err) equal to it.
+        self.message = " ".join(str(m) for m in message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class IBMRuntimeError(IBMError):
+    """A runtime operation failed."""
+
+
+class IBMInputValueError(IBMError, ValueError):
+    """An input value is invalid. Also a ``ValueError``, as the seed API promises."""
+
+
+class BackendNotFoundError(IBMInputValueError, QiskitBackendNotFoundError):
+    """No backend of that name is available to this service."""
+
+
+class IBMNotAuthorizedError(IBMError):
+    """The service answered 401: the credentials are missing, wrong or expired."""
+
+
+class IBMApiError(IBMError):
+    """The service answered something the API does not allow."""
+
+
+class RequestsApiError(IBMApiError):
+    """The service answered with an HTTP error status."""
+
+    def __init__(self, message: str, status_code: int = -1) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class TransportError(IBMError):
+    """No usable answer came back: connection refused, TLS failure, timeout, dropped connection."""
+
+
+class RuntimeJobFailureError(IBMRuntimeError):
+    """The job ended in the Failed state."""
+
+
+class RuntimeJobMaxTimeoutError(IBMRuntimeError):
+    """The job ran longer than its maximum execution time and was stopped (reason code 1305)."""
+
+
+class RuntimeInvalidStateError(IBMRuntimeError):
+    """The job is not in a state that allows the operation."""
+
+
+class RuntimeJobNotFound(IBMRuntimeError):
+    """No job with that id exists for this instance."""
+
+
+class RuntimeProgramNotFound(IBMRuntimeError):
+    """No program with that id exists."""
+
+
+class RuntimeJobTimeoutError(IBMRuntimeError):
+    """Waiting for a job ran out of the given timeout before the job reached a final state."""
+
+
+class SessionClosedError(IBMRuntimeError):
+    """A job was submitted to a session that was closed or cancelled on this client."""
+
+
+class ClockError(IBMRuntimeError):
+    """A wait needs simulated time to pass, but the clock is frozen (or asked to go backwards)."""
+
+
+class AccountNotFoundError(IBMInputValueError):
+    """No saved account or environment variables say how to reach the service."""

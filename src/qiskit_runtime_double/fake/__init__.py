@@ -1,0 +1,10 @@
+"""The fake Qiskit Runtime service. Never imports the client side; the client reaches it through
+``InProcessTransport(fake.app)`` or over HTTP (``fake.serve()``)."""
+
+from __future__ import annotations
+
+from .clock import VirtualClock
+from .plan import Plan
+from .runtime import FakeRuntime
+
+__all__ = ["FakeRuntime", "Plan", "VirtualClock"]

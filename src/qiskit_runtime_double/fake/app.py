@@ -1,0 +1,334 @@
+"""The REST facade: turns HTTP requests into state operations and their results into responses.
+
+Only this module knows HTTP. State raises ``ServiceError``s carrying their status and wire code;
+they are answered in the IBM Cloud error shape ``{"errors": [...], "trace", "status_code"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..wire.http import Headers, HttpRequest, HttpResponse
+from ..wire.models import (
+    BackendDevice,
+    BackendList,
+    BackendStatus,
+    ErrorBody,
+    ErrorItem,
+    JobCreateRequest,
+    JobCreateResponse,
+    JobList,
+    JobTagsUpdate,
+    SessionCreateRequest,
+    SessionPatchRequest,
+    Usage,
+    parse_timestamp,
+)
+from ..wire.routes import match_route
+from .errors import BadRequest, NotFound, ServiceError
+from .faults import HttpFaults
+from .state import JobFilter
+from .views import job_view, metrics_view, session_view
+
+if TYPE_CHECKING:
+    from .clock import VirtualClock
+    from .state import RuntimeState
+
+__all__ = ["API_PREFIX", "RuntimeApp"]
+
+API_PREFIX = "/api/v1"
+#: Bodies above this size are refused (413) before parsing.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+Handler = Callable[[HttpRequest, dict[str, str]], HttpResponse]
+
+
+def _json(model: BaseModel, status: int = 200) -> HttpResponse:
+    return HttpResponse.from_json(
+        status, model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    )
+
+
+def error_response(status: int, code: str, message: str) -> HttpResponse:
+    trace = uuid.uuid4().hex
+    body = ErrorBody(
+        errors=[ErrorItem(code=code, message=message)], trace=trace, status_code=status
+    )
+    return _json(body, status)
+
+
+def _body(request: HttpRequest, model: type[Any]) -> Any:
+    if len(request.content) > MAX_BODY_BYTES:
+        raise ServiceError(
+            f"The request body exceeds {MAX_BODY_BYTES} bytes.", status=413, code="1002"
+        )
+    try:
+        data = json.loads(request.content or b"null")
+    except ValueError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}. Send a JSON object.") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise BadRequest(f"Invalid request body: {problems}.") from exc
+
+
+def _one(request: HttpRequest, name: str) -> str | None:
+    values = request.query.get(name)
+    return values[-1] if values else None
+
+
+def _int(request: HttpRequest, name: str, default: int, *, low: int, high: int) -> int:
+    text = _one(request, name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise BadRequest(f"Query parameter {name}={text!r} is not an integer.") from None
+    if not low <= value <= high:
+        raise BadRequest(f"Query parameter {name}={value} is out of range [{low}, {high}].")
+    return value
+
+
+def _bool(request: HttpRequest, name: str) -> bool | None:
+    text = _one(request, name)
+    if text is None:
+        return None
+    if text.lower() not in ("true", "false"):
+        raise BadRequest(f"Query parameter {name}={text!r} must be true or false.")
+    return text.lower() == "true"
+
+
+def _time(request: HttpRequest, name: str) -> Any:
+    text = _one(request, name)
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        raise BadRequest(f"Query parameter {name}={text!r} is not an ISO-8601 timestamp.") from None
+
+
+class RuntimeApp:
+    """Callable ``(HttpRequest) -> HttpResponse`` answering the runtime REST API over ``state``."""
+
+    def __init__(self, state: RuntimeState, faults: HttpFaults) -> None:
+        self.state = state
+        self.faults = faults
+        self._handlers: dict[str, Handler] = {
+            "list_backends": self._list_backends,
+            "backend_configuration": self._configuration,
+            "backend_properties": self._properties,
+            "backend_status": self._backend_status,
+            "instance_usage": self._usage,
+            "create_session": self._create_session,
+            "get_session": self._get_session,
+            "close_session": self._close_session,
+            "cancel_session": self._cancel_session,
+            "create_job": self._create_job,
+            "list_jobs": self._list_jobs,
+            "get_job": self._get_job,
+            "delete_job": self._delete_job,
+            "job_results": self._results,
+            "cancel_job": self._cancel_job,
+            "job_metrics": self._metrics,
+            "job_logs": self._logs,
+            "job_tags": self._tags,
+        }
+
+    @property
+    def clock(self) -> VirtualClock:
+        return self.state.clock
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self._dispatch(request)
+        except ServiceError as exc:
+            return error_response(exc.status, exc.code, exc.message)
+        except Exception as exc:  # never a traceback to the client; the message names the type
+            return error_response(
+                500, "1000", f"Internal error in the fake service ({type(exc).__name__}): {exc}"
+            )
+
+    def _dispatch(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if not path.startswith(API_PREFIX + "/"):
+            raise NotFound(
+                f"No such endpoint: {request.method} {path}. The runtime API is under {API_PREFIX}."
+            )
+        relative = path[len(API_PREFIX) :].rstrip("/") or "/"
+        route, params, allowed = match_route(request.method, relative)
+        if route is None:
+            if allowed:
+                return HttpResponse.from_json(
+                    405,
+                    ErrorBody(
+                        errors=[
+                            ErrorItem(
+                                code="1002",
+                                message=(
+                                    f"{request.method} is not allowed on {path}; "
+                                    f"use {', '.join(allowed)}."
+                                ),
+                            )
+                        ],
+                        status_code=405,
+                    ).model_dump(mode="json", exclude_none=True),
+                    {"Allow": ", ".join(allowed)},
+                )
+            raise NotFound(f"No such endpoint: {request.method} {path}.")
+        fault = self.faults.take(route.name)
+        if fault is not None:
+            response = error_response(fault.status, str(fault.status), fault.message)
+            if fault.retry_after is not None:
+                headers = response.headers.with_(**{"Retry-After": f"{fault.retry_after:g}"})
+                response = HttpResponse(response.status_code, headers, response.content)
+            return response
+        return self._handlers[route.name](request, params)
+
+    # --- backends ----------------------------------------------------------------------------
+
+    def _list_backends(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        devices = [
+            BackendDevice(
+                name=name,
+                physical_qubits=entry.num_qubits,
+                **{"class": "simulator" if entry.simulator else None},
+            )
+            for name, entry in self.state.catalogue.items()
+        ]
+        return _json(BackendList(devices=devices))
+
+    def _configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return _json(self.state.entry(params["backend"]).configuration())
+
+    def _properties(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        properties = self.state.entry(params["backend"]).properties()
+        if properties is None:
+            return HttpResponse.from_json(200, {})
+        return _json(properties)
+
+    def _backend_status(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        name = params["backend"]
+        operational, status, message, queued = self.state.status_of(name)
+        entry = self.state.entry(name)
+        return _json(
+            BackendStatus(
+                state=operational,
+                status=status,
+                message=message,
+                length_queue=queued,
+                backend_version=entry.configuration().backend_version,
+            )
+        )
+
+    def _usage(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        plan = self.state.plan
+        used = round(self.state.quantum_seconds_used(), 3)
+        allocation = plan.usage_allocation_seconds
+        reached = self.state.usage_limit_reached or (allocation is not None and used >= allocation)
+        return _json(
+            Usage(
+                instance_id=plan.instance,
+                plan_id=plan.name,
+                usage_consumed_seconds=used,
+                usage_allocation_seconds=allocation,
+                usage_limit_seconds=allocation,
+                usage_remaining_seconds=None if allocation is None else max(allocation - used, 0),
+                usage_limit_reached=reached,
+            )
+        )
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def _create_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        session = self.state.create_session(_body(request, SessionCreateRequest))
+        return _json(session_view(session, self.clock.now()))
+
+    def _get_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        session = self.state.session(params["session_id"])
+        return _json(session_view(session, self.clock.now()))
+
+    def _close_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        _body(request, SessionPatchRequest)
+        self.state.close_session(params["session_id"])
+        return HttpResponse.empty(204)
+
+    def _cancel_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        self.state.cancel_session(params["session_id"])
+        return HttpResponse.empty(204)
+
+    # --- jobs --------------------------------------------------------------------------------
+
+    def _create_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        job = self.state.submit_job(_body(request, JobCreateRequest))
+        return _json(JobCreateResponse(id=job.id, backend=job.backend, session_id=job.session_id))
+
+    def _get_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        exclude = _bool(request, "exclude_params")
+        job = self.state.job(params["job_id"])
+        return _json(job_view(job, include_params=not exclude))
+
+    def _list_jobs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        sort = (_one(request, "sort") or "DESC").upper()
+        if sort not in ("ASC", "DESC"):
+            raise BadRequest(f"Query parameter sort={sort!r} must be ASC or DESC.")
+        query = JobFilter(
+            limit=_int(request, "limit", 200, low=0, high=10_000),
+            offset=_int(request, "offset", 0, low=0, high=10**9),
+            backend=_one(request, "backend"),
+            pending=_bool(request, "pending"),
+            program=_one(request, "program"),
+            tags=tuple(request.query.get("tags", [])),
+            session_id=_one(request, "session_id"),
+            created_after=_time(request, "created_after"),
+            created_before=_time(request, "created_before"),
+            ascending=sort == "ASC",
+        )
+        include = not _bool(request, "exclude_params")
+        page, count = self.state.list_jobs(query)
+        body = JobList(
+            jobs=[job_view(job, include_params=include) for job in page],
+            count=count,
+            limit=query.limit,
+            offset=query.offset,
+        )
+        return _json(body)
+
+    def _delete_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        self.state.delete_job(params["job_id"])
+        return HttpResponse.empty(204)
+
+    def _results(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        text = self.state.results(params["job_id"])
+        return HttpResponse(
+            200, Headers({"Content-Type": "text/plain; charset=utf-8"}), text.encode()
+        )
+
+    def _cancel_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        self.state.cancel_job(params["job_id"])
+        return HttpResponse.empty(204)
+
+    def _metrics(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return _json(metrics_view(self.state.job(params["job_id"])))
+
+    def _logs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        job = self.state.job(params["job_id"])
+        text = "\n".join(job.logs) + "\n"
+        return HttpResponse(
+            200, Headers({"Content-Type": "text/plain; charset=utf-8"}), text.encode()
+        )
+
+    def _tags(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        update = _body(request, JobTagsUpdate)
+        self.state.set_tags(params["job_id"], update.tags)
+        return HttpResponse.empty(204)

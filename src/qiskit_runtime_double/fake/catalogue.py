@@ -1,0 +1,445 @@
+"""The fake's backends: what each one is (a ``BackendV2``), what it serves, and ISA checks.
+
+The default catalogue is three noisy ``GenericBackendV2`` devices (5, 27 and 127 qubits, on
+IBM-like coupling maps and basis gates) and ``ibmq_qasm_simulator``, an ideal all-to-all simulator.
+Official fake backends (``"fake_brisbane"``...) come from ``qiskit_ibm_runtime`` (the ``compat``
+extra), imported only when one is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from qiskit import circuit as qc  # type: ignore[import-untyped, unused-ignore]
+from qiskit.circuit.library import get_standard_gate_name_mapping  # type: ignore[import-untyped, unused-ignore]
+from qiskit.providers import BackendV2, Options  # type: ignore[import-untyped, unused-ignore]
+from qiskit.transpiler import Target  # type: ignore[import-untyped, unused-ignore]
+
+from ..errors import BackendNotFoundError
+from ..wire.models import BackendConfiguration, BackendProperties
+
+__all__ = [
+    "DEFAULT_BACKENDS",
+    "BackendEntry",
+    "TargetBackend",
+    "build_catalogue",
+    "check_isa",
+    "default_backend_name",
+    "ideal_simulator",
+]
+
+#: The default catalogue, in the order the service lists it.
+DEFAULT_BACKENDS = ("generic_5q", "generic_27q", "generic_127q", "ibmq_qasm_simulator")
+#: Fixed dates, so generated configurations and properties are reproducible byte for byte.
+ONLINE_DATE = "2024-01-01T00:00:00Z"
+CALIBRATION_DATE = "2025-01-01T00:00:00Z"
+HERON_BASIS = ("cz", "id", "rz", "sx", "x")
+EAGLE_BASIS = ("ecr", "id", "rz", "sx", "x")
+#: Loop exits are valid wherever their loop is (targets spell them variously); barriers always.
+_ALWAYS_ALLOWED = frozenset({"barrier", "break_loop", "continue_loop"})
+_MAX_PROBLEMS = 8
+_TIMING = ("granularity", "min_length", "pulse_alignment", "acquire_alignment")
+
+
+class TargetBackend(BackendV2):  # type: ignore[misc, unused-ignore]
+    """A ``BackendV2`` that is only a ``Target``. It does not ``run()``: the fake executes jobs."""
+
+    def __init__(self, name: str, target: Target, *, backend_version: str = "1.0.0") -> None:
+        super().__init__(name=name, description=target.description, backend_version=backend_version)
+        self._target = target
+
+    @property
+    def target(self) -> Target:
+        return self._target
+
+    @property
+    def max_circuits(self) -> None:
+        return None
+
+    @classmethod
+    def _default_options(cls) -> Options:
+        return Options()
+
+    def run(self, run_input: Any, **options: Any) -> Any:
+        raise NotImplementedError(f"{self.name} belongs to the fake service: submit jobs to it.")
+
+
+def ideal_simulator(name: str = "ibmq_qasm_simulator", num_qubits: int = 32) -> TargetBackend:
+    """An ideal simulator: IBM basis gates on every qubit (pair), no coupling map, no noise."""
+    target = Target(description="ideal simulator", num_qubits=num_qubits)
+    gates = get_standard_gate_name_mapping()
+    # Properties None make an instruction global (any qubits): that is what "all-to-all" means.
+    for gate_name in HERON_BASIS:
+        target.add_instruction(gates[gate_name], None, name=gate_name)
+    for instruction in (qc.Measure(), qc.Reset(), qc.Delay(qc.Parameter("t"))):
+        target.add_instruction(instruction, None)
+    flows = {"if_else": qc.IfElseOp, "while_loop": qc.WhileLoopOp, "for_loop": qc.ForLoopOp}
+    for flow_name, flow in {**flows, "switch_case": qc.SwitchCaseOp}.items():
+        target.add_instruction(flow, name=flow_name)
+    return TargetBackend(name, target, backend_version="0.1.547")
+
+
+# --- the default devices ----------------------------------------------------------------------
+
+
+def _both_ways(edges: Sequence[tuple[int, int]]) -> list[list[int]]:
+    return [list(pair) for a, b in edges for pair in ((a, b), (b, a))]
+
+
+#: The 5-qubit T of the Falcon r4T devices (Belem, Quito, Lima).
+_T_SHAPE = ((0, 1), (1, 2), (1, 3), (3, 4))
+#: The 27-qubit heavy-hex lattice of the Falcon r5 devices.
+_FALCON_27 = ((0, 1), (1, 2), (1, 4), (2, 3), (3, 5), (4, 7), (5, 8), (6, 7), (7, 10), (8, 9),
+              (8, 11), (10, 12), (11, 14), (12, 13), (12, 15), (13, 14), (14, 16), (15, 18),
+              (16, 19), (17, 18), (18, 21), (19, 20), (19, 22), (21, 23), (22, 25), (23, 24),
+              (24, 25), (25, 26))  # fmt: skip
+
+
+def _eagle_127() -> list[tuple[int, int]]:
+    """The 127-qubit heavy-hex lattice of the Eagle devices, 144 directed edges.
+
+    Seven rows of qubits (14, then 15 five times, then 14) joined by four bridge qubits between
+    each pair of rows, on columns 0, 4, 8, 12 below even rows and 2, 6, 10, 14 below odd ones.
+    """
+    row = {c: c for c in range(14)}
+    edges = [(row[c], row[c + 1]) for c in range(13)]
+    index = 14
+    for r in range(6):
+        bridges = {c: index + k for k, c in enumerate(range(r % 2 * 2, 15, 4))}
+        span = range(15) if r < 5 else range(1, 15)
+        below = {c: index + 4 + k for k, c in enumerate(span)}
+        index += 4 + len(span)
+        edges += [(below[c], below[c + 1]) for c in span if c + 1 in below]
+        # ECR is directed: bridges point down from even rows and up into odd ones, so a
+        # transpiler must flip some gates, as on the real devices.
+        edges += [(row[c], q) if r % 2 == 0 else (q, row[c]) for c, q in bridges.items()]
+        edges += [(q, below[c]) for c, q in bridges.items()]
+        row = below
+    return edges
+
+
+def _default_backend(name: str, seed: int) -> BackendV2:
+    if name == "ibmq_qasm_simulator":
+        return ideal_simulator(name)
+    from qiskit.providers.fake_provider import (  # type: ignore[import-untyped, unused-ignore]
+        GenericBackendV2,
+    )
+
+    if name == "generic_5q":
+        basis, edges, n = HERON_BASIS, _both_ways(_T_SHAPE), 5
+    elif name == "generic_27q":
+        basis, edges, n = HERON_BASIS, _both_ways(_FALCON_27), 27
+    else:
+        basis, edges, n = EAGLE_BASIS, [list(e) for e in _eagle_127()], 127
+    backend = GenericBackendV2(n, list(basis), coupling_map=edges, control_flow=True, seed=seed)
+    backend.name = name
+    return backend
+
+
+# --- official fake backends (the compat extra) -------------------------------------------------
+
+
+def _official_fakes() -> dict[str, type[BackendV2]] | None:
+    """Official fake backend classes by backend name; None without ``qiskit_ibm_runtime``."""
+    try:
+        from qiskit_ibm_runtime import fake_provider
+        from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
+    except ImportError:
+        return None
+    found: dict[str, type[BackendV2]] = {}
+    for attr in dir(fake_provider):
+        cls = getattr(fake_provider, attr)
+        name = getattr(cls, "backend_name", None)
+        if isinstance(cls, type) and issubclass(cls, FakeBackendV2) and isinstance(name, str):
+            found[name] = cls
+    return found
+
+
+def _snapshot(backend: BackendV2, which: str) -> dict[str, Any] | None:
+    """An official fake backend's JSON snapshot (``which``: conf_filename or props_filename)."""
+    cls = type(backend)  # class attributes: FakeBackendV2.__getattr__ would ask its configuration
+    directory, filename = getattr(cls, "dirname", None), getattr(cls, which, None)
+    if not isinstance(directory, str) or not isinstance(filename, str):
+        return None
+    with open(os.path.join(directory, filename), encoding="utf-8") as handle:
+        loaded: dict[str, Any] = json.load(handle)
+    return loaded
+
+
+# --- entries ----------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class BackendEntry:
+    """A backend of the fake: its ``BackendV2`` (run on, ISA-checked against) and its wire data."""
+
+    name: str
+    backend: BackendV2
+    simulator: bool = False
+    backend_version: str = "1.0.0"
+    _configuration: BackendConfiguration | None = field(default=None, init=False, repr=False)
+    _properties: list[BackendProperties | None] = field(
+        default_factory=list, init=False, repr=False
+    )
+
+    @property
+    def num_qubits(self) -> int:
+        return int(self.backend.num_qubits)
+
+    def configuration(self) -> BackendConfiguration:
+        """The ``QasmBackendConfiguration`` the service serves (cached)."""
+        if self._configuration is None:
+            raw = _snapshot(self.backend, "conf_filename")
+            raw = _configuration_from_target(self) if raw is None else raw
+            raw["backend_name"] = self.name  # a snapshot names the real device
+            self._configuration = BackendConfiguration.model_validate(raw)
+        return self._configuration
+
+    def properties(self) -> BackendProperties | None:
+        """The ``BackendProperties`` the service serves (cached); None for an ideal simulator."""
+        if not self._properties:  # a list, so that a computed None is cached too
+            raw = _snapshot(self.backend, "props_filename")
+            if raw is None and not self.simulator:
+                raw = _properties_from_target(self)
+            if raw is not None:
+                raw["backend_name"] = self.name
+            self._properties.append(None if raw is None else BackendProperties.model_validate(raw))
+        return self._properties[0]
+
+
+def _configuration_from_target(entry: BackendEntry) -> dict[str, Any]:
+    target = entry.backend.target
+    basis: list[str] = []
+    others: list[str] = []
+    gates: list[dict[str, Any]] = []
+    edges: set[tuple[int, int]] = set()
+    all_to_all = False
+    for name in sorted(target.operation_names):
+        operation = target.operation_from_name(name)
+        if not isinstance(operation, qc.Gate):
+            others.append(name)  # measure, reset, delay, control flow (a class, not an instance)
+            continue
+        basis.append(name)
+        qargs = target.qargs_for_operation_name(name)
+        params = [p.name for p in operation.params if isinstance(p, qc.Parameter)]
+        # IBM's GateConfig shape, which the official client reads with GateConfig(**entry).
+        config: dict[str, Any] = {"name": name, "parameters": params, "qasm_def": ""}
+        if qargs is not None:  # None: a global gate, which clients read as "any qubits"
+            config["coupling_map"] = [list(q) for q in sorted(qargs)]
+        gates.append(config)
+        if operation.num_qubits == 2:
+            all_to_all = all_to_all or qargs is None
+            edges.update((q[0], q[1]) for q in qargs or ())
+    dt_ns = target.dt * 1e9 if target.dt else None  # the wire format counts dt in nanoseconds
+    return {
+        "backend_name": entry.name,
+        "backend_version": entry.backend_version,
+        "n_qubits": target.num_qubits,
+        "basis_gates": basis,
+        "coupling_map": None if all_to_all or entry.simulator else [list(e) for e in sorted(edges)],
+        "simulator": entry.simulator,
+        "gates": gates,
+        "supported_instructions": [*basis, *others, "barrier"],
+        "dt": dt_ns,
+        "dtm": dt_ns,
+        "processor_type": None if entry.simulator else {"family": "Generic", "revision": 1},
+        "online_date": ONLINE_DATE,
+        "description": entry.backend.description or f"{target.num_qubits} qubit device",
+        "supported_features": ["qasm3"] if "if_else" in others else [],
+        "timing_constraints": {name: getattr(target, name) for name in _TIMING},
+    }
+
+
+#: Target ``QubitProperties`` as IBM properties: (name, attribute, unit, scale from SI).
+_QUBIT_PROPERTIES = (
+    ("T1", "t1", "us", 1e6),
+    ("T2", "t2", "us", 1e6),
+    ("frequency", "frequency", "GHz", 1e-9),
+)
+
+
+def _nduv(name: str, unit: str, value: float) -> dict[str, Any]:
+    return {"date": CALIBRATION_DATE, "name": name, "unit": unit, "value": float(value)}
+
+
+def _properties_from_target(entry: BackendEntry) -> dict[str, Any] | None:
+    """IBM-style calibration data from the target's qubit and instruction properties.
+
+    Units as the service writes them (clients convert): T1/T2 in us, frequency in GHz, lengths in
+    ns. Readout errors are symmetric, as the target (and so Aer's noise model) has them.
+    """
+    target = entry.backend.target
+    measured = target["measure"] if "measure" in target.operation_names else {}
+    qubit_props = target.qubit_properties or [None] * target.num_qubits
+    qubits: list[list[dict[str, Any]]] = []
+    for q, prop in enumerate(qubit_props):
+        found = []
+        for name, attr, unit, scale in _QUBIT_PROPERTIES:
+            if (value := getattr(prop, attr, None)) is not None:
+                found.append(_nduv(name, unit, value * scale))
+        readout = measured.get((q,))
+        if readout is not None and readout.error is not None:
+            for name in ("readout_error", "prob_meas0_prep1", "prob_meas1_prep0"):
+                found.append(_nduv(name, "", readout.error))
+        if readout is not None and readout.duration is not None:
+            found.append(_nduv("readout_length", "ns", readout.duration * 1e9))
+        qubits.append(found)
+    gates: list[dict[str, Any]] = []
+    for name in sorted(set(target.operation_names) - {"measure", "delay"}):
+        for qargs, inst in sorted((target[name] or {}).items(), key=lambda item: item[0] or ()):
+            if qargs is None or inst is None:
+                continue
+            params = [] if inst.error is None else [_nduv("gate_error", "", inst.error)]
+            if inst.duration is not None:
+                params.append(_nduv("gate_length", "ns", inst.duration * 1e9))
+            label = name + "_".join(str(q) for q in qargs)  # IBM's names: "sx0", "ecr1_0"
+            if params:
+                gates.append(
+                    {"gate": name, "qubits": list(qargs), "parameters": params, "name": label}
+                )
+    if not gates and not any(qubits):
+        return None  # no calibration data at all: nothing to serve
+    return {
+        "backend_name": entry.name,
+        "backend_version": entry.backend_version,
+        "last_update_date": CALIBRATION_DATE,
+        "qubits": qubits,
+        "gates": gates,
+        "general": [],
+    }
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+
+def _looks_ideal(backend: BackendV2) -> bool:
+    """No coupling map and no errors: an ideal simulator such as a plain ``AerSimulator()``."""
+    target = backend.target
+    if target.build_coupling_map() is not None:
+        return False
+    return not any(
+        props is not None and props.error
+        for name in target.operation_names
+        for props in (target[name] or {}).values()
+    )
+
+
+def build_catalogue(
+    backends: Mapping[str, BackendV2] | Sequence[str] | None = None, *, seed: int = 0
+) -> dict[str, BackendEntry]:
+    """The fake's backends by name.
+
+    ``None``: the default catalogue (:data:`DEFAULT_BACKENDS`). A sequence of names: from the
+    default catalogue, or official fake backends (``"fake_brisbane"``, with the compat extra). A
+    mapping: your names for your ``BackendV2`` objects; their wire data is generated from their
+    targets (or, for official fake backends, is their snapshots). ``seed`` fixes the calibration
+    data of the generic devices.
+    """
+    if backends is None:
+        backends = DEFAULT_BACKENDS
+    if isinstance(backends, str):
+        backends = [backends]  # a lone name is a common slip for a list of one
+    catalogue: dict[str, BackendEntry] = {}
+    if isinstance(backends, Mapping):
+        for name, backend in backends.items():
+            if not isinstance(backend, BackendV2):
+                raise TypeError(
+                    f"Backend {name!r} is a {type(backend).__name__}; give BackendV2 objects "
+                    "(GenericBackendV2, AerSimulator.from_backend(...), a fake backend)."
+                )
+            catalogue[name] = _entry(name, backend, _looks_ideal(backend))
+        return catalogue
+    official: dict[str, type[BackendV2]] | None = None
+    for name in backends:
+        if name in DEFAULT_BACKENDS:
+            catalogue[name] = _entry(
+                name, _default_backend(name, seed), name == DEFAULT_BACKENDS[-1]
+            )
+            continue
+        official = _official_fakes() if official is None else official
+        if official is None or name not in official:
+            raise BackendNotFoundError(_unknown_backend_message(name, official))
+        catalogue[name] = _entry(name, official[name](), False)
+    return catalogue
+
+
+def _entry(name: str, backend: BackendV2, simulator: bool) -> BackendEntry:
+    version = backend.backend_version or "1.0.0"
+    return BackendEntry(name=name, backend=backend, simulator=simulator, backend_version=version)
+
+
+def _unknown_backend_message(name: str, official: Mapping[str, object] | None) -> str:
+    message = f"No backend named {name!r}. Available: {', '.join(DEFAULT_BACKENDS)}"
+    if official is None:
+        message += (
+            "; official fake backends (e.g. 'fake_brisbane') need qiskit-ibm-runtime: "
+            "pip install 'qiskit-runtime-double[compat]'"
+        )
+    else:
+        message += f"; official fake backends: {', '.join(sorted(official))}"
+    return message + (
+        ". To add your own, pass a mapping of names to BackendV2 objects, e.g. "
+        "backends={'my_device': GenericBackendV2(5)}."
+    )
+
+
+def default_backend_name(catalogue: Mapping[str, BackendEntry]) -> str:
+    """The backend of a job that names none: the smallest device (a simulator if there are none)."""
+    if not catalogue:
+        raise ValueError("The catalogue is empty: there is no backend to default to.")
+    devices = [entry for entry in catalogue.values() if not entry.simulator]
+    return min(devices or catalogue.values(), key=lambda entry: entry.num_qubits).name
+
+
+# --- ISA ----------------------------------------------------------------------------------------
+
+
+def check_isa(circuit: qc.QuantumCircuit, entry: BackendEntry) -> list[str]:
+    """Why ``circuit`` is not an ISA circuit of ``entry``; empty when it is one.
+
+    Checks the qubit count, that every instruction is in the target on the qubits it acts on (so
+    2-qubit gates only on coupling-map edges, in their direction), and control-flow support,
+    recursing into control-flow blocks. Barriers are always allowed.
+    """
+    target = entry.backend.target
+    if circuit.num_qubits > target.num_qubits:
+        return [
+            f"the circuit has {circuit.num_qubits} qubits; {entry.name} has {target.num_qubits}"
+        ]
+    problems: dict[str, int] = {}
+    _check_block(circuit, list(range(circuit.num_qubits)), entry, problems)
+    found = [m if n == 1 else f"{m} ({n} times)" for m, n in list(problems.items())[:_MAX_PROBLEMS]]
+    if len(problems) > _MAX_PROBLEMS:
+        found.append(f"... and {len(problems) - _MAX_PROBLEMS} more problems")
+    return found
+
+
+def _check_block(
+    circuit: qc.QuantumCircuit, physical: list[int], entry: BackendEntry, problems: dict[str, int]
+) -> None:
+    target = entry.backend.target
+    index = {bit: physical[i] for i, bit in enumerate(circuit.qubits)}
+    for instruction in circuit.data:
+        operation = instruction.operation
+        name = operation.name
+        if name in _ALWAYS_ALLOWED:
+            continue
+        qargs = tuple(index[q] for q in instruction.qubits)
+        if name not in target.operation_names:
+            kind = "control flow" if isinstance(operation, qc.ControlFlowOp) else "instruction"
+            known = ", ".join(sorted(n for n in target.operation_names if n not in _ALWAYS_ALLOWED))
+            message = f"{kind} '{name}' is not supported by {entry.name} (it supports: {known})"
+        elif isinstance(operation, qc.ControlFlowOp):
+            for block in operation.blocks:  # a block's qubits are the instruction's, in order
+                _check_block(block, list(qargs), entry, problems)
+            continue
+        elif not target.instruction_supported(name, qargs):
+            where = "not an edge of the coupling map" if len(qargs) == 2 else "not on these qubits"
+            message = f"'{name}' on qubits {list(qargs)} is not supported ({where})"
+        else:
+            continue
+        problems[message] = problems.get(message, 0) + 1

@@ -1,0 +1,159 @@
+"""``FakeRuntime``: the fake Qiskit Runtime service, in process, with a control API for tests."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from ..clock import Clock
+from .app import RuntimeApp
+from .catalogue import BackendEntry, build_catalogue
+from .clock import VirtualClock
+from .durations import DurationModel, default_duration
+from .faults import HttpFault, HttpFaults
+from .plan import Plan
+from .records import RAN_TOO_LONG_CODE, RAN_TOO_LONG_REASON, JobFault, JobRecord, SessionRecord
+from .state import RuntimeState
+
+if TYPE_CHECKING:
+    from qiskit.providers import BackendV2
+
+    from .executor import Executor
+
+__all__ = ["FakeRuntime"]
+
+
+class FakeRuntime:
+    """A fake Qiskit Runtime service: sessions, queues and jobs simulated on a clock, run on Aer.
+
+    ``backends``: None for the default catalogue (``generic_5q``, ``generic_27q``, ``generic_127q``,
+    ``ibmq_qasm_simulator``); a list of names from it (or official fake backends such as
+    ``"fake_brisbane"`` with the ``compat`` extra); or a mapping of your names to ``BackendV2``
+    objects. ``clock``: a ``VirtualClock`` (default: advance-on-sleep from 2025-01-01 09:00 UTC),
+    or any other ``Clock`` (e.g. ``SystemClock()``), which the fake then follows in ticking mode.
+    ``seed`` fixes job and session ids and the simulator's seeds.
+
+    Talk to it with ``QiskitRuntimeService(fake=fake)`` or ``InProcessTransport(fake.app)``.
+    """
+
+    def __init__(
+        self,
+        backends: Mapping[str, BackendV2] | Sequence[str] | None = None,
+        *,
+        clock: Clock | None = None,
+        seed: int | None = 0,
+        executor: Executor | None = None,
+        plan: Plan | None = None,
+        duration_model: DurationModel = default_duration,
+    ) -> None:
+        if isinstance(clock, VirtualClock):
+            self.clock = clock
+        elif clock is None:
+            self.clock = VirtualClock()
+        else:
+            self.clock = VirtualClock(mode="ticking", base=clock)
+        if executor is None:
+            from .executor import AerExecutor
+
+            executor = AerExecutor()
+        self.seed = seed
+        self.plan = plan or Plan()
+        self.catalogue: dict[str, BackendEntry] = build_catalogue(backends, seed=seed or 0)
+        self._executor = executor
+        self._duration_model = duration_model
+        self.faults = HttpFaults()
+        self.state = self._new_state()
+        self.app = RuntimeApp(self.state, self.faults)
+
+    def _new_state(self) -> RuntimeState:
+        return RuntimeState(
+            catalogue=self.catalogue,
+            clock=self.clock,
+            executor=self._executor,
+            plan=self.plan,
+            seed=self.seed,
+            duration_model=self._duration_model,
+        )
+
+    @property
+    def backend_names(self) -> list[str]:
+        return list(self.catalogue)
+
+    def now(self) -> _dt.datetime:
+        return self.clock.now()
+
+    # --- inspection --------------------------------------------------------------------------
+
+    def job(self, job_id: str) -> JobRecord:
+        """The fake's record of a job (status, timestamps, duration, reason)."""
+        return self.state.job(job_id)
+
+    def session(self, session_id: str) -> SessionRecord:
+        """The fake's record of a session (state, timestamps, elapsed time)."""
+        return self.state.session(session_id)
+
+    # --- control -----------------------------------------------------------------------------
+
+    def fail_job(
+        self,
+        job_id: str | None = None,
+        *,
+        reason: str = "Injected failure",
+        code: int | None = 1002,
+    ) -> None:
+        """Make a job (with no id: the next one submitted) end Failed with ``reason``, ``code``."""
+        self.state.fail_job(job_id, JobFault("Failed", reason, code))
+
+    def make_job_run_too_long(self, job_id: str | None = None) -> None:
+        """Make a job (or the next one) end as one past its time limit does (code 1305)."""
+        self.state.fail_job(job_id, JobFault("Cancelled", RAN_TOO_LONG_REASON, RAN_TOO_LONG_CODE))
+
+    def set_next_job_duration(self, seconds: float) -> None:
+        """Override the duration model for the next job submitted."""
+        if seconds < 0:
+            raise ValueError(f"a job duration cannot be negative, got {seconds}")
+        self.state.next_job_durations.append(float(seconds))
+
+    def inject_http_error(
+        self,
+        route: str,
+        status: int,
+        *,
+        times: int | None = 1,
+        message: str | None = None,
+        retry_after: float | None = None,
+    ) -> HttpFault:
+        """Answer ``route`` (a name from ``wire.routes.ROUTES``, or ``"*"``) with ``status``.
+
+        ``times`` is how many requests get the error (None: until ``clear_faults()``).
+        """
+        return self.faults.add(route, status, times=times, message=message, retry_after=retry_after)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def set_backend_status(
+        self,
+        name: str,
+        *,
+        operational: bool = True,
+        status: str = "active",
+        message: str | None = None,
+    ) -> None:
+        """Take a backend offline (``operational=False``: jobs queue but do not start) or back."""
+        self.state.set_backend_status(name, operational, status, message)
+
+    def set_usage_limit_reached(self, reached: bool = True) -> None:
+        """Make the instance report its usage limit reached and refuse new jobs (403)."""
+        self.state.usage_limit_reached = reached
+
+    def add_background_jobs(self, backend: str, count: int, *, duration: float = 60.0) -> list[str]:
+        """Queue ``count`` jobs of other users on ``backend``, each taking ``duration`` s."""
+        return [job.id for job in self.state.add_background_jobs(backend, count, duration)]
+
+    def reset(self) -> None:
+        """Forget every job, session and fault. The clock keeps its time; ids restart."""
+        self.faults.clear()
+        self.state = self._new_state()
+        self.app.state = self.state

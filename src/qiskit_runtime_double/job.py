@@ -1,0 +1,273 @@
+"""``RuntimeJob``: a job submitted to the service, polled through the transport's clock."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from qiskit.primitives import BasePrimitiveJob
+
+from .errors import (
+    IBMInputValueError,
+    RuntimeInvalidStateError,
+    RuntimeJobFailureError,
+    RuntimeJobMaxTimeoutError,
+    RuntimeJobTimeoutError,
+)
+from .wire import codec
+from .wire.models import Job
+
+if TYPE_CHECKING:
+    from .backend import RuntimeBackend
+    from .client import RuntimeClient
+    from .service import QiskitRuntimeService
+
+__all__ = ["JobStatus", "RuntimeJob", "RuntimeJobV2"]
+
+JobStatus = Literal["INITIALIZING", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"]
+FINAL_STATUSES: frozenset[str] = frozenset({"DONE", "ERROR", "CANCELLED"})
+_WIRE_TO_STATUS = {
+    "QUEUED": "QUEUED",
+    "RUNNING": "RUNNING",
+    "COMPLETED": "DONE",
+    "FAILED": "ERROR",
+    "CANCELLED": "CANCELLED",
+}
+RAN_TOO_LONG_CODE = 1305
+
+#: Poll intervals grow from the first to the last (seconds of the transport's clock).
+POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.1, 1.5, 5.0
+
+ResultDecoder = Callable[[str], Any]
+Callback = Callable[[str, Any], None]
+
+
+def _decoder(result_decoder: Any) -> ResultDecoder:
+    """Accept the official style (a class with ``decode(raw)``) or a plain function of the text."""
+    if result_decoder is None:
+        return codec.decode
+    decode = getattr(result_decoder, "decode", None)
+    if callable(decode):
+        return decode  # type: ignore[no-any-return]
+    if callable(result_decoder):
+        return result_decoder  # type: ignore[no-any-return]
+    raise IBMInputValueError(
+        f"result_decoder must be a callable taking the result text, or an object with a decode() "
+        f"method, got {result_decoder!r}"
+    )
+
+
+class RuntimeJob(BasePrimitiveJob[Any, str]):
+    """A runtime job. ``status()`` strings follow the official ``RuntimeJobV2``."""
+
+    def __init__(
+        self,
+        client: RuntimeClient,
+        job_id: str,
+        *,
+        service: QiskitRuntimeService,
+        backend_name: str | None = None,
+        program_id: str | None = None,
+        session_id: str | None = None,
+        creation_date: _dt.datetime | None = None,
+        tags: list[str] | None = None,
+        result_decoder: Any = None,
+        callback: Callback | None = None,
+    ) -> None:
+        super().__init__(job_id)
+        self._client = client
+        self._service = service
+        self._job_id = job_id
+        self._backend_name = backend_name
+        self._program_id = program_id
+        self._session_id = session_id
+        self._creation_date = creation_date
+        self._tags = list(tags or [])
+        self._decode = _decoder(result_decoder)
+        self._callback = callback
+        self._status: JobStatus = "INITIALIZING"
+        self._reason: str | None = None
+        self._reason_code: int | None = None
+        self._result: Any = None
+        self._have_result = False
+        self._called_back = False
+
+    # --- identity ----------------------------------------------------------------------------
+
+    def job_id(self) -> str:
+        return self._job_id
+
+    @property
+    def session_id(self) -> str | None:
+        return self._session_id
+
+    @property
+    def primitive_id(self) -> str | None:
+        return self._program_id
+
+    @property
+    def creation_date(self) -> _dt.datetime | None:
+        """When the service created the job, in the local time zone."""
+        return self._creation_date.astimezone() if self._creation_date else None
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self._tags)
+
+    @property
+    def service(self) -> QiskitRuntimeService:
+        return self._service
+
+    def backend(self) -> RuntimeBackend | None:
+        return self._service.backend(self._backend_name) if self._backend_name else None
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The job's input parameters, decoded (fetched from the service)."""
+        job = self._client.job(self._job_id, exclude_params=False)
+        params = codec.from_jsonable(job.params or {})
+        return params if isinstance(params, dict) else {"params": params}
+
+    def __repr__(self) -> str:
+        return f"<RuntimeJob('{self._job_id}', '{self._program_id}')>"
+
+    # --- state -------------------------------------------------------------------------------
+
+    @classmethod
+    def from_wire(
+        cls, client: RuntimeClient, job: Job, *, service: QiskitRuntimeService
+    ) -> RuntimeJob:
+        """A job object for a job the service described (``GET /jobs/{id}``)."""
+        found = cls(client, job.id, service=service)
+        found._refresh(job)
+        return found
+
+    def _refresh(self, job: Job | None = None) -> None:
+        job = job or self._client.job(self._job_id)
+        status = job.state.status.upper()
+        mapped = _WIRE_TO_STATUS.get(status, status)
+        if mapped == "CANCELLED" and job.state.reason_code == RAN_TOO_LONG_CODE:
+            mapped = "ERROR"
+        self._status = mapped  # type: ignore[assignment]
+        self._reason, self._reason_code = job.state.reason, job.state.reason_code
+        self._backend_name = job.backend or self._backend_name
+        self._session_id = job.session_id or self._session_id
+        self._creation_date = job.created or self._creation_date
+        self._program_id = job.program.id
+        self._tags = list(job.tags)
+
+    def status(self) -> JobStatus:
+        """``QUEUED``, ``RUNNING``, ``DONE``, ``ERROR`` or ``CANCELLED`` (asks the service)."""
+        if self._status not in FINAL_STATUSES:
+            self._refresh()
+        return self._status
+
+    def done(self) -> bool:
+        return self.status() == "DONE"
+
+    def running(self) -> bool:
+        return self.status() == "RUNNING"
+
+    def cancelled(self) -> bool:
+        return self.status() == "CANCELLED"
+
+    def in_final_state(self) -> bool:
+        return self.status() in FINAL_STATUSES
+
+    def error_message(self) -> str | None:
+        """Why the job failed or was stopped; None if it did not."""
+        status = self.status()
+        if status == "ERROR":
+            return (
+                f"Error code {self._reason_code}; {self._reason}"
+                if self._reason
+                else f"Job {self._job_id} has failed."
+            )
+        if status == "CANCELLED" and self._reason:
+            return self._reason
+        return None
+
+    def wait_for_final_state(self, timeout: float | None = None) -> None:
+        """Poll until the job is final; raise ``RuntimeJobTimeoutError`` after ``timeout`` seconds.
+
+        Waits go through the transport's clock: against the fake, simulated time moves instead
+        of the test sleeping, and the wait ends as soon as the simulation finishes the job.
+        """
+        if timeout is not None and timeout < 0:
+            raise IBMInputValueError(f"timeout must be None or >= 0 seconds, got {timeout}")
+        clock = self._client.clock
+        start = clock.now()
+        interval = POLL_FIRST
+        while self.status() not in FINAL_STATUSES:
+            waited = (clock.now() - start).total_seconds()
+            if timeout is not None and waited >= timeout:
+                raise RuntimeJobTimeoutError(
+                    f"Timed out waiting for job {self._job_id} after {timeout} s; it is still "
+                    f"{self._status}. Wait longer, or check the queue with backend.status()."
+                )
+            step = interval if timeout is None else min(interval, timeout - waited)
+            clock.sleep(max(step, 0.0))
+            interval = min(interval * POLL_GROWTH, POLL_MAX)
+        if self._status == "DONE" and self._callback is not None and not self._called_back:
+            self._called_back = True
+            self._callback(self._job_id, self.result())
+
+    def result(self, timeout: float | None = None) -> Any:
+        """Wait for the job and return its decoded result; raise if it failed or was cancelled."""
+        if self._have_result:
+            return self._result
+        self.wait_for_final_state(timeout)
+        if self._status == "ERROR":
+            if self._reason_code == RAN_TOO_LONG_CODE:
+                raise RuntimeJobMaxTimeoutError(
+                    f"Job {self._job_id} ran longer than its maximum execution time and was "
+                    f"stopped: {self._reason} (code {RAN_TOO_LONG_CODE}). Raise max_execution_time "
+                    "or split the work into smaller jobs."
+                )
+            if self._reason:
+                raise RuntimeJobFailureError(
+                    f"Unable to retrieve job result. Error code {self._reason_code}; {self._reason}"
+                )
+            text = self._client.job_results(self._job_id)
+            raise RuntimeJobFailureError(f"Job {self._job_id} has failed:\n{text}")
+        if self._status == "CANCELLED":
+            raise RuntimeInvalidStateError(
+                f"Unable to retrieve result for job {self._job_id}. Job was cancelled."
+            )
+        text = self._client.job_results(self._job_id)
+        try:
+            self._result = self._decode(text)
+        except json.JSONDecodeError:
+            self._result = text  # the official client returns non-JSON results as text
+        self._have_result = True
+        return self._result
+
+    def cancel(self) -> None:
+        """Cancel the job; ``RuntimeInvalidStateError`` if it already finished."""
+        self._client.cancel_job(self._job_id)
+        self._status = "CANCELLED"
+
+    def metrics(self) -> dict[str, Any]:
+        metrics = self._client.job_metrics(self._job_id)
+        return metrics.model_dump(mode="json", exclude_none=True)
+
+    def usage(self) -> float:
+        """Quantum seconds charged for the job (0 while the usage is still pending)."""
+        usage = self._client.job_metrics(self._job_id).usage
+        if usage.status in (None, "pending") or usage.qpu_charge_time_seconds is None:
+            return 0.0
+        return float(usage.qpu_charge_time_seconds)
+
+    def logs(self) -> str:
+        return self._client.job_logs(self._job_id)
+
+    def update_tags(self, new_tags: list[str]) -> list[str]:
+        self._client.update_tags(self._job_id, list(new_tags))
+        self._refresh()
+        return self.tags
+
+
+#: The official client's 0.51 name for the same class.
+RuntimeJobV2 = RuntimeJob

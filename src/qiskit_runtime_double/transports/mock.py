@@ -1,0 +1,58 @@
+"""``MockTransport``: answers every request with a function of your own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from ..clock import Clock, SystemClock
+from ..wire.http import HttpRequest, HttpResponse
+
+__all__ = ["MockTransport"]
+
+#: Requests are built against this base; ``.invalid`` can never resolve, so nothing leaves the host.
+MOCK_BASE_URL = "http://mock.invalid/api/v1"
+
+
+class MockTransport:
+    """A transport whose answers come from ``handler(request) -> response``.
+
+    For unit tests of client code:
+    ``MockTransport(lambda req: HttpResponse.from_json(200, {...}))``.
+    """
+
+    def __init__(
+        self,
+        handler: Callable[[HttpRequest], HttpResponse],
+        *,
+        clock: Clock | None = None,
+        base_url: str = MOCK_BASE_URL,
+    ) -> None:
+        self.handler = handler
+        self._clock = clock or SystemClock()
+        self._base_url = base_url
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        return self.handler(request)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> MockTransport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,333 @@
+"""Pydantic models of every REST body the runtime API exchanges (API notes, sections 2.2 to 2.6).
+
+Requests the fake receives are strict (``extra="forbid"``): an unknown field is a 400, as on the
+real service. Responses the client receives are lenient (``extra="allow"``), so a newer server that
+adds fields does not break an older client.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
+
+__all__ = [
+    "BackendConfiguration",
+    "BackendDevice",
+    "BackendList",
+    "BackendProperties",
+    "BackendStatus",
+    "ErrorBody",
+    "ErrorItem",
+    "Job",
+    "JobCreateRequest",
+    "JobCreateResponse",
+    "JobList",
+    "JobMetrics",
+    "JobProgram",
+    "JobState",
+    "JobStatus",
+    "JobTagsUpdate",
+    "MetricsTimestamps",
+    "MetricsUsage",
+    "SessionCreateRequest",
+    "SessionDetails",
+    "SessionMode",
+    "SessionPatchRequest",
+    "SessionState",
+    "SessionTimestamp",
+    "Usage",
+    "UsagePeriod",
+    "format_timestamp",
+    "parse_timestamp",
+]
+
+
+def format_timestamp(value: datetime) -> str:
+    """ISO-8601 UTC with milliseconds and a ``Z``, as the real service writes timestamps."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse a service timestamp (``Z`` or ``+00:00``) into an aware UTC datetime."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+#: A timestamp on the wire: parsed from either spelling, written as ``...sssZ``.
+Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=str)]
+
+JobStatus = Literal["Queued", "Running", "Completed", "Failed", "Cancelled"]
+SessionMode = Literal["dedicated", "batch"]
+SessionState = Literal["open", "active", "inactive", "pending_inactive", "pending_closed", "closed"]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+class ErrorItem(_Response):
+    code: str
+    message: str
+    more_info: str | None = None
+
+
+class ErrorBody(_Response):
+    """The IBM Cloud error shape: ``{"errors": [{code, message, more_info}], trace, ...}``."""
+
+    errors: list[ErrorItem]
+    trace: str | None = None
+    status_code: int
+
+
+# --- sessions -------------------------------------------------------------------------------------
+
+
+class SessionCreateRequest(_Request):
+    mode: SessionMode = "dedicated"
+    backend: str | None = None
+    instance: str | None = None
+    max_ttl: int | None = Field(default=None, gt=0)
+
+
+class SessionPatchRequest(_Request):
+    accepting_jobs: Literal[False]
+
+
+class SessionTimestamp(_Response):
+    status: str
+    timestamp: Timestamp
+
+
+class SessionDetails(_Response):
+    id: str
+    backend_name: str | None = None
+    mode: SessionMode = "dedicated"
+    state: SessionState = "open"
+    accepting_jobs: bool = True
+    interactive_ttl: int | None = None
+    max_ttl: int | None = None
+    active_ttl: int | None = None
+    created_at: Timestamp | None = None
+    started_at: Timestamp | None = None
+    activated_at: Timestamp | None = None
+    last_job_started: Timestamp | None = None
+    last_job_completed: Timestamp | None = None
+    closed_at: Timestamp | None = None
+    elapsed_time: float | None = None
+    state_reason: str | None = None
+    user_id: str | None = None
+    timestamps: list[SessionTimestamp] = Field(default_factory=list)
+
+
+# --- jobs -----------------------------------------------------------------------------------------
+
+
+class JobCreateRequest(_Request):
+    """``POST /jobs``. Fields beyond ``program_id`` and ``params`` are optional."""
+
+    program_id: str = Field(min_length=1)
+    params: dict[str, Any]
+    backend: str | None = None
+    session_id: str | None = None
+    log_level: str | None = None
+    tags: list[str] | None = None
+    cost: int | None = Field(default=None, gt=0)
+    runtime: str | None = None
+    private: bool | None = None
+    calibration_id: str | None = None
+    # Seed era (0.11-0.15): the first job of a session starts it; the job id becomes the session id.
+    start_session: bool | None = None
+    session_time: int | None = None
+    # Seed era, ibm_quantum channel.
+    hub: str | None = None
+    group: str | None = None
+    project: str | None = None
+
+
+class JobCreateResponse(_Response):
+    id: str
+    backend: str | None = None
+    session_id: str | None = None
+
+
+class JobState(_Response):
+    status: str
+    reason: str | None = None
+    # Both spellings exist in the wild; the model reads either and writes ``reason_code``.
+    reason_code: int | None = Field(
+        default=None, validation_alias=AliasChoices("reason_code", "reasonCode")
+    )
+    reason_solution: str | None = None
+
+
+class JobProgram(_Response):
+    id: str
+
+
+class Job(_Response):
+    id: str
+    backend: str | None = None
+    state: JobState
+    status: str | None = None
+    program: JobProgram
+    created: Timestamp | None = None
+    session_id: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    private: bool = False
+    runtime: str | None = None
+    user_id: str | None = None
+    cost: int | None = None
+    estimated_running_time_seconds: float | None = None
+    params: dict[str, Any] | None = None
+
+
+class JobList(_Response):
+    jobs: list[Job]
+    count: int
+    limit: int | None = None
+    offset: int | None = None
+
+
+class JobTagsUpdate(_Request):
+    tags: list[str]
+
+    @field_validator("tags")
+    @classmethod
+    def _non_empty_tags(cls, tags: list[str]) -> list[str]:
+        if any(not tag for tag in tags):
+            raise ValueError("tags must be non-empty strings")
+        return tags
+
+
+class MetricsTimestamps(_Response):
+    created: Timestamp | None = None
+    running: Timestamp | None = None
+    finished: Timestamp | None = None
+
+
+class MetricsUsage(_Response):
+    quantum_seconds: float = 0
+    seconds: float = 0
+    qpu_charge_time_seconds: float | None = None
+    status: str | None = None
+
+
+class JobMetrics(_Response):
+    timestamps: MetricsTimestamps = Field(default_factory=MetricsTimestamps)
+    usage: MetricsUsage = Field(default_factory=MetricsUsage)
+    bss: dict[str, Any] | None = None
+    executions: int | None = None
+    num_circuits: int | None = None
+    qiskit_version: str | None = None
+
+
+# --- backends -------------------------------------------------------------------------------------
+
+
+class BackendDevice(_Response):
+    name: str
+    class_: str | None = Field(default=None, alias="class")
+    physical_qubits: int | None = None
+
+
+class BackendList(_Response):
+    devices: list[BackendDevice]
+
+
+class BackendStatus(_Response):
+    state: bool
+    status: str
+    message: str | None = None
+    length_queue: int = 0
+    backend_version: str | None = None
+
+
+class BackendConfiguration(_Response):
+    """The fields of an IBM ``QasmBackendConfiguration`` dict that this package reads or writes.
+
+    Everything else the real service sends is kept (``extra="allow"``) and passed through.
+    """
+
+    backend_name: str
+    backend_version: str = "0.0.0"
+    n_qubits: int
+    basis_gates: list[str]
+    coupling_map: list[list[int]] | None = None
+    simulator: bool = False
+    local: bool = False
+    conditional: bool = False
+    open_pulse: bool = False
+    memory: bool = True
+    max_shots: int = 100_000
+    max_experiments: int = 300
+    gates: list[dict[str, Any]] = Field(default_factory=list)
+    supported_instructions: list[str] | None = None
+    dt: float | None = None
+    processor_type: dict[str, Any] | None = None
+    online_date: str | None = None
+    description: str | None = None
+
+
+class Nduv(_Response):
+    """A calibrated value: name, date, unit, value."""
+
+    date: str
+    name: str
+    unit: str
+    value: float
+
+
+class GateProperties(_Response):
+    gate: str
+    qubits: list[int]
+    parameters: list[Nduv]
+    name: str | None = None
+
+
+class BackendProperties(_Response):
+    backend_name: str
+    backend_version: str = "0.0.0"
+    last_update_date: str
+    qubits: list[list[Nduv]]
+    gates: list[GateProperties]
+    general: list[Nduv] = Field(default_factory=list)
+
+
+# --- usage ----------------------------------------------------------------------------------------
+
+
+class UsagePeriod(_Response):
+    start_time: Timestamp
+    end_time: Timestamp
+
+
+class Usage(_Response):
+    instance_id: str | None = None
+    plan_id: str | None = None
+    usage_consumed_seconds: float = 0
+    usage_allocation_seconds: float | None = None
+    usage_limit_seconds: float | None = None
+    usage_remaining_seconds: float | None = None
+    usage_limit_reached: bool = False
+    usage_period: UsagePeriod | None = None

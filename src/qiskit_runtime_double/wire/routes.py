@@ -1,0 +1,75 @@
+"""The runtime API's routes: one table the client builds paths from and the fake dispatches on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+__all__ = ["ROUTES", "Route", "match_route", "route"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """``name`` identifies the operation; ``template`` is relative to the base (``/api/v1``)."""
+
+    name: str
+    method: str
+    template: str
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template) + "$")
+
+    def path(self, **params: str) -> str:
+        return self.template.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("list_backends", "GET", "/backends"),
+    Route("backend_configuration", "GET", "/backends/{backend}/configuration"),
+    Route("backend_properties", "GET", "/backends/{backend}/properties"),
+    Route("backend_status", "GET", "/backends/{backend}/status"),
+    Route("instance_usage", "GET", "/instances/usage"),
+    Route("create_session", "POST", "/sessions"),
+    Route("get_session", "GET", "/sessions/{session_id}"),
+    Route("close_session", "PATCH", "/sessions/{session_id}"),
+    Route("cancel_session", "DELETE", "/sessions/{session_id}/close"),
+    Route("create_job", "POST", "/jobs"),
+    Route("list_jobs", "GET", "/jobs"),
+    Route("get_job", "GET", "/jobs/{job_id}"),
+    Route("delete_job", "DELETE", "/jobs/{job_id}"),
+    Route("job_results", "GET", "/jobs/{job_id}/results"),
+    Route("cancel_job", "POST", "/jobs/{job_id}/cancel"),
+    Route("job_metrics", "GET", "/jobs/{job_id}/metrics"),
+    Route("job_logs", "GET", "/jobs/{job_id}/logs"),
+    Route("job_tags", "PUT", "/jobs/{job_id}/tags"),
+)
+
+_BY_NAME = {r.name: r for r in ROUTES}
+_COMPILED = [(r, r.pattern) for r in ROUTES]
+
+
+def route(name: str) -> Route:
+    """The route called ``name`` (a KeyError names the known ones)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown route {name!r}; known routes: {sorted(_BY_NAME)}") from None
+
+
+def match_route(method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+    """Find the route for ``method`` and ``path`` (relative to the runtime base).
+
+    Returns ``(route, path_params, allowed_methods)``. When the path exists but not for this method,
+    the route is None and ``allowed_methods`` lists the methods it has (a 405, not a 404).
+    """
+    allowed: list[str] = []
+    for candidate, pattern in _COMPILED:
+        found = pattern.match(path)
+        if found is None:
+            continue
+        if candidate.method == method.upper():
+            return candidate, found.groupdict(), []
+        allowed.append(candidate.method)
+    return None, {}, allowed

@@ -1,0 +1,84 @@
+"""Every bad input gets a clear error, and the fake's state survives it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+
+from qiskit_runtime_double import (
+    BackendNotFoundError,
+    IBMInputValueError,
+    IBMRuntimeError,
+    RuntimeProgramNotFound,
+    SamplerV2,
+    Session,
+)
+
+from .conftest import Runtime
+
+
+def test_unknown_backend_names_the_available_ones(runtime: Runtime) -> None:
+    with pytest.raises(BackendNotFoundError, match=r"ibm_nowhere.*service.backends") as info:
+        runtime.service.backend("ibm_nowhere")
+    assert isinstance(info.value, ValueError)
+    session = Session(service=runtime.service, backend="ibm_nowhere")
+    with pytest.raises(BackendNotFoundError, match="generic_5q"):
+        session.run("sampler", {"pubs": []})
+
+
+def test_unknown_program(runtime: Runtime) -> None:
+    with pytest.raises(RuntimeProgramNotFound, match="sampler, estimator"):
+        Session(service=runtime.service, backend="generic_5q").run("circuit-runner", {})
+
+
+def test_non_isa_circuit_is_refused_with_the_fix(runtime: Runtime, bell: QuantumCircuit) -> None:
+    with pytest.raises(
+        IBMRuntimeError, match=r"Failed to run program: 400.*generate_preset_pass_manager"
+    ):
+        SamplerV2(mode=runtime.backend()).run([bell])
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        {"pubs": []},
+        {"pubs": "nope"},
+        {"pubs": [[{"__type__": "QuantumCircuit", "__value__": "bm90IHFweQ=="}]]},
+        {"version": 2},
+    ],
+)
+def test_malformed_inputs_are_a_400_and_nothing_is_created(runtime: Runtime, inputs: dict) -> None:
+    session = Session(service=runtime.service, backend="generic_5q")
+    with pytest.raises(IBMRuntimeError, match="Failed to run program: 400"):
+        session.run("sampler", inputs)
+    assert runtime.service.jobs(limit=None) == []
+
+
+def test_shots_out_of_range_are_refused(runtime: Runtime, bell: QuantumCircuit) -> None:
+    isa = runtime.isa(bell)
+    with pytest.raises(IBMRuntimeError, match="shots"):
+        SamplerV2(mode=runtime.backend()).run([(isa, None, 10**9)])
+
+
+def test_state_survives_bad_requests(runtime: Runtime, bell: QuantumCircuit) -> None:
+    session = Session(service=runtime.service, backend="generic_5q")
+    for bad in ({"pubs": []}, {"pubs": [[1, 2, 3]]}):
+        with pytest.raises(IBMRuntimeError):
+            session.run("sampler", bad)
+    inputs = {"pubs": [[runtime.isa(bell), np.zeros((0,)), 9]], "options": {}, "version": 2}
+    job = session.run("sampler", inputs)
+    assert job.result()[0].data.meas.num_shots == 9
+    assert len(runtime.service.jobs(limit=None)) == 1
+
+
+def test_inputs_must_be_a_dict(runtime: Runtime) -> None:
+    with pytest.raises(IBMInputValueError, match="dict"):
+        Session(service=runtime.service, backend="generic_5q").run("sampler", [1, 2])  # type: ignore[arg-type]
+
+
+def test_unknown_run_option_lists_the_known_ones(runtime: Runtime) -> None:
+    with pytest.raises(IBMInputValueError, match="max_execution_time"):
+        Session(service=runtime.service, backend="generic_5q").run(
+            "sampler", {}, options={"shots": 3}
+        )

@@ -1,0 +1,136 @@
+"""The status-code-to-exception table of the API notes (section 2.9), through MockTransport."""
+
+from __future__ import annotations
+
+import pytest
+
+from qiskit_runtime_double import (
+    IBMInputValueError,
+    IBMNotAuthorizedError,
+    IBMRuntimeError,
+    MockTransport,
+    QiskitRuntimeService,
+    RequestsApiError,
+    RuntimeInvalidStateError,
+    RuntimeJobNotFound,
+    RuntimeProgramNotFound,
+    TransportError,
+    VirtualClock,
+)
+from qiskit_runtime_double.client import RetryPolicy
+from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
+
+
+def error(status: int, message: str = "boom") -> HttpResponse:
+    return HttpResponse.from_json(
+        status, {"errors": [{"code": "1234", "message": message}], "status_code": status}
+    )
+
+
+def service(
+    *responses: HttpResponse, seen: list[HttpRequest] | None = None
+) -> QiskitRuntimeService:
+    queue = list(responses)
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if seen is not None:
+            seen.append(request)
+        return queue.pop(0)
+
+    return QiskitRuntimeService(
+        transport=MockTransport(handler, clock=VirtualClock()), instance="crn:x"
+    )
+
+
+def test_401_anywhere_is_not_authorized_and_says_what_to_check() -> None:
+    with pytest.raises(IBMNotAuthorizedError, match="credentials"):
+        service(error(401)).usage()
+
+
+def test_submit_404_is_program_not_found_and_other_errors_failed_to_run() -> None:
+    with pytest.raises(RuntimeProgramNotFound):
+        service(error(404)).run("nope", {})
+    with pytest.raises(IBMRuntimeError, match="Failed to run program: 409: session closed"):
+        service(error(409, "session closed")).run("sampler", {})
+
+
+def test_job_lookup_cancel_and_delete_mappings() -> None:
+    with pytest.raises(RuntimeJobNotFound):
+        service(error(404)).job("abc")
+    with pytest.raises(RuntimeJobNotFound):
+        service(error(404)).delete_job("abc")
+    with pytest.raises(RuntimeInvalidStateError, match="cannot be cancelled"):
+        service(error(409)).client.cancel_job("abc")
+
+
+def test_session_close_swallows_404_but_not_500_and_details_404_is_input_error() -> None:
+    service(HttpResponse.empty(404)).client.close_session("s")
+    with pytest.raises(IBMRuntimeError, match="Error closing session"):
+        service(*[error(500)] * 6).client.close_session("s")
+    with pytest.raises(IBMInputValueError, match="Session not found: s"):
+        service(error(404)).client.session_details("s")
+
+
+def test_logs_404_is_empty_text() -> None:
+    assert service(error(404)).client.job_logs("j") == ""
+
+
+def test_transient_errors_are_retried_through_the_clock_honouring_retry_after() -> None:
+    seen: list[HttpRequest] = []
+    ok = HttpResponse.from_json(200, {"usage_consumed_seconds": 1})
+    throttled = HttpResponse(429, error(429).headers.with_(**{"Retry-After": "7"}), b"{}")
+    svc = service(error(502), throttled, ok, seen=seen)
+    start = svc.client.clock.now()
+    assert svc.usage()["usage_consumed_seconds"] == 1
+    assert len(seen) == 3
+    assert (svc.client.clock.now() - start).total_seconds() == pytest.approx(0.5 * 2**0 + 7)
+
+
+def test_a_submission_answered_500_is_not_resent_but_502_is() -> None:
+    seen: list[HttpRequest] = []
+    with pytest.raises(IBMRuntimeError, match="500"):
+        service(error(500), seen=seen).run("sampler", {})
+    assert len(seen) == 1
+    seen.clear()
+    created = HttpResponse.from_json(200, {"id": "j1", "backend": "b"})
+    job = service(error(502), created, seen=seen).run("sampler", {})
+    assert job.job_id() == "j1" and len(seen) == 2
+
+
+def test_retries_give_up_after_the_policy_and_report_the_status() -> None:
+    svc = QiskitRuntimeService(
+        transport=MockTransport(lambda r: error(503, "maintenance"), clock=VirtualClock()),
+        retry=RetryPolicy(retries=2),
+    )
+    with pytest.raises(RequestsApiError, match="maintenance") as info:
+        svc.usage()
+    assert info.value.status_code == 503
+
+
+def test_a_dropped_connection_on_submit_is_never_resent() -> None:
+    calls = []
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        calls.append(request)
+        raise TransportError("connection reset")
+
+    svc = QiskitRuntimeService(transport=MockTransport(handler, clock=VirtualClock()))
+    with pytest.raises(TransportError, match=r"POST .*/jobs failed: connection reset"):
+        svc.run("sampler", {})
+    assert len(calls) == 1
+
+
+def test_a_malformed_answer_is_an_api_error_naming_the_shape() -> None:
+    from qiskit_runtime_double import IBMApiError
+
+    with pytest.raises(IBMApiError, match=r"Usage|expected shape"):
+        service(HttpResponse.from_json(200, {"usage_consumed_seconds": "lots"})).usage()
+
+
+def test_requests_carry_the_instance_and_api_version_headers() -> None:
+    seen: list[HttpRequest] = []
+    service(HttpResponse.from_json(200, {"usage_consumed_seconds": 0}), seen=seen).usage()
+    headers = seen[0].headers
+    assert headers["Service-CRN"] == "crn:x"
+    assert headers["IBM-API-Version"] == "2026-04-15"
+    assert seen[0].path.endswith("/api/v1/instances/usage")
