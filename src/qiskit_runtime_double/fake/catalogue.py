@@ -42,6 +42,8 @@ EAGLE_BASIS = ("ecr", "id", "rz", "sx", "x")
 #: Loop exits are valid wherever their loop is (targets spell them variously); barriers always.
 _ALWAYS_ALLOWED = frozenset({"barrier", "break_loop", "continue_loop"})
 _MAX_PROBLEMS = 8
+#: The non-gate instructions a configuration lists (the official client warns about others).
+_WIRE_NON_GATES = ("delay", "measure", "reset", "if_else", "while_loop", "for_loop", "switch_case")
 _TIMING = ("granularity", "min_length", "pulse_alignment", "acquire_alignment")
 
 
@@ -135,7 +137,7 @@ def _default_backend(name: str, seed: int) -> BackendV2:
         basis, edges, n = HERON_BASIS, _both_ways(_FALCON_27), 27
     else:
         basis, edges, n = EAGLE_BASIS, [list(e) for e in _eagle_127()], 127
-    backend = GenericBackendV2(n, list(basis), coupling_map=edges, control_flow=True, seed=seed)
+    backend = GenericBackendV2(n, list(basis), coupling_map=edges, control_flow=True, seed=seed + n)
     backend.name = name
     return backend
 
@@ -221,7 +223,7 @@ def _configuration_from_target(entry: BackendEntry) -> dict[str, Any]:
     for name in sorted(target.operation_names):
         operation = target.operation_from_name(name)
         if not isinstance(operation, qc.Gate):
-            others.append(name)  # measure, reset, delay, control flow (a class, not an instance)
+            others += [name] if name in _WIRE_NON_GATES else []  # what IBM's clients can read
             continue
         basis.append(name)
         qargs = target.qargs_for_operation_name(name)
@@ -415,6 +417,11 @@ def check_isa(circuit: qc.QuantumCircuit, entry: BackendEntry) -> list[str]:
     found = [m if n == 1 else f"{m} ({n} times)" for m, n in list(problems.items())[:_MAX_PROBLEMS]]
     if len(problems) > _MAX_PROBLEMS:
         found.append(f"... and {len(problems) - _MAX_PROBLEMS} more problems")
+    if any(" is not supported by " in m for m in found):  # say once what it does support
+        known = (
+            n for n in target.operation_names if not isinstance(target.operation_from_name(n), type)
+        )
+        found.append(f"the instructions of {entry.name} are {', '.join(sorted(known))}")
     return found
 
 
@@ -431,8 +438,7 @@ def _check_block(
         qargs = tuple(index[q] for q in instruction.qubits)
         if name not in target.operation_names:
             kind = "control flow" if isinstance(operation, qc.ControlFlowOp) else "instruction"
-            known = ", ".join(sorted(n for n in target.operation_names if n not in _ALWAYS_ALLOWED))
-            message = f"{kind} '{name}' is not supported by {entry.name} (it supports: {known})"
+            message = f"{kind} '{name}' is not supported by {entry.name}"
         elif isinstance(operation, qc.ControlFlowOp):
             for block in operation.blocks:  # a block's qubits are the instruction's, in order
                 _check_block(block, list(qargs), entry, problems)

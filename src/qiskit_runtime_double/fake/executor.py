@@ -25,15 +25,11 @@ from qiskit.circuit import QuantumCircuit  # type: ignore[import-untyped, unused
 from qiskit.primitives import (  # type: ignore[import-untyped, unused-ignore]
     BitArray,
     DataBin,
+    EstimatorPub,
     PrimitiveResult,
     PubResult,
-    SamplerPubResult,
-)
-from qiskit.primitives.containers.estimator_pub import (  # type: ignore[import-untyped, unused-ignore]
-    EstimatorPub,
-)
-from qiskit.primitives.containers.sampler_pub import (  # type: ignore[import-untyped, unused-ignore]
     SamplerPub,
+    SamplerPubResult,
 )
 from qiskit.transpiler import Target  # type: ignore[import-untyped, unused-ignore]
 
@@ -133,13 +129,13 @@ def _structure(
 
 
 def _shots(what: str, value: Any, limit: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool) or not 1 <= int(value) <= limit:
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= limit:
         raise InvalidWorkload(f"{what} must be an integer from 1 to {limit}, got {value!r}.")
     return int(value)
 
 
 def _precision(what: str, value: Any) -> float:
-    if not isinstance(value, Real) or isinstance(value, bool) or not float(value) > 0:
+    if isinstance(value, bool) or not isinstance(value, Real) or not float(value) > 0:
         raise InvalidWorkload(f"{what} must be a positive number, got {value!r}.")
     return float(value)
 
@@ -182,12 +178,12 @@ class NoOpExecutor:
         limit = entry.configuration().max_shots
         total = 0
         for pub in pubs:
-            parts = pub if isinstance(pub, (list, tuple)) else [pub]
+            parts = [*(pub if isinstance(pub, (list, tuple)) else [pub]), None, None, None]
             if program_id == "sampler":
-                given = parts[2] if len(parts) > 2 and isinstance(parts[2], Integral) else None
-                total += int(given) if given is not None else _default_shots(options, limit)
+                shots = parts[2] if isinstance(parts[2], Integral) else None
+                total += int(shots) if shots else _default_shots(options, limit)
             else:
-                given = parts[3] if len(parts) > 3 and isinstance(parts[3], Real) else None
+                given = parts[3] if isinstance(parts[3], Real) else None
                 precision = float(given) if given else _default_precision(options, limit)
                 total += shots_for_precision(precision)
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
@@ -226,16 +222,15 @@ def _check_circuit(index: int, circuit: QuantumCircuit, entry: BackendEntry) -> 
 
 
 def _measures(circuit: QuantumCircuit) -> bool:
-    for instruction in circuit.data:
-        operation = instruction.operation
-        if operation.name == "measure":
-            return True
-        if any(_measures(block) for block in getattr(operation, "blocks", ())):
-            return True
-    return False
+    return any(
+        inst.operation.name == "measure"
+        or any(_measures(block) for block in getattr(inst.operation, "blocks", ()))
+        for inst in circuit.data
+    )
 
 
 def _parts(index: int, raw: Any, sizes: range, shape: str) -> list[Any]:
+    """A pub's items, padded with None to the full length; a bare circuit is a pub of one."""
     parts = list(raw) if isinstance(raw, (list, tuple)) else [raw]
     if len(parts) not in sizes:
         raise InvalidWorkload(f"Pub {index} has {len(parts)} items; a pub is {shape}.")
@@ -243,17 +238,22 @@ def _parts(index: int, raw: Any, sizes: range, shape: str) -> list[Any]:
 
 
 def _coerce(index: int, coerce: Any, pub: tuple[Any, ...], default: Any, hint: str = "") -> Any:
+    """qiskit's pub coercion (broadcasting, shapes, observables), its errors naming the pub."""
     try:
         coerced = coerce(pub, default)
     except (TypeError, ValueError) as exc:
-        raise InvalidWorkload(f"Pub {index}: {exc}{hint}") from exc
+        raise InvalidWorkload(f"Pub {index}: {str(exc).rstrip('.')}{hint}") from exc
     if coerced.circuit.num_parameters == 0 and coerced.parameter_values.shape != ():
         raise InvalidWorkload(f"Pub {index}: parameter values are given, but the circuit has none.")
     if coerced.size == 0:
-        raise InvalidWorkload(
-            f"Pub {index}: the parameter values are empty (shape {coerced.shape})."
-        )
+        raise InvalidWorkload(f"Pub {index}: the pub is empty (shape {coerced.shape}).")
     return coerced
+
+
+_OBSERVABLE_HINT = (
+    ". Observables act on the circuit's qubits, with real coefficients: for an ISA circuit, "
+    "map them with observable.apply_layout(isa_circuit.layout)."
+)
 
 
 class AerExecutor:
@@ -265,56 +265,48 @@ class AerExecutor:
     def prepare(self, program_id: str, params: dict[str, Any], entry: BackendEntry) -> Workload:
         raw_pubs, options = _structure(program_id, params, entry)
         limit = entry.configuration().max_shots
+        _seed(options, 0)  # a bad seed fails now, not when the job runs
         if program_id == "sampler":
-            default_shots = _default_shots(options, limit)
-            pubs = [
-                self._sampler_pub(i, raw, default_shots, entry) for i, raw in enumerate(raw_pubs)
-            ]
+            shots = _default_shots(options, limit)
+            pubs = [_sampler_pub(i, raw, shots, entry, limit) for i, raw in enumerate(raw_pubs)]
             total = sum(pub.shots * pub.size for pub in pubs)
         else:
             precision = _default_precision(options, limit)
-            pubs = [self._estimator_pub(i, raw, precision, entry) for i, raw in enumerate(raw_pubs)]
+            pubs = [_estimator_pub(i, raw, precision, entry) for i, raw in enumerate(raw_pubs)]
             total = sum(shots_for_precision(pub.precision) * pub.size for pub in pubs)
-        _seed(options, 0)  # a bad seed fails now, not when the job runs
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
-
-    @staticmethod
-    def _sampler_pub(index: int, raw: Any, default_shots: int, entry: BackendEntry) -> SamplerPub:
-        circuit, values, shots = _parts(index, raw, range(1, 4), "[circuit, values, shots]")
-        circuit = _circuit(index, circuit)
-        _check_circuit(index, circuit, entry)
-        if circuit.num_clbits == 0 or not _measures(circuit):
-            raise InvalidWorkload(
-                f"Pub {index}: the circuit measures nothing, so the sampler has no bits to return. "
-                "Add measurements, e.g. circuit.measure_all(), before transpiling."
-            )
-        if shots is not None:
-            shots = _shots(f"Pub {index} shots", shots, entry.configuration().max_shots)
-        return _coerce(index, SamplerPub.coerce, (circuit, values, shots), default_shots)  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _estimator_pub(index: int, raw: Any, default: float, entry: BackendEntry) -> EstimatorPub:
-        shape = "[circuit, observables, values, precision]"
-        circuit, observables, values, precision = _parts(index, raw, range(2, 5), shape)
-        circuit = _circuit(index, circuit)
-        _check_circuit(index, circuit, entry)
-        if precision is not None:
-            precision = _precision(f"Pub {index} precision", precision)
-        hint = (
-            ". Observables act on the circuit's qubits, with real coefficients: for an ISA "
-            "circuit, map them with observable.apply_layout(isa_circuit.layout)."
-        )
-        pub = (circuit, observables, values, precision)
-        return _coerce(index, EstimatorPub.coerce, pub, default, hint)  # type: ignore[no-any-return]
 
     def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
         simulation = self._simulations.get(entry.name)
         if simulation is None or simulation.backend is not entry.backend:
             simulation = self._simulations[entry.name] = _Simulation(entry)
-        seed = _seed(workload.options, seed)
-        if workload.program_id == "sampler":
-            return _sample(list(workload.pubs), simulation, seed)
-        return _estimate(list(workload.pubs), simulation, seed)
+        run = _sample if workload.program_id == "sampler" else _estimate
+        return run(list(workload.pubs), simulation, _seed(workload.options, seed))
+
+
+def _sampler_pub(index: int, raw: Any, default: int, entry: BackendEntry, limit: int) -> Any:
+    circuit, values, shots = _parts(index, raw, range(1, 4), "[circuit, values, shots]")
+    circuit = _circuit(index, circuit)
+    _check_circuit(index, circuit, entry)
+    if circuit.num_clbits == 0 or not _measures(circuit):
+        raise InvalidWorkload(
+            f"Pub {index}: the circuit measures nothing, so the sampler has no bits to return. "
+            "Add measurements (e.g. circuit.measure_all()) before transpiling."
+        )
+    shots = None if shots is None else _shots(f"Pub {index} shots", shots, limit)
+    hint = ". Parameter values are an array of shape (*pub shape, circuit.num_parameters)."
+    return _coerce(index, SamplerPub.coerce, (circuit, values, shots), default, hint)
+
+
+def _estimator_pub(index: int, raw: Any, default: float, entry: BackendEntry) -> Any:
+    shape = "[circuit, observables, values, precision]"
+    circuit, observables, values, precision = _parts(index, raw, range(2, 5), shape)
+    circuit = _circuit(index, circuit)
+    _check_circuit(index, circuit, entry)
+    if precision is not None:
+        precision = _precision(f"Pub {index} precision", precision)
+    pub = (circuit, observables, values, precision)
+    return _coerce(index, EstimatorPub.coerce, pub, default, _OBSERVABLE_HINT)
 
 
 class _Simulation:
@@ -324,29 +316,27 @@ class _Simulation:
         from qiskit_aer import AerSimulator
 
         self.backend = entry.backend
-        # A user's AerSimulator runs as given (its own noise model); others get a fresh one.
-        mine = isinstance(entry.backend, AerSimulator)
-        self.simulator = entry.backend if mine else AerSimulator()
-        self.noisy = not mine and not entry.simulator
+        # A user's AerSimulator runs as given (with its own noise model); others get a fresh one.
+        given = isinstance(entry.backend, AerSimulator)
+        self.simulator = entry.backend if given else AerSimulator()
+        self.noisy = not given and not entry.simulator
         self._noise: OrderedDict[frozenset[int], Any] = OrderedDict()
 
     def run(self, circuits: list[QuantumCircuit], **options: Any) -> Any:
         if self.noisy:
-            active = frozenset(q for circuit in circuits for q in _active_qubits(circuit))
-            model = self._noise_model(active)
-            if model is not None:
-                options["noise_model"] = model
-        return self.simulator.run(circuits, **options).result()
-
-    def _noise_model(self, active: frozenset[int]) -> Any:
-        if active in self._noise:
+            active = frozenset().union(*(_active_qubits(circuit) for circuit in circuits))
+            if active not in self._noise:
+                self._noise[active] = _restricted_noise_model(self.backend, active)
+                if len(self._noise) > _NOISE_MODELS_PER_BACKEND:
+                    self._noise.popitem(last=False)  # least recently used
             self._noise.move_to_end(active)
-            return self._noise[active]
-        model = _restricted_noise_model(self.backend, active)
-        self._noise[active] = model
-        if len(self._noise) > _NOISE_MODELS_PER_BACKEND:
-            self._noise.popitem(last=False)
-        return model
+            if self._noise[active] is not None:
+                options["noise_model"] = self._noise[active]
+        result = self.simulator.run(circuits, **options).result()
+        if not result.success:
+            failed = "; ".join(str(r.status) for r in result.results if not r.success)
+            raise RuntimeError(f"The simulation failed: {failed or result.status}")
+        return result
 
 
 def _active_qubits(circuit: QuantumCircuit) -> set[int]:
@@ -359,7 +349,7 @@ def _active_qubits(circuit: QuantumCircuit) -> set[int]:
 def _restricted_noise_model(backend: Any, active: frozenset[int]) -> Any:
     """Aer's noise model of ``backend`` with only the errors of instructions on ``active`` qubits.
 
-    Equal, on circuits that touch only those qubits, to ``NoiseModel.from_backend(backend)``.
+    On circuits that touch only those qubits it equals ``NoiseModel.from_backend(backend)``.
     """
     from qiskit_aer.noise import NoiseModel
 
@@ -368,14 +358,12 @@ def _restricted_noise_model(backend: Any, active: frozenset[int]) -> Any:
         num_qubits=target.num_qubits, dt=target.dt, qubit_properties=target.qubit_properties
     )
     for name in target.operation_names:
-        operation, props = target.operation_from_name(name), target[name]
-        if isinstance(operation, type) or not props:  # control flow; global instructions
-            continue
+        operation, props = target.operation_from_name(name), target[name] or {}
         kept = {qargs: p for qargs, p in props.items() if qargs and active.issuperset(qargs)}
-        if kept:
+        if kept and not isinstance(operation, type):  # a type: control flow, which has no noise
             sub.add_instruction(operation, kept, name=name)
     with warnings.catch_warnings():
-        # Without qubit properties there is no relaxation noise; Aer says so, and that is fine.
+        # Without qubit properties there is no relaxation noise; Aer warns, and that is fine.
         warnings.filterwarnings("ignore", message=".*has no QubitProperties", category=UserWarning)
         model = NoiseModel.from_backend(TargetBackend(backend.name, sub))
     return None if model.is_ideal() else model
@@ -387,7 +375,7 @@ def _bindings(pub: Any) -> dict[Any, Any]:
     return {p: array[..., i].ravel() for i, p in enumerate(pub.circuit.parameters)}
 
 
-def _sample(pubs: list[SamplerPub], simulation: _Simulation, seed: int) -> PrimitiveResult:
+def _sample(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveResult:
     results: list[Any] = [None] * len(pubs)
     groups: dict[int, list[int]] = {}
     for i, pub in enumerate(pubs):  # one Aer run per distinct shot count
@@ -401,37 +389,43 @@ def _sample(pubs: list[SamplerPub], simulation: _Simulation, seed: int) -> Primi
             parameter_binds=[_bindings(pub) for pub in group],
             memory=True,
         )
-        start = 0
+        experiments = iter(result.results)  # one per circuit and parameter binding, in order
         for i, pub in zip(indices, group, strict=True):
-            memory = [result.results[start + k].data.memory for k in range(pub.size)]
-            start += pub.size
-            results[i] = SamplerPubResult(
-                DataBin(**_registers(pub, memory), shape=pub.shape),
-                metadata={"circuit_metadata": dict(pub.circuit.metadata or {})},
-            )
+            memory = [next(experiments).data.memory for _ in range(pub.size)]
+            metadata = {"circuit_metadata": dict(pub.circuit.metadata or {})}
+            data = DataBin(**_registers(pub, memory), shape=pub.shape)
+            results[i] = SamplerPubResult(data, metadata=metadata)
     return PrimitiveResult(results, metadata={"version": 2})
 
 
-def _registers(pub: SamplerPub, memory: list[list[str]]) -> dict[str, BitArray]:
+def _registers(pub: Any, memory: list[list[str]]) -> dict[str, BitArray]:
     """A ``BitArray`` of shape ``pub.shape`` per classical register, from Aer's hex memory."""
     circuit = pub.circuit
     width = max(1, (circuit.num_clbits + 7) // 8)
-    words = [word for experiment in memory for word in experiment]
+    words = memory[0] if len(memory) == 1 else [word for shots in memory for word in shots]
     # Few distinct outcomes, many shots: decode each distinct word once, then index.
     codes = {word: i for i, word in enumerate(set(words))}
-    rows = b"".join(int(word, 16).to_bytes(width, "big") for word in codes)
-    table = np.frombuffer(rows, dtype=np.uint8).reshape(len(codes), width)
+    table = np.frombuffer(b"".join(int(w, 16).to_bytes(width, "big") for w in codes), np.uint8)
     chosen = np.fromiter(map(codes.__getitem__, words), dtype=np.intp, count=len(words))
-    packed = table[chosen].reshape(*pub.shape, pub.shots, width)
-    bits = np.unpackbits(packed, axis=-1)[..., ::-1]  # bits[..., k] is clbit k
+    packed = table.reshape(len(codes), width)[chosen].reshape(*pub.shape, pub.shots, width)
     index = {bit: i for i, bit in enumerate(circuit.clbits)}
-    return {
-        creg.name: BitArray.from_bool_array(bits[..., [index[b] for b in creg]], order="little")
-        for creg in circuit.cregs
-    }
+    found = {}
+    for creg in circuit.cregs:
+        positions = [index[bit] for bit in creg]
+        if positions == list(range(circuit.num_clbits)):  # all the clbits, in order: as packed
+            found[creg.name] = BitArray(packed, creg.size)
+            continue
+        bits = np.unpackbits(packed, axis=-1)[..., ::-1]  # bits[..., k] is clbit k
+        found[creg.name] = BitArray.from_bool_array(bits[..., positions], order="little")
+    return found
 
 
-def _estimate(pubs: list[EstimatorPub], simulation: _Simulation, seed: int) -> PrimitiveResult:
+def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveResult:
+    """Exact expectation values from Aer, then the shot noise of the shots the precision implies.
+
+    Each Pauli term's estimate is the mean of +-1 outcomes over those shots, drawn from its
+    binomial distribution; ``stds`` are the standard errors estimated from the drawn means.
+    """
     from qiskit.quantum_info import Pauli  # type: ignore[import-untyped, unused-ignore]
     from qiskit_aer.library import SaveExpectationValue
 
@@ -449,26 +443,26 @@ def _estimate(pubs: list[EstimatorPub], simulation: _Simulation, seed: int) -> P
                 )
                 found.append((key, float(np.real(coeff))))
             observables.append(found)
-        for (paulis, qubits), key in terms.items():  # Pauli labels put qubit 0 last
+        for (paulis, qubits), key in terms.items():  # a Pauli label puts qubit 0 last
             circuit.append(SaveExpectationValue(Pauli(paulis[::-1]), label=key), list(qubits))
         binds = [_bindings(pub)] if circuit.num_parameters else None
         result = simulation.run([circuit], seed_simulator=seed, parameter_binds=binds)
         exact = [result.data(k) for k in range(pub.parameter_values.size)]
         shots = shots_for_precision(pub.precision)
-        values_at = np.arange(pub.parameter_values.size).reshape(pub.parameter_values.shape)
-        observable_at = np.arange(pub.observables.size).reshape(pub.observables.shape)
-        values_at, observable_at = np.broadcast_arrays(values_at, observable_at)
+        binding_at, observable_at = np.broadcast_arrays(
+            np.arange(pub.parameter_values.size).reshape(pub.parameter_values.shape),
+            np.arange(pub.observables.size).reshape(pub.observables.shape),
+        )
         evs, variances = np.zeros(pub.shape), np.zeros(pub.shape)
-        for position in np.ndindex(pub.shape):
-            for key, coeff in observables[observable_at[position]]:
+        for at in np.ndindex(pub.shape):
+            for key, coeff in observables[observable_at[at]]:
                 if key is None:  # the identity: no shot noise
-                    evs[position] += coeff
+                    evs[at] += coeff
                     continue
-                # Each term is the mean of +-1 outcomes over the shots: sample that mean.
-                plus = np.clip((1 + exact[values_at[position]][key]) / 2, 0, 1)
+                plus = np.clip((1 + exact[binding_at[at]][key]) / 2, 0, 1)
                 mean = 2 * rng.binomial(shots, plus) / shots - 1
-                evs[position] += coeff * mean
-                variances[position] += coeff**2 * (1 - mean**2) / shots
+                evs[at] += coeff * mean
+                variances[at] += coeff**2 * (1 - mean**2) / shots
         stds = np.sqrt(variances)
         metadata = {
             "target_precision": pub.precision,

@@ -7,13 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ..clock import Clock
-from .app import RuntimeApp
+from .app import API_PREFIX, RuntimeApp
 from .catalogue import BackendEntry, build_catalogue
 from .clock import VirtualClock
+from .control import CONTROL_PREFIX, ControlApp
 from .durations import DurationModel, default_duration
 from .faults import HttpFault, HttpFaults
 from .plan import Plan
 from .records import RAN_TOO_LONG_CODE, RAN_TOO_LONG_REASON, JobFault, JobRecord, SessionRecord
+from .router import Router
 from .state import RuntimeState
 
 if TYPE_CHECKING:
@@ -64,7 +66,11 @@ class FakeRuntime:
         self._duration_model = duration_model
         self.faults = HttpFaults()
         self.state = self._new_state()
-        self.app = RuntimeApp(self.state, self.faults)
+        self.runtime_app = RuntimeApp(self.state, self.faults)
+        #: What answers HTTP requests: the runtime API under ``/api/v1`` and the other families.
+        self.app = Router(self.clock)
+        self.app.mount(API_PREFIX, self.runtime_app)
+        self.app.mount(CONTROL_PREFIX, ControlApp(self))
 
     def _new_state(self) -> RuntimeState:
         return RuntimeState(
@@ -152,8 +158,19 @@ class FakeRuntime:
         """Queue ``count`` jobs of other users on ``backend``, each taking ``duration`` s."""
         return [job.id for job in self.state.add_background_jobs(backend, count, duration)]
 
+    def add_background_load(
+        self,
+        backend: str,
+        *,
+        jobs_per_hour: float,
+        duration: float = 60.0,
+        hours: float | None = None,
+    ) -> None:
+        """Other users' jobs arriving at random (Poisson, seeded) at ``jobs_per_hour``."""
+        self.state.add_background_stream(backend, jobs_per_hour, duration, hours)
+
     def reset(self) -> None:
         """Forget every job, session and fault. The clock keeps its time; ids restart."""
         self.faults.clear()
         self.state = self._new_state()
-        self.app.state = self.state
+        self.runtime_app.state = self.state

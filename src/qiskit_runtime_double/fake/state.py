@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import random
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -345,26 +346,54 @@ class RuntimeState:
             job.fault = fault
 
     def add_background_jobs(self, backend: str, count: int, duration: float) -> list[JobRecord]:
+        """Queue ``count`` jobs of other users now, each holding the backend ``duration`` s."""
         if count < 0 or duration < 0:
             raise BadRequest(f"count and duration must not be negative (got {count}, {duration})")
         with self.transaction() as now:
             self.entry(backend)
-            added = []
-            for _ in range(count):
-                job = JobRecord(
-                    id=self.ids.job_id(),
-                    program_id="sampler",
-                    backend=backend,
-                    created=now,
-                    duration=duration,
-                    seed=0,
-                    seq=next(self._seq),
-                    owner="background",
-                )
-                self.jobs[job.id] = job
-                self.scheduler.submit(job, now)
-                added.append(job)
-            return added
+            return [self._background_job(backend, duration, now) for _ in range(count)]
+
+    def add_background_stream(
+        self, backend: str, jobs_per_hour: float, duration: float, hours: float | None = None
+    ) -> None:
+        """Other users' jobs arriving as a Poisson stream of ``jobs_per_hour``, for ``hours``.
+
+        Arrivals are drawn from the fake's seed, and generated lazily as simulated time passes.
+        """
+        if jobs_per_hour <= 0 or duration < 0 or (hours is not None and hours <= 0):
+            raise BadRequest(
+                f"jobs_per_hour and hours must be positive and duration not negative "
+                f"(got {jobs_per_hour}, {hours}, {duration})"
+            )
+        with self.transaction() as now:
+            self.entry(backend)
+            draws = random.Random(self.ids.simulator_seed())
+            rate = jobs_per_hour / 3600.0
+            end = now + _dt.timedelta(hours=hours) if hours is not None else None
+
+            def arrive(at: _dt.datetime) -> _dt.datetime | None:
+                self._background_job(backend, duration, at)
+                following = at + _dt.timedelta(seconds=draws.expovariate(rate))
+                return None if end is not None and following > end else following
+
+            first = now + _dt.timedelta(seconds=draws.expovariate(rate))
+            if end is None or first <= end:
+                self.scheduler.every(first, arrive)
+
+    def _background_job(self, backend: str, duration: float, at: _dt.datetime) -> JobRecord:
+        job = JobRecord(
+            id=self.ids.job_id(),
+            program_id="sampler",
+            backend=backend,
+            created=at,
+            duration=duration,
+            seed=0,
+            seq=next(self._seq),
+            owner="background",
+        )
+        self.jobs[job.id] = job
+        self.scheduler.submit(job, at)
+        return job
 
     def quantum_seconds_used(self) -> float:
         with self.transaction():

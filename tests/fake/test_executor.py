@@ -1,0 +1,408 @@
+"""The fake's executors: V2 sampler and estimator semantics on Aer, and workload validation."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm2, qasm3
+from qiskit.circuit import Parameter
+from qiskit.primitives import BitArray, PrimitiveResult
+from qiskit.quantum_info import SparsePauliOp
+from qiskit.transpiler import generate_preset_pass_manager
+
+from qiskit_runtime_double.fake.catalogue import BackendEntry, build_catalogue
+from qiskit_runtime_double.fake.executor import (
+    AerExecutor,
+    InvalidWorkload,
+    NoOpExecutor,
+    Workload,
+)
+
+SIM = "ibmq_qasm_simulator"
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> dict[str, BackendEntry]:
+    return build_catalogue()
+
+
+@pytest.fixture(scope="module")
+def executor() -> AerExecutor:
+    return AerExecutor()  # one per module: its noise models are cached across tests
+
+
+def transpile(circuit: QuantumCircuit, entry: BackendEntry) -> QuantumCircuit:
+    manager = generate_preset_pass_manager(
+        backend=entry.backend, optimization_level=1, seed_transpiler=0
+    )
+    return manager.run(circuit)
+
+
+def bell(measure: bool = True) -> QuantumCircuit:
+    circuit = QuantumCircuit(2, 2 if measure else 0)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    if measure:
+        circuit.measure([0, 1], [0, 1])
+    return circuit
+
+
+def run(
+    executor: AerExecutor,
+    entry: BackendEntry,
+    program: str,
+    pubs: list[Any],
+    options: dict[str, Any] | None = None,
+    seed: int = 1,
+) -> Any:
+    params = {"pubs": pubs, "options": options or {}, "version": 2, "support_qiskit": True}
+    return executor.execute(executor.prepare(program, params, entry), entry, seed)
+
+
+# --- sampler --------------------------------------------------------------------------------------
+
+
+def test_sampler_bell_on_the_ideal_simulator(catalogue, executor):
+    entry = catalogue[SIM]
+    circuit = transpile(bell(), entry)
+    circuit.metadata = {"experiment": "bell"}
+
+    result = run(executor, entry, "sampler", [[circuit, None, 1000]])
+
+    assert isinstance(result, PrimitiveResult)
+    assert result.metadata["version"] == 2
+    (pub,) = result
+    bits = pub.data.c  # a DataBin field per classical register, named after it
+    assert isinstance(bits, BitArray)
+    assert bits.shape == ()
+    assert bits.num_shots == 1000
+    assert bits.num_bits == 2
+    counts = bits.get_counts()
+    assert set(counts) <= {"00", "11"}
+    assert sum(counts.values()) == 1000
+    assert pub.metadata["circuit_metadata"] == {"experiment": "bell"}
+
+
+def test_each_register_is_its_own_field(catalogue, executor):
+    entry = catalogue[SIM]
+    a, b = ClassicalRegister(1, "a"), ClassicalRegister(2, "b")
+    circuit = QuantumCircuit(QuantumRegister(2), a, b)
+    circuit.x(1)
+    circuit.measure(0, a[0])
+    circuit.measure(1, b[0])
+    circuit.measure(0, b[1])
+
+    (pub,) = run(executor, entry, "sampler", [[transpile(circuit, entry), None, 50]])
+
+    assert pub.data.a.get_counts() == {"0": 50}
+    assert pub.data.b.get_counts() == {"01": 50}  # b[0] = 1 is the last character
+
+
+def test_shots_precedence_pub_then_default_shots_then_4096(catalogue, executor):
+    entry = catalogue[SIM]
+    circuit = transpile(bell(), entry)
+
+    with_option = run(
+        executor,
+        entry,
+        "sampler",
+        [[circuit, None, 100], [circuit], circuit],
+        {"default_shots": 300},
+    )
+    without = run(executor, entry, "sampler", [(circuit,)])
+
+    assert [pub.data.c.num_shots for pub in with_option] == [100, 300, 300]
+    assert without[0].data.c.num_shots == 4096
+
+
+def test_parameter_values_broadcast_to_the_pub_shape(catalogue, executor):
+    entry = catalogue[SIM]
+    angle = Parameter("a")
+    circuit = QuantumCircuit(1, 1)
+    circuit.rx(angle, 0)
+    circuit.measure(0, 0)
+    isa = transpile(circuit, entry)
+
+    (pub,) = run(executor, entry, "sampler", [[isa, np.array([[0.0], [np.pi], [np.pi / 2]]), 200]])
+    assert pub.data.c.shape == (3,)
+    assert pub.data.c[0].get_counts() == {"0": 200}
+    assert pub.data.c[1].get_counts() == {"1": 200}
+    assert set(pub.data.c[2].get_counts()) == {"0", "1"}
+
+    (grid,) = run(executor, entry, "sampler", [[isa, np.zeros((2, 3, 1)), 10]])
+    assert grid.data.c.shape == (2, 3)
+
+
+def test_openqasm_pubs_are_parsed(catalogue, executor):
+    entry = catalogue["generic_5q"]
+    isa = transpile(bell(), entry)
+
+    result = run(
+        executor, entry, "sampler", [[qasm3.dumps(isa), None, 100], [qasm2.dumps(isa), None, 100]]
+    )
+
+    for pub in result:
+        assert pub.data.c.num_shots == 100
+        assert pub.data.c.get_counts().get("11", 0) > 30
+
+
+def test_same_seed_same_bits_and_other_seed_other_bits_on_a_noisy_backend(catalogue, executor):
+    entry = catalogue["generic_5q"]
+    pubs = [[transpile(bell(), entry), None, 500]]
+
+    first = run(executor, entry, "sampler", pubs, seed=11)[0].data.c
+    again = run(executor, entry, "sampler", pubs, seed=11)[0].data.c
+    other = run(executor, entry, "sampler", pubs, seed=12)[0].data.c
+    assert np.array_equal(first.array, again.array)
+    assert not np.array_equal(first.array, other.array)
+
+    # options.simulator.seed_simulator overrides the job's seed
+    fixed = {"simulator": {"seed_simulator": 5}}
+    one = run(executor, entry, "sampler", pubs, fixed, seed=1)[0].data.c
+    two = run(executor, entry, "sampler", pubs, fixed, seed=2)[0].data.c
+    assert np.array_equal(one.array, two.array)
+
+
+def test_noise_matches_aer_with_the_full_device_noise_model(catalogue, executor):
+    from qiskit_aer import AerSimulator
+
+    entry = catalogue["generic_5q"]
+    circuit = QuantumCircuit(3, 3)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.cx(1, 2)
+    circuit.delay(100, 0)  # relaxation noise comes from a noise pass, not a gate error
+    circuit.measure(range(3), range(3))
+    isa = transpile(circuit, entry)
+
+    ours = run(executor, entry, "sampler", [[isa, None, 2000]], seed=42)[0].data.c.get_counts()
+    full = AerSimulator.from_backend(entry.backend).run(isa, shots=2000, seed_simulator=42)
+
+    assert ours == full.result().get_counts()
+    assert len(ours) > 2  # noisy: more than the two GHZ outcomes
+
+
+def test_a_bell_job_on_127_qubits_is_fast(catalogue, executor):
+    entry = catalogue["generic_127q"]
+    isa = transpile(bell(), entry)
+    run(executor, entry, "sampler", [[isa, None, 4096]])  # builds the noise model once
+
+    start = time.perf_counter()
+    for _ in range(5):
+        counts = run(executor, entry, "sampler", [[isa, None, 4096]])[0].data.c.get_counts()
+    elapsed = time.perf_counter() - start
+
+    # Aer with the whole device's noise model takes ~0.4 s a job; the restricted one ~10 ms.
+    assert elapsed < 1.5, elapsed
+    assert counts["00"] + counts["11"] > 0.9 * 4096
+
+
+# --- estimator ------------------------------------------------------------------------------------
+
+
+def test_estimator_bell_zz_is_one_on_the_ideal_simulator(catalogue, executor):
+    entry = catalogue[SIM]
+    isa = transpile(bell(measure=False), entry)
+
+    (pub,) = run(
+        executor, entry, "estimator", [[isa, {"ZZ": 1.0}], [isa, [{"XX": 1.0}, {"YY": 1.0}]]]
+    )[:1]
+    assert pub.data.evs.shape == ()
+    assert float(pub.data.evs) == pytest.approx(1.0, abs=1e-9)  # no shot noise on an eigenstate
+    assert float(pub.data.stds) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_estimator_observables_broadcast_and_follow_the_layout(catalogue, executor):
+    entry = catalogue["generic_127q"]
+    isa = transpile(bell(measure=False), entry)
+    observables = [[SparsePauliOp(label).apply_layout(isa.layout)] for label in ("ZZ", "XX", "ZI")]
+
+    (pub,) = run(executor, entry, "estimator", [[isa, observables, None, 0.02]])
+
+    assert pub.data.evs.shape == (3, 1)
+    assert pub.data.evs[0, 0] == pytest.approx(1.0, abs=0.05)  # noisy, but close
+    assert pub.data.evs[1, 0] == pytest.approx(1.0, abs=0.05)
+    assert pub.data.evs[2, 0] == pytest.approx(0.0, abs=0.1)
+
+
+def test_precision_sets_shots_and_standard_errors(catalogue, executor):
+    entry = catalogue[SIM]
+    isa = transpile(bell(measure=False), entry)
+    zi = {"IZ": 1.0}  # <Z> of one qubit of a Bell pair is 0: each shot is +-1, the variance 1
+
+    coarse, fine = run(executor, entry, "estimator", [[isa, zi, None, 0.1], [isa, zi, None, 0.02]])
+    (default,) = run(executor, entry, "estimator", [[isa, zi]])
+    (option,) = run(executor, entry, "estimator", [[isa, zi]], {"default_precision": 0.05})
+
+    assert coarse.metadata["target_precision"] == 0.1
+    assert coarse.metadata["shots"] == 128  # 1/0.1² = 100, in whole randomizations of 32
+    assert coarse.metadata["num_randomizations"] == 32
+    assert float(coarse.data.stds) == pytest.approx(0.1, rel=0.15)
+    assert float(fine.data.stds) == pytest.approx(0.02, rel=0.05)
+    assert abs(float(fine.data.evs)) < 5 * 0.02
+    assert np.array_equal(fine.data.stds, fine.data.ensemble_standard_error)
+    assert default.metadata["target_precision"] == 0.015625
+    assert default.metadata["shots"] == 4096
+    assert option.metadata["target_precision"] == 0.05
+
+
+def test_estimator_parameters_and_observables_broadcast_together(catalogue, executor):
+    entry = catalogue[SIM]
+    angle = Parameter("t")
+    circuit = QuantumCircuit(1)
+    circuit.ry(angle, 0)
+    isa = transpile(circuit, entry)
+    values = np.array([[0.0], [np.pi]])  # shape (2,)
+    observables = [[{"Z": 1.0}], [{"X": 1.0}]]  # shape (2, 1)
+
+    (pub,) = run(executor, entry, "estimator", [[isa, observables, values, 0.01]], seed=3)
+
+    assert pub.data.evs.shape == (2, 2)
+    assert pub.data.evs[0] == pytest.approx([1.0, -1.0], abs=1e-9)
+    assert pub.data.evs[1] == pytest.approx([0.0, 0.0], abs=0.05)
+
+
+# --- validation -------------------------------------------------------------------------------------
+
+
+def parametrised() -> QuantumCircuit:
+    a, b = Parameter("a"), Parameter("b")
+    circuit = QuantumCircuit(1, 1)
+    circuit.rz(a, 0)
+    circuit.rz(b, 0)
+    circuit.measure(0, 0)
+    return circuit
+
+
+INVALID = {
+    "unknown program": ("runner", {"pubs": ["BELL"]}, "programs"),
+    "params not a dict": ("sampler", ["BELL"], "params must be an object"),
+    "no pubs": ("sampler", {"options": {}}, "'pubs'"),
+    "empty pubs": ("sampler", {"pubs": []}, "'pubs'"),
+    "version 1": ("sampler", {"pubs": ["BELL"], "version": 1}, "version 2"),
+    "not ISA": ("sampler", {"pubs": [bell()]}, "generate_preset_pass_manager"),
+    "no measurements": ("sampler", {"pubs": ["BELL_NO_MEASURE"]}, "measures nothing"),
+    "zero shots": ("sampler", {"pubs": [["BELL", None, 0]]}, "shots"),
+    "too many shots": ("sampler", {"pubs": [["BELL", None, 100_001]]}, "shots"),
+    "bad default shots": (
+        "sampler",
+        {"pubs": ["BELL"], "options": {"default_shots": "many"}},
+        "default_shots",
+    ),
+    "too many circuits": ("sampler", {"pubs": ["BELL"] * 301}, "at most 300"),
+    "long pub": ("sampler", {"pubs": [["BELL", None, 10, 4]]}, "a pub is"),
+    "bad qasm": ("sampler", {"pubs": ["OPENQASM 3.0; qubit q; nonsense q;"]}, "OpenQASM"),
+    "not a circuit": ("sampler", {"pubs": [[42]]}, "QuantumCircuit"),
+    "missing values": ("sampler", {"pubs": [["PARAMETRISED"]]}, "parameters"),
+    "values of the wrong shape": (
+        "sampler",
+        {"pubs": [["PARAMETRISED", np.zeros((4, 3))]]},
+        "inconsistent",
+    ),
+    "values without parameters": ("sampler", {"pubs": [["BELL", np.zeros((3, 0))]]}, "has none"),
+    "wrong observable size": (
+        "estimator",
+        {"pubs": [["BELL_NO_MEASURE", {"ZZZ": 1.0}]]},
+        "apply_layout",
+    ),
+    "complex coefficient": (
+        "estimator",
+        {"pubs": [["BELL_NO_MEASURE", {"ZZ": 1j}]]},
+        "real coefficients",
+    ),
+    "zero precision": (
+        "estimator",
+        {"pubs": [["BELL_NO_MEASURE", {"ZZ": 1.0}, None, 0]]},
+        "precision",
+    ),
+    "negative default precision": (
+        "estimator",
+        {"pubs": [["BELL_NO_MEASURE", {"ZZ": 1.0}]], "options": {"default_precision": -0.1}},
+        "default_precision",
+    ),
+    "estimator pub without observables": ("estimator", {"pubs": [["BELL_NO_MEASURE"]]}, "a pub is"),
+}
+
+
+def _substitute(value: Any, circuits: dict[str, QuantumCircuit]) -> Any:
+    if isinstance(value, str) and value in circuits:
+        return circuits[value]
+    if isinstance(value, list):
+        return [_substitute(item, circuits) for item in value]
+    if isinstance(value, dict):
+        return {key: _substitute(item, circuits) for key, item in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("case", list(INVALID))
+def test_invalid_workloads_are_refused_with_a_helpful_message(case, catalogue, executor):
+    entry = catalogue["generic_5q"]
+    program, params, fragment = INVALID[case]
+    circuits = {
+        "BELL": transpile(bell(), entry),
+        "BELL_NO_MEASURE": transpile(bell(measure=False), entry),
+        "PARAMETRISED": transpile(parametrised(), entry),
+    }
+
+    with pytest.raises(InvalidWorkload) as caught:
+        executor.prepare(program, _substitute(params, circuits), entry)
+
+    assert caught.value.code == "1002"
+    assert fragment in caught.value.message
+    if "pubs" in str(params) and "Pub" in caught.value.message:
+        assert "Pub 0" in caught.value.message
+
+
+def test_the_isa_message_names_the_pub_and_the_fix(catalogue, executor):
+    entry = catalogue["generic_5q"]
+    pubs = [transpile(bell(), entry), bell()]
+
+    with pytest.raises(InvalidWorkload) as caught:
+        executor.prepare("sampler", {"pubs": pubs}, entry)
+
+    message = caught.value.message
+    assert message.startswith("Pub 1: the circuit is not an ISA circuit of generic_5q")
+    assert "'h'" in message and "optimization_level=1" in message
+
+
+# --- workloads and the no-op executor -------------------------------------------------------------
+
+
+def test_workloads_count_circuits_and_shots(catalogue, executor):
+    entry = catalogue[SIM]
+    sampled = transpile(bell(), entry)
+    values = np.zeros((3, 2))
+    params = {"pubs": [[sampled, None, 100], [transpile(parametrised(), entry), values, 10]]}
+
+    workload = executor.prepare("sampler", params, entry)
+
+    assert isinstance(workload, Workload)
+    assert workload.program_id == "sampler"
+    assert workload.backend_name == SIM
+    assert workload.num_circuits == 2
+    assert workload.total_shots == 100 + 3 * 10
+    estimated = executor.prepare(
+        "estimator", {"pubs": [[transpile(bell(False), entry), "ZZ", None, 0.1]]}, entry
+    )
+    assert estimated.total_shots == 128
+
+
+def test_noop_executor_counts_without_coercing(catalogue):
+    entry = catalogue["generic_5q"]
+    noop = NoOpExecutor()
+    params = {"pubs": [[bell(), None, 100], [bell()], bell()], "options": {"default_shots": 10}}
+
+    workload = noop.prepare("sampler", params, entry)  # not ISA: the no-op does not look
+    result = noop.execute(workload, entry, seed=0)
+
+    assert (workload.num_circuits, workload.total_shots) == (3, 120)
+    assert isinstance(result, PrimitiveResult) and len(result) == 0
+    assert (
+        noop.prepare("estimator", {"pubs": [[bell(False), "ZZ", None, 0.1]]}, entry).total_shots
+        == 128
+    )
+    with pytest.raises(InvalidWorkload, match="'pubs'"):
+        noop.prepare("sampler", {"pubs": []}, entry)
