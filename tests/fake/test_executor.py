@@ -265,7 +265,7 @@ def test_estimator_parameters_and_observables_broadcast_together(catalogue, exec
     assert pub.data.evs[1] == pytest.approx([0.0, 0.0], abs=0.05)
 
 
-# --- validation -------------------------------------------------------------------------------------
+# --- validation -----------------------------------------------------------------------------------
 
 
 def parametrised() -> QuantumCircuit:

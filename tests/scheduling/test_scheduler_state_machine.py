@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 from hypothesis import HealthCheck, settings
@@ -134,7 +135,7 @@ class SchedulerMachine(RuleBasedStateMachine):
                 for job in self.fake.state.jobs.values()
                 if job.backend == backend and job.running_at is not None
             )
-            for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            for (_, end), (start, _) in itertools.pairwise(spans):
                 assert start >= end, f"two jobs overlap on {backend}"
 
     @invariant()

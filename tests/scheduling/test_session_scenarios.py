@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from qiskit import QuantumCircuit
@@ -29,10 +30,10 @@ def test_max_time_expiry_fails_queued_jobs_and_rejects_new_ones(
     queued = sampler.run([isa_bell])  # waits behind it
     fake.clock.shift(dt.timedelta(hours=1))
     assert long_job.result()[0].data.meas.num_shots == 4096  # the running job finishes
-    with pytest.raises(RuntimeJobFailureError, match="expired.*max_time of 3600 s"):
+    with pytest.raises(RuntimeJobFailureError, match=r"expired.*max_time of 3600 s"):
         queued.result()
     assert session.status() == "Closed"
-    with pytest.raises(IBMRuntimeError, match="has been closed.*max_ttl"):
+    with pytest.raises(IBMRuntimeError, match=r"has been closed.*max_ttl"):
         sampler.run([isa_bell])  # the service refuses: our client still thought it open
 
 
@@ -66,7 +67,7 @@ def test_session_jobs_wait_once_then_run_before_the_background_queue(
     assert all(job.status == "Completed" for job in waiting)  # ten finished before the session
     assert service.backend_status("generic_5q").pending_jobs == 0
     times = [fake.job(j.job_id()) for j in [first, *following]]
-    for before, after in zip(times, times[1:], strict=False):
+    for before, after in itertools.pairwise(times):
         assert after.running_at == before.finished_at  # back to back: the backend was held
 
 
@@ -107,7 +108,7 @@ def test_frozen_clock_tells_when_the_job_would_finish(
     frozen_service = QiskitRuntimeService(fake=fake)
     job = SamplerV2(mode=frozen_service.backend("generic_5q")).run([isa_bell])
     with pytest.raises(
-        ClockError, match="frozen.*next simulated event is at 2025-01-01T09:00:03.074"
+        ClockError, match=r"frozen.*next simulated event is at 2025-01-01T09:00:03.074"
     ):
         job.result()
     fake.clock.shift(5)
@@ -151,7 +152,7 @@ def test_closed_session_refuses_jobs_locally_and_on_the_service(
     with pytest.raises(SessionClosedError):
         SamplerV2(mode=session).run([isa_bell])
     with pytest.raises(
-        IBMRuntimeError, match="Failed to run program: 409.*does not accept new jobs"
+        IBMRuntimeError, match=r"Failed to run program: 409.*does not accept new jobs"
     ):
         SamplerV2(mode=other_client_view).run([isa_bell])
 
