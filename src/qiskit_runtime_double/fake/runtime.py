@@ -99,6 +99,13 @@ class FakeRuntime:
         """The fake's record of a session (state, timestamps, elapsed time)."""
         return self.state.session(session_id)
 
+    def timeline_svg(self, title: str = "") -> str:
+        """A Gantt chart (SVG) of every job so far: which job held each backend when."""
+        from .timeline import render_svg
+
+        with self.state.transaction() as now:
+            return render_svg(list(self.state.jobs.values()), now, title=title)
+
     # --- control -----------------------------------------------------------------------------
 
     def fail_job(
