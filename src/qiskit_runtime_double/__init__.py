@@ -29,11 +29,18 @@ from .errors import (
     TransportError,
 )
 from .fake import FakeRuntime, Plan, VirtualClock
-from .job import RuntimeJob, RuntimeJobV2
-from .options import EstimatorOptions, Options, SamplerOptions
+from .job import JobStatus, RuntimeJob, RuntimeJobV2
+from .options import (
+    EnvironmentOptions,
+    EstimatorOptions,
+    ExecutionOptions,
+    Options,
+    SamplerOptions,
+    SimulatorOptions,
+)
 from .primitives import Estimator, EstimatorV2, Sampler, SamplerV2
-from .service import BackendStatusInfo, QiskitRuntimeService, default_service
-from .session import Batch, Session, parse_max_time
+from .service import BackendStatusInfo, QiskitRuntimeService, default_service, get_default_service
+from .session import Batch, Session, current_session, parse_max_time
 from .transports import InProcessTransport, MockTransport, Transport
 from .wire.http import HttpRequest, HttpResponse
 
@@ -46,9 +53,11 @@ __all__ = [
     "Batch",
     "Clock",
     "ClockError",
+    "EnvironmentOptions",
     "Estimator",
     "EstimatorOptions",
     "EstimatorV2",
+    "ExecutionOptions",
     "FakeRuntime",
     "HttpRequest",
     "HttpResponse",
@@ -59,6 +68,7 @@ __all__ = [
     "IBMNotAuthorizedError",
     "IBMRuntimeError",
     "InProcessTransport",
+    "JobStatus",
     "MockTransport",
     "Options",
     "Plan",
@@ -78,10 +88,13 @@ __all__ = [
     "SamplerV2",
     "Session",
     "SessionClosedError",
+    "SimulatorOptions",
     "SystemClock",
     "Transport",
     "TransportError",
     "VirtualClock",
+    "current_session",
     "default_service",
+    "get_default_service",
     "parse_max_time",
 ]
