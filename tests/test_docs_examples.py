@@ -1,7 +1,8 @@
 """Every ```python block in docs/ runs: the examples users copy must work.
 
 Blocks of one page share a namespace and run in order. A block right after an HTML comment
-``<!-- not run -->`` is skipped (for examples that need a live account).
+``<!-- not run -->`` is skipped (for examples that need a live account); one after
+``<!-- pytest: FILE -->`` is a file of a pytest example, run by tests/plugin/test_docs_tutorial.py.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-BLOCK = re.compile(r"(<!-- not run -->\s*)?```python\n(.*?)```", re.S)
-PAGES = sorted(p for p in DOCS.glob("*.md") if "```python" in p.read_text(encoding="utf-8"))
+BLOCK = re.compile(r"(<!-- (?:not run|pytest: [\w.]+) -->\s*)?```python\n(.*?)```", re.S)
+
+
+def _runnable(page: Path) -> list[str]:
+    return [code for skip, code in BLOCK.findall(page.read_text(encoding="utf-8")) if not skip]
+
+
+PAGES = sorted(p for p in DOCS.glob("*.md") if _runnable(p))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_examples_run(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
-    blocks = [code for skip, code in BLOCK.findall(page.read_text(encoding="utf-8")) if not skip]
-    assert blocks
+    blocks = _runnable(page)
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         for code in blocks:

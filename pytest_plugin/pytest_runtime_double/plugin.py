@@ -186,6 +186,8 @@ def runtime_config(pytestconfig: pytest.Config, request: pytest.FixtureRequest) 
         "clock_start": None,
         "clock_mode": "advance",
         "default_backend": marker.get("backend", DEFAULT_BACKEND),
+        "duration_model": None,
+        "plan": None,
         "scrub_rules": None,
     }
 
@@ -200,8 +202,15 @@ def fake_runtime(runtime_mode: str, runtime_config: dict[str, Any]) -> FakeRunti
     clock = VirtualClock(
         runtime_config.get("clock_start"), mode=runtime_config.get("clock_mode", "advance")
     )
+    extra: dict[str, Any] = {}
+    for key in ("duration_model", "plan"):
+        if runtime_config.get(key) is not None:
+            extra[key] = runtime_config[key]
     return FakeRuntime(
-        backends=runtime_config.get("backends"), clock=clock, seed=runtime_config.get("seed")
+        backends=runtime_config.get("backends"),
+        clock=clock,
+        seed=runtime_config.get("seed"),
+        **extra,
     )
 
 

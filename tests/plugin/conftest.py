@@ -1,8 +1,32 @@
-"""Import the heavy packages before pytester snapshots ``sys.modules``: its in-process runs drop
-modules imported inside them, and qiskit's compiled extension cannot be loaded twice."""
+"""Load everything heavy before pytester snapshots ``sys.modules``: its in-process runs drop the
+modules imported inside them, and compiled extensions (qiskit's, Aer's) cannot be loaded twice.
+Running one sampler and one estimator job imports all that the fake loads lazily."""
 
 from __future__ import annotations
 
-import qiskit_aer  # noqa: F401
-import qiskit_runtime_double  # noqa: F401
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp
+
 import qiskit_runtime_double.accounts  # noqa: F401
+from qiskit_runtime_double import EstimatorV2, FakeRuntime, QiskitRuntimeService, SamplerV2
+
+
+def _warm() -> None:
+    service = QiskitRuntimeService(fake=FakeRuntime(backends=["ibmq_qasm_simulator", "generic_5q"]))
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    for name in ("ibmq_qasm_simulator", "generic_5q"):
+        backend = service.backend(name)
+        from qiskit.transpiler import generate_preset_pass_manager
+
+        isa = generate_preset_pass_manager(backend=backend, optimization_level=1).run(circuit)
+        EstimatorV2(mode=backend).run(
+            [(isa, SparsePauliOp("ZZ").apply_layout(isa.layout))]
+        ).result()
+        measured = isa.copy()
+        measured.measure_all()
+        SamplerV2(mode=backend).run([measured], shots=8).result()
+
+
+_warm()

@@ -6,7 +6,7 @@ import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-USER_TESTS = '''
+USER_TESTS = """
 import datetime as dt
 import pytest
 from qiskit import QuantumCircuit
@@ -57,7 +57,7 @@ def test_a_failing_job(fake_runtime, fake_session, runtime_service):
     fake_runtime.fail_job(reason="boom", code=7)
     with pytest.raises(RuntimeJobFailureError, match="boom"):
         SamplerV2(mode=fake_session).run([bell(runtime_service)]).result()
-'''
+"""
 
 
 def test_fake_mode_runs_user_tests(pytester: pytest.Pytester) -> None:
@@ -82,7 +82,9 @@ def test_help_lists_every_option(pytester: pytest.Pytester) -> None:
 
 def test_markers_are_registered_with_help(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.runtime(backend=None, max_time=None, seed=None, cassette=None)*"])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.runtime(backend=None, max_time=None, seed=None, cassette=None)*"]
+    )
 
 
 def test_unknown_mode_on_the_command_line_is_refused(pytester: pytest.Pytester) -> None:
@@ -103,7 +105,9 @@ def test_mode_precedence_command_line_then_environment_then_ini(
     monkeypatch.setenv("QISKIT_RUNTIME_DOUBLE_MODE", "nonsense")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*QISKIT_RUNTIME_DOUBLE_MODE*'nonsense'*fake, replay, record, live*"])
+    result.stderr.fnmatch_lines(
+        ["*QISKIT_RUNTIME_DOUBLE_MODE*'nonsense'*fake, replay, record, live*"]
+    )
     pytester.runpytest("-s", "--runtime-mode=fake").stdout.fnmatch_lines(["*MODE fake*"])
 
 
@@ -137,7 +141,9 @@ def test_seed_option_and_marker_seed(pytester: pytest.Pytester) -> None:
 def test_marker_with_wrong_arguments_is_a_usage_error_before_tests_run(
     pytester: pytest.Pytester, marker: str, message: str
 ) -> None:
-    pytester.makepyfile(f"import pytest\n\n@pytest.mark.runtime({marker})\ndef test_x():\n    pass\n")
+    pytester.makepyfile(
+        f"import pytest\n\n@pytest.mark.runtime({marker})\ndef test_x():\n    pass\n"
+    )
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
@@ -147,7 +153,9 @@ def test_fake_only_fixtures_skip_in_other_modes_with_a_reason(pytester: pytest.P
     pytester.makepyfile("def test_needs_fake(fake_runtime):\n    pass\n")
     result = pytester.runpytest("--runtime-mode=replay", "-rs")
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*needs the in-process fake (--runtime-mode=fake); this run is replay*"])
+    result.stdout.fnmatch_lines(
+        ["*needs the in-process fake (--runtime-mode=fake); this run is replay*"]
+    )
 
 
 def test_replay_without_a_cassette_says_how_to_record_it(pytester: pytest.Pytester) -> None:
@@ -172,7 +180,9 @@ def test_live_and_record_without_credentials_stop_at_once(
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest(f"--runtime-mode={mode}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*needs IBM Quantum credentials*QISKIT_IBM_TOKEN*qiskit-ibm.json*"])
+    result.stderr.fnmatch_lines(
+        ["*needs IBM Quantum credentials*QISKIT_IBM_TOKEN*qiskit-ibm.json*"]
+    )
 
 
 def test_unwritable_cassette_directory_is_a_usage_error(
