@@ -44,8 +44,21 @@ BOTTOM_LAYER = {f"{PKG}.wire": f"{PKG}.wire", f"{PKG}.errors": None}
 TRANSPORT_USERS = (f"{PKG}.client", f"{PKG}.service", f"{PKG}.cli")
 #: Rule 3: all that ``fake.*`` may import from the package.
 FAKE_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}.fake")
-FAKE_CORE = (f"{PKG}.fake.state", f"{PKG}.fake.scheduler")
-FAKE_EDGE = (f"{PKG}.fake.app", f"{PKG}.fake.server")
+FAKE_CORE = (
+    f"{PKG}.fake.state",
+    f"{PKG}.fake.scheduler",
+    f"{PKG}.fake.records",
+    f"{PKG}.fake.workloads",
+)
+FAKE_EDGE = (
+    f"{PKG}.fake.app",
+    f"{PKG}.fake.server",
+    f"{PKG}.fake.wsgi",
+    f"{PKG}.fake.platform",
+    f"{PKG}.fake.pacing",
+    f"{PKG}.fake.control",
+    f"{PKG}.fake.router",
+)
 #: Rule 4: each heavy dependency and the only modules that may import it (lazily).
 HEAVY_HOMES = {
     "requests": (f"{PKG}.transports.live",),
@@ -238,7 +251,7 @@ def _check(imp: Import) -> Iterator[tuple[str, str]]:
     if _within(imp.importer, *FAKE_CORE) and _within(imp.target, *FAKE_EDGE):
         yield (
             "3 (the fake's core does not know its HTTP edge)",
-            f"{what}; fake.state and fake.scheduler never import fake.app or fake.server",
+            f"{what}; the fake's state never imports its HTTP facade ({', '.join(FAKE_EDGE)})",
         )
 
     # Rule 4

@@ -45,7 +45,8 @@ def add_options(parser: pytest.Parser) -> None:
         choices=RECORD_MODES,
         default=None,
         help="how --runtime-mode=record writes cassettes: once (record missing ones), "
-        "new_episodes (add unmatched requests), rewrite (replace), record (append all). "
+        "new_episodes (add unmatched requests), rewrite (replace the file), record (re-record "
+        "every request, keeping other recorded ones). "
         "Default once; ini runtime_record_mode.",
     )
     group.addoption(

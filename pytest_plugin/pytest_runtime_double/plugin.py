@@ -4,7 +4,7 @@ uses none of them pays nothing for the plugin."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,10 +136,13 @@ def _validate_marker(item: pytest.Item, marker: pytest.Mark) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    report: pytest.TestReport = yield
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the item, so fixtures can tell whether the test failed."""
+    report = yield
     item.stash.setdefault(REPORTS, {})[report.when] = report
-    return report  # type: ignore[return-value]
+    return report
 
 
 def _sanitize(name: str) -> str:
@@ -148,7 +151,7 @@ def _sanitize(name: str) -> str:
 
 def cassette_path(settings: Settings, item: pytest.Item) -> Path:
     """``<cassette dir>/<test module>/<test name>.yaml``, or the marker's cassette name."""
-    module = Path(str(item.path)).stem if item.path else "tests"
+    module = Path(str(item.path)).stem
     marker = item.get_closest_marker("runtime")
     named = marker.kwargs.get("cassette") if marker is not None else None
     parts = item.nodeid.split("::")[1:]
@@ -189,6 +192,8 @@ def runtime_config(pytestconfig: pytest.Config, request: pytest.FixtureRequest) 
         "duration_model": None,
         "plan": None,
         "scrub_rules": None,
+        # Extra QiskitRuntimeService arguments in record and live modes (e.g. runtime_url).
+        "service_options": {},
     }
 
 
@@ -228,12 +233,16 @@ def runtime_service(
     if runtime_mode == "fake":
         service = QiskitRuntimeService(fake=request.getfixturevalue("fake_runtime"))
     elif runtime_mode == "live":
-        service = QiskitRuntimeService()
+        service = QiskitRuntimeService(**runtime_config.get("service_options", {}))
     else:
         path = cassette_path(settings, request.node)
-        record_mode = "replay" if runtime_mode == "replay" else settings.record_mode
+        replaying = runtime_mode == "replay"
+        options = {} if replaying else dict(runtime_config.get("service_options", {}))
         service = QiskitRuntimeService(
-            cassette=path, record_mode=record_mode, scrub_rules=runtime_config.get("scrub_rules")
+            cassette=path,
+            record_mode="replay" if replaying else settings.record_mode,
+            scrub_rules=runtime_config.get("scrub_rules"),
+            **options,
         )
     with default_service(service):
         yield service

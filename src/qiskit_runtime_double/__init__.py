@@ -12,12 +12,17 @@ from .clock import Clock, SystemClock
 from .errors import (
     AccountNotFoundError,
     BackendNotFoundError,
+    CassetteError,
+    CassetteFormatError,
+    CassetteMismatchError,
+    CassetteNotFoundError,
     ClockError,
     IBMApiError,
     IBMError,
     IBMInputValueError,
     IBMNotAuthorizedError,
     IBMRuntimeError,
+    RequestNotSent,
     RequestsApiError,
     RuntimeInvalidStateError,
     RuntimeJobFailureError,
@@ -41,7 +46,13 @@ from .options import (
 from .primitives import Estimator, EstimatorV2, Sampler, SamplerV2
 from .service import BackendStatusInfo, QiskitRuntimeService, default_service, get_default_service
 from .session import Batch, Session, current_session, parse_max_time
-from .transports import InProcessTransport, MockTransport, Transport
+from .transports import (
+    CassetteTransport,
+    InProcessTransport,
+    LiveTransport,
+    MockTransport,
+    Transport,
+)
 from .wire.http import HttpRequest, HttpResponse
 
 __version__ = "0.1.0"
@@ -51,6 +62,11 @@ __all__ = [
     "BackendNotFoundError",
     "BackendStatusInfo",
     "Batch",
+    "CassetteError",
+    "CassetteFormatError",
+    "CassetteMismatchError",
+    "CassetteNotFoundError",
+    "CassetteTransport",
     "Clock",
     "ClockError",
     "EnvironmentOptions",
@@ -69,10 +85,12 @@ __all__ = [
     "IBMRuntimeError",
     "InProcessTransport",
     "JobStatus",
+    "LiveTransport",
     "MockTransport",
     "Options",
     "Plan",
     "QiskitRuntimeService",
+    "RequestNotSent",
     "RequestsApiError",
     "RuntimeBackend",
     "RuntimeInvalidStateError",

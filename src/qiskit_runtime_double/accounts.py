@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import AccountNotFoundError, IBMInputValueError
 
-__all__ = ["CHANNELS", "Account", "default_account_file", "load_account"]
+__all__ = ["CHANNELS", "Account", "default_account_file", "find_account", "load_account"]
 
 CHANNELS = ("ibm_quantum_platform", "ibm_cloud")
 _DEFAULT_NAMES = {
@@ -118,3 +118,44 @@ def load_account(
         "QISKIT_IBM_TOKEN and QISKIT_IBM_INSTANCE, or test offline with "
         "QiskitRuntimeService(fake=FakeRuntime())."
     )
+
+
+def find_account(
+    channel: str | None,
+    token: str | None,
+    url: str | None,
+    filename: str | None,
+    name: str | None,
+    instance: str | None,
+) -> Account:
+    """The account to use, with the official client's precedence (``_discover_account``).
+
+    ``name`` wins (channel, token and url are ignored); then an explicit ``token``; then the saved
+    account of ``channel`` (url ignored); ``url`` alone is refused; else the environment variables
+    or the default saved account (``load_account``). An explicit ``instance`` overrides the
+    account's.
+    """
+    if name:
+        account = load_account(name=name, filename=filename)
+    elif token:
+        account = Account(
+            channel=channel or "ibm_quantum_platform", token=token, url=url, instance=instance
+        )
+    elif channel:
+        account = load_account(channel=channel, filename=filename)
+    elif url:
+        raise IBMInputValueError(
+            "'url' is not valid on its own: pass token= with it, or name= of a saved account "
+            "(the official client refuses it the same way). To reach a runtime at a URL of your "
+            "own, pass runtime_url= and iam_url=."
+        )
+    else:
+        account = load_account(filename=filename)
+    if instance:
+        account = replace(account, instance=instance)
+    if not account.token:
+        raise AccountNotFoundError(
+            f"The {account.channel} account has no token (API key): pass token=, set "
+            "QISKIT_IBM_TOKEN, or save the account again with its token."
+        )
+    return account

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
@@ -14,6 +15,139 @@ def _demo(args: argparse.Namespace) -> int:
 
     run_demo(seed=args.seed, backend=args.backend)
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import threading
+
+    from .fake import FakeRuntime
+
+    backends = [name.strip() for name in args.backends.split(",") if name.strip()] or None
+    fake = FakeRuntime(backends, seed=args.seed, api_keys=args.api_key or None)
+    server = fake.serve(
+        args.host,
+        args.port,
+        allow_remote=args.allow_remote,
+        require_auth=not args.no_auth,
+        pace=args.pace,
+        speed=args.speed,
+    )
+    try:
+        print(server.describe(), "\nPress Ctrl-C to stop.", flush=True)
+        threading.Event().wait()  # until Ctrl-C
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+def _add_serve(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve", help="serve the fake over HTTP (runtime API, IAM, Global Search, Catalog)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port, 0 for any (default 8080)")
+    serve.add_argument("--seed", type=int, default=1, help="seed for ids and results (default 1)")
+    serve.add_argument(
+        "--backends", default="", help="comma-separated backend names (default: the catalogue)"
+    )
+    serve.add_argument(
+        "--pace",
+        choices=["poll", "real", "manual"],
+        default="poll",
+        help="how simulated time moves (default poll: to the next event at each job poll)",
+    )
+    serve.add_argument("--speed", type=float, default=1.0, help="time factor for --pace real")
+    serve.add_argument(
+        "--api-key", action="append", help="accept only this API key (repeatable; default any)"
+    )
+    serve.add_argument("--no-auth", action="store_true", help="accept runtime calls without token")
+    serve.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback --host (exposes it)"
+    )
+    serve.set_defaults(handler=_serve)
+
+
+# --- cassette show / check (record/replay files) ------------------------------------------------
+
+
+def _cassette_show(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .errors import CassetteError
+    from .transports.cassettes import read_cassette
+    from .transports.cassettes.summary import render, summarize
+
+    path = Path(args.file)
+    try:
+        data = read_cassette(path)
+    except CassetteError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if data is None:
+        print(f"{path}: no cassette (missing or empty file)", file=sys.stderr)
+        return 1
+    print(render(summarize(data), str(path)))
+    return 0
+
+
+def _cassette_check(args: argparse.Namespace) -> int:
+    """Format, version and secrets of each file; non-zero exit on any finding (for pre-commit)."""
+    from pathlib import Path
+
+    from .errors import CassetteError
+    from .transports.cassette import vcrpy_reads
+    from .transports.cassettes import DEFAULT_SCRUB_RULES, Scrubber, read_cassette
+    from .transports.cassettes.summary import secret_findings
+
+    scrubber = Scrubber(DEFAULT_SCRUB_RULES)
+    failed = False
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = read_cassette(path)
+        except CassetteError as exc:
+            failed = True
+            print(f"{path}: {exc}")
+            continue
+        if data is None:
+            failed = True
+            print(f"{path}: no cassette (missing or empty file)")
+            continue
+        problems = [f"possible secret at {where}" for where in secret_findings(data, scrubber)]
+        try:
+            read_by_vcrpy = vcrpy_reads(path)
+        except Exception as exc:  # whatever vcrpy raises, the file is not a vcrpy cassette
+            problems.append(f"vcrpy cannot load it: {type(exc).__name__}: {exc}")
+        else:
+            if read_by_vcrpy != len(data.interactions):
+                problems.append(
+                    f"vcrpy reads {read_by_vcrpy} interactions, not {len(data.interactions)}"
+                )
+        if problems:
+            failed = True
+            print("\n".join(f"{path}: {problem}" for problem in problems))
+        else:
+            print(f"{path}: ok ({len(data.interactions)} interactions, no secrets found)")
+    return 1 if failed else 0
+
+
+def _add_cassette(commands: Any) -> None:
+    cassette = commands.add_parser("cassette", help="inspect and check recorded cassettes")
+    actions = cassette.add_subparsers(dest="action", required=True, metavar="ACTION")
+    show = actions.add_parser("show", help="sessions, jobs, backends and durations in a cassette")
+    show.add_argument("file", help="the cassette (YAML)")
+    show.set_defaults(handler=_cassette_show)
+    check = actions.add_parser(
+        "check", help="format, version and secret scan; exits 1 on a finding (pre-commit)"
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="cassettes (YAML)")
+    check.set_defaults(handler=_cassette_check)
+
+
+# --- end of cassette commands -------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="fake backend to run on (default ibmq_qasm_simulator)",
     )
     demo.set_defaults(handler=_demo)
+    _add_serve(commands)
+    _add_cassette(commands)
     return parser
 
 

@@ -21,6 +21,7 @@ from .errors import (
     IBMInputValueError,
     IBMNotAuthorizedError,
     IBMRuntimeError,
+    RequestNotSent,
     RequestsApiError,
     RuntimeInvalidStateError,
     RuntimeJobNotFound,
@@ -149,7 +150,11 @@ class RuntimeClient:
             except TransportError as exc:
                 # A submission whose connection dropped may have been processed: resending could
                 # create a second job. Other requests are safe to repeat.
-                if submit or attempt >= self.retry.retries:
+                # RequestNotSent never reached the server, so even a submission may be resent.
+                unsafe = submit and not isinstance(exc, RequestNotSent)
+                if unsafe or attempt >= self.retry.retries:
+                    if str(exc).startswith(spec.method):
+                        raise  # the transport already named the endpoint
                     raise TransportError(f"{spec.method} {url} failed: {exc}") from exc
                 self.clock.sleep(self.retry.wait(attempt, None))
                 attempt += 1

@@ -19,7 +19,11 @@
         ├── IBMNotAuthorizedError             HTTP 401 from the service
         ├── IBMApiError                       the service answered, but not as the API promises
         │   └── RequestsApiError              an HTTP error status (carries status_code)
-        └── TransportError                    nothing usable came back (connection, TLS, timeout)
+        ├── TransportError                    nothing usable came back (connection, TLS, timeout)
+        └── CassetteError                     a cassette cannot answer as asked
+            ├── CassetteNotFoundError (also FileNotFoundError)   replay of a missing file
+            ├── CassetteFormatError           not a cassette: corrupt, wrong shape, newer format
+            └── CassetteMismatchError         a request the cassette has no recorded answer for
 
 Every message says what was expected, what came, and what to do.
 """
@@ -32,12 +36,17 @@ from qiskit.providers.exceptions import QiskitBackendNotFoundError
 __all__ = [
     "AccountNotFoundError",
     "BackendNotFoundError",
+    "CassetteError",
+    "CassetteFormatError",
+    "CassetteMismatchError",
+    "CassetteNotFoundError",
     "ClockError",
     "IBMApiError",
     "IBMError",
     "IBMInputValueError",
     "IBMNotAuthorizedError",
     "IBMRuntimeError",
+    "RequestNotSent",
     "RequestsApiError",
     "RuntimeInvalidStateError",
     "RuntimeJobFailureError",
@@ -94,6 +103,11 @@ class TransportError(IBMError):
     """No usable answer came back: connection refused, TLS failure, timeout, dropped connection."""
 
 
+class RequestNotSent(TransportError):
+    """The request never left this process (resolving, connecting or TLS failed): nothing was
+    processed, so resending it is safe, even for a job submission."""
+
+
 class RuntimeJobFailureError(IBMRuntimeError):
     """The job ended in the Failed state."""
 
@@ -128,3 +142,22 @@ class ClockError(IBMRuntimeError):
 
 class AccountNotFoundError(IBMInputValueError):
     """No saved account or environment variables say how to reach the service."""
+
+
+# --- cassettes (record/replay) -------------------------------------------------------------------
+
+
+class CassetteError(IBMError):
+    """A cassette cannot answer as asked. Messages name the file, never a secret."""
+
+
+class CassetteNotFoundError(CassetteError, FileNotFoundError):
+    """Replay asked for a cassette file that does not exist (the message says how to record it)."""
+
+
+class CassetteFormatError(CassetteError):
+    """The file is not a cassette this version reads: corrupt YAML, wrong shape, newer format."""
+
+
+class CassetteMismatchError(CassetteError):
+    """A request has no recorded answer; the message names the nearest recorded requests."""

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import contextvars
 import datetime as _dt
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from .accounts import load_account
+from .accounts import Account, find_account
 from .backend import RuntimeBackend
 from .client import RetryPolicy, RuntimeClient
-from .errors import BackendNotFoundError, IBMInputValueError, IBMRuntimeError
+from .errors import BackendNotFoundError, IBMInputValueError
 from .job import RuntimeJob
 from .transports.base import Transport
+from .transports.cassette import CassetteTransport, needs_inner
+from .transports.endpoints import DEFAULT_CLOUD_URL, iam_url_for, is_crn, runtime_url_for
 from .transports.inprocess import InProcessTransport
+from .transports.live import LiveTransport
 from .wire import codec
 from .wire.models import JobCreateRequest
 
 if TYPE_CHECKING:
     from .fake.runtime import FakeRuntime
     from .job import Callback
+    from .transports.cassettes.scrub import ScrubRule
 
 __all__ = ["BackendStatusInfo", "QiskitRuntimeService", "default_service", "get_default_service"]
 
@@ -57,6 +63,51 @@ def default_service(service: QiskitRuntimeService) -> Iterator[QiskitRuntimeServ
         _DEFAULT.reset(token)
 
 
+def _live_transport(
+    account: Account,
+    *,
+    verify: bool | str | None,
+    private_endpoint: bool | None,
+    runtime_url: str | None,
+    iam_url: str | None,
+) -> LiveTransport:
+    crn = account.instance
+    if not crn:
+        raise IBMInputValueError(
+            "No instance given: pass instance= (the instance CRN, 'crn:v1:bluemix:public:"
+            "quantum-computing:<region>:a/<account>:<instance>::', shown on the IBM Quantum "
+            "Platform dashboard), set QISKIT_IBM_INSTANCE, or save it with the account. The "
+            "official client would pick one through IBM Cloud Global Search; this one does not."
+        )
+    if not is_crn(crn):
+        raise IBMInputValueError(
+            f"instance= must be a CRN (starting 'crn:'), got {crn!r}. The official client "
+            "resolves instance names through IBM Cloud Resource Controller, which this one does "
+            "not call: copy the CRN from the IBM Quantum Platform dashboard."
+        )
+    private = account.private_endpoint if private_endpoint is None else private_endpoint
+    cloud_url = account.url or DEFAULT_CLOUD_URL
+    iam = iam_url or os.environ.get("IAM_URL")
+    if runtime_url is not None and iam is None and not _is_ibm_cloud_url(runtime_url):
+        raise IBMInputValueError(
+            f"runtime_url={runtime_url!r} is not an IBM Cloud URL: pass iam_url= too (or set "
+            "IAM_URL), so that the API key is exchanged where you mean, not at IBM Cloud's IAM."
+        )
+    assert account.token is not None  # find_account checked it
+    return LiveTransport(
+        runtime_url=runtime_url or runtime_url_for(cloud_url, crn, private),
+        iam_url=iam or iam_url_for(cloud_url, crn, private),
+        api_key=account.token,
+        instance=crn,
+        verify=account.verify if verify is None else verify,
+    )
+
+
+def _is_ibm_cloud_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "cloud.ibm.com" or host.endswith(".cloud.ibm.com")
+
+
 @dataclass(frozen=True)
 class BackendStatusInfo:
     """A backend's status as the official client reports it."""
@@ -73,9 +124,13 @@ class QiskitRuntimeService:
 
     - ``QiskitRuntimeService(fake=FakeRuntime())``: the in-process fake.
     - ``QiskitRuntimeService(transport=...)``: any transport (mock, cassette, live, your own).
-    - ``QiskitRuntimeService()`` or with ``channel``/``token``/``instance``/``url``: the live
-      service with your saved account or these credentials (the live HTTP transport is not
-      part of this release yet; this raises and says so).
+    - ``QiskitRuntimeService()`` or with ``channel``/``token``/``instance``/``url``/``name``: the
+      live service over HTTP (``LiveTransport``), with the account found the way the official
+      client finds it (``docs/live.md``). ``instance`` must be a CRN. ``runtime_url=`` and
+      ``iam_url=`` replace the endpoints derived from ``url`` and the CRN; ``verify`` and
+      ``private_endpoint`` override the account's.
+    - ``cassette=PATH, record_mode=...`` wraps whichever of these the other arguments select in a
+      ``CassetteTransport`` (``docs/cassettes.md``); ``record_mode="replay"`` needs no account.
     """
 
     def __init__(
@@ -87,22 +142,49 @@ class QiskitRuntimeService:
         name: str | None = None,
         instance: str | None = None,
         *,
+        verify: bool | str | None = None,
+        private_endpoint: bool | None = None,
+        runtime_url: str | None = None,
+        iam_url: str | None = None,
         transport: Transport | None = None,
         fake: FakeRuntime | None = None,
         retry: RetryPolicy | None = None,
+        cassette: str | os.PathLike[str] | None = None,
+        record_mode: str = "once",
+        scrub_rules: Iterable[ScrubRule] | None = None,
     ) -> None:
         if transport is not None and fake is not None:
             raise IBMInputValueError("Pass either transport= or fake=, not both.")
         if fake is not None:
             transport = InProcessTransport(fake.app)
             instance = instance or fake.plan.instance
-        if transport is None:
-            account = load_account(name=name, channel=channel, filename=filename)
-            raise IBMRuntimeError(
-                f"The live HTTP transport is not available in this release, so the saved account "
-                f"for channel {account.channel!r} cannot be used yet. Test offline with "
-                "QiskitRuntimeService(fake=FakeRuntime()), or pass transport=."
+        live_only = {
+            "verify": verify,
+            "private_endpoint": private_endpoint,
+            "runtime_url": runtime_url,
+            "iam_url": iam_url,
+        }
+        if transport is not None:
+            given = sorted(key for key, value in live_only.items() if value is not None)
+            if given:
+                raise IBMInputValueError(
+                    f"{', '.join(given)} configure the live HTTP transport; they cannot be "
+                    "combined with transport= or fake=."
+                )
+        elif cassette is None or needs_inner(cassette, record_mode):
+            account = find_account(channel, token, url, filename, name, instance)
+            transport = _live_transport(
+                account,
+                verify=verify,
+                private_endpoint=private_endpoint,
+                runtime_url=runtime_url,
+                iam_url=iam_url,
             )
+            instance = transport.instance
+        if cassette is not None:
+            # Wraps whatever the arguments above selected; a replay needs none (no account).
+            transport = CassetteTransport(cassette, record_mode, transport, scrub_rules=scrub_rules)
+        assert transport is not None  # each branch above chose one
         self._instance = instance
         self._client = RuntimeClient(transport, instance=instance, retry=retry)
         self._backends: dict[str, RuntimeBackend] = {}
@@ -118,6 +200,12 @@ class QiskitRuntimeService:
 
     def close(self) -> None:
         self._client.close()
+
+    def discard_recording(self) -> None:
+        """Drop what a recording cassette recorded: ``close()`` then writes nothing."""
+        transport = self._client.transport
+        if isinstance(transport, CassetteTransport):
+            transport.discard()
 
     def __enter__(self) -> QiskitRuntimeService:
         return self

@@ -1,7 +1,11 @@
 """The contract suite: the same behaviour tests over every way of reaching the fake.
 
-``runtime`` is parametrized by transport. Today: ``inprocess`` (the fake's app called directly).
-Transports added later (loopback HTTP, cassettes) join the parametrization, not the tests.
+``runtime`` is parametrized by transport:
+
+- ``inprocess``: the fake's app called directly (``QiskitRuntimeService(fake=fake)``);
+- ``http``: the same fake served on 127.0.0.1 (werkzeug, IAM tokens required), reached through the
+  live transport. The transport waits on the fake's clock and the server never moves time by
+  itself (``pace="manual"``), so both transports see the same simulated timeline.
 """
 
 from __future__ import annotations
@@ -33,12 +37,27 @@ class Runtime:
         return manager.run(circuit)
 
 
-@pytest.fixture(params=["inprocess"])
+@pytest.fixture(params=["inprocess", "http"])
 def runtime(request: pytest.FixtureRequest) -> Iterator[Runtime]:
     fake = FakeRuntime(seed=11)
-    service = QiskitRuntimeService(fake=fake)
-    yield Runtime(fake, service)
-    service.close()
+    if request.param == "inprocess":
+        service = QiskitRuntimeService(fake=fake)
+        yield Runtime(fake, service)
+        service.close()
+        return
+    from qiskit_runtime_double.transports.live import LiveTransport
+
+    with fake.serve(pace="manual") as server:
+        transport = LiveTransport(
+            runtime_url=server.runtime_url,
+            iam_url=server.iam_url,
+            api_key="contract-suite-key",
+            instance=server.instance,
+            clock=fake.clock,
+        )
+        service = QiskitRuntimeService(transport=transport, instance=server.instance)
+        yield Runtime(fake, service)
+        service.close()
 
 
 @pytest.fixture

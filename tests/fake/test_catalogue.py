@@ -45,14 +45,16 @@ def isa_bell(entry: BackendEntry) -> QuantumCircuit:
 # --- the default catalogue ------------------------------------------------------------------------
 
 
-def test_default_catalogue_lists_three_devices_and_a_simulator(catalogue):
+def test_default_catalogue_lists_three_devices_and_a_simulator(
+    catalogue: dict[str, BackendEntry],
+) -> None:
     assert list(catalogue) == list(DEFAULT_BACKENDS)
     assert [entry.num_qubits for entry in catalogue.values()] == [5, 27, 127, 32]
     assert [entry.simulator for entry in catalogue.values()] == [False, False, False, True]
     assert default_backend_name(catalogue) == "generic_5q"
 
 
-def test_default_devices_have_ibm_like_coupling_maps(catalogue):
+def test_default_devices_have_ibm_like_coupling_maps(catalogue: dict[str, BackendEntry]) -> None:
     sizes = {"generic_5q": 4, "generic_27q": 28, "generic_127q": 144}  # undirected edges
     for name, edges in sizes.items():
         config = catalogue[name].configuration()
@@ -67,7 +69,9 @@ def test_default_devices_have_ibm_like_coupling_maps(catalogue):
     assert max(len(CouplingMap(eagle.coupling_map).neighbors(q)) for q in range(127)) <= 3
 
 
-def test_configurations_and_properties_validate_and_are_deterministic(catalogue):
+def test_configurations_and_properties_validate_and_are_deterministic(
+    catalogue: dict[str, BackendEntry],
+) -> None:
     again = build_catalogue()
     for name, entry in catalogue.items():
         config = entry.configuration()
@@ -87,7 +91,7 @@ def test_configurations_and_properties_validate_and_are_deterministic(catalogue)
         assert len(props.qubits) == entry.num_qubits
 
 
-def test_a_different_seed_gives_different_calibration():
+def test_a_different_seed_gives_different_calibration() -> None:
     one = build_catalogue(["generic_5q"], seed=0)["generic_5q"].properties()
     two = build_catalogue(["generic_5q"], seed=1)["generic_5q"].properties()
 
@@ -95,7 +99,7 @@ def test_a_different_seed_gives_different_calibration():
     assert one.qubits[0][0].value != two.qubits[0][0].value
 
 
-def test_ideal_simulator_is_all_to_all_and_noiseless(catalogue):
+def test_ideal_simulator_is_all_to_all_and_noiseless(catalogue: dict[str, BackendEntry]) -> None:
     entry = catalogue["ibmq_qasm_simulator"]
     config = entry.configuration()
 
@@ -108,7 +112,7 @@ def test_ideal_simulator_is_all_to_all_and_noiseless(catalogue):
     assert entry.properties() is None
 
 
-def test_generic_backend_configuration_reproduces_its_target():
+def test_generic_backend_configuration_reproduces_its_target() -> None:
     edges = [[0, 1], [2, 1], [2, 3]]
     backend = GenericBackendV2(4, ["ecr", "id", "rz", "sx", "x"], coupling_map=edges, seed=3)
     entry = build_catalogue({"my_device": backend})["my_device"]
@@ -125,7 +129,7 @@ def test_generic_backend_configuration_reproduces_its_target():
     assert next(gate for gate in config.gates if gate["name"] == "rz")["parameters"] == ["λ"]
 
 
-def test_properties_carry_the_target_calibration_in_ibm_units():
+def test_properties_carry_the_target_calibration_in_ibm_units() -> None:
     edges = [[0, 1], [1, 0], [1, 2], [2, 1]]
     backend = GenericBackendV2(3, ["cz", "id", "rz", "sx", "x"], coupling_map=edges, seed=5)
     props = build_catalogue({"dev": backend})["dev"].properties()
@@ -147,9 +151,10 @@ def test_properties_carry_the_target_calibration_in_ibm_units():
     assert values["gate_length"] == pytest.approx(target["cz"][(1, 0)].duration * 1e9)
 
 
-def test_user_backends_keep_their_chosen_names():
-    aer = pytest.importorskip("qiskit_aer")
-    entries = build_catalogue({"device": GenericBackendV2(2, seed=1), "ideal": aer.AerSimulator()})
+def test_user_backends_keep_their_chosen_names() -> None:
+    from qiskit_aer import AerSimulator
+
+    entries = build_catalogue({"device": GenericBackendV2(2, seed=1), "ideal": AerSimulator()})
 
     assert list(entries) == ["device", "ideal"]
     assert entries["device"].simulator is False
@@ -158,12 +163,12 @@ def test_user_backends_keep_their_chosen_names():
     assert entries["ideal"].properties() is None
 
 
-def test_a_mapping_of_non_backends_is_refused():
+def test_a_mapping_of_non_backends_is_refused() -> None:
     with pytest.raises(TypeError, match="BackendV2"):
-        build_catalogue({"oops": "generic_5q"})  # type: ignore[dict-item]
+        build_catalogue({"oops": "generic_5q"})
 
 
-def test_a_selection_builds_only_the_named_backends():
+def test_a_selection_builds_only_the_named_backends() -> None:
     assert list(build_catalogue(["ibmq_qasm_simulator", "generic_5q"])) == [
         "ibmq_qasm_simulator",
         "generic_5q",
@@ -171,7 +176,7 @@ def test_a_selection_builds_only_the_named_backends():
     assert list(build_catalogue("generic_5q")) == ["generic_5q"]
 
 
-def test_an_unknown_name_lists_the_available_ones_and_how_to_add_one():
+def test_an_unknown_name_lists_the_available_ones_and_how_to_add_one() -> None:
     with pytest.raises(ValueError, match="No backend named 'nope'") as caught:
         build_catalogue(["nope"])
 
@@ -180,14 +185,16 @@ def test_an_unknown_name_lists_the_available_ones_and_how_to_add_one():
     assert "mapping" in message
 
 
-def test_an_official_name_without_the_compat_extra_says_how_to_get_it(monkeypatch):
+def test_an_official_name_without_the_compat_extra_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(catalogue_module, "_official_fakes", lambda: None)
 
     with pytest.raises(ValueError, match=r"compat"):
         build_catalogue(["fake_brisbane"])
 
 
-def test_default_backend_is_the_smallest_device():
+def test_default_backend_is_the_smallest_device() -> None:
     entries = build_catalogue(["ibmq_qasm_simulator", "generic_27q", "generic_5q"])
     assert default_backend_name(entries) == "generic_5q"
     assert default_backend_name(build_catalogue(["ibmq_qasm_simulator"])) == "ibmq_qasm_simulator"
@@ -199,7 +206,7 @@ def test_default_backend_is_the_smallest_device():
 
 
 @pytest.mark.compat
-def test_official_fake_backend_serves_its_snapshots():
+def test_official_fake_backend_serves_its_snapshots() -> None:
     pytest.importorskip("qiskit_ibm_runtime")
     entry = build_catalogue(["fake_brisbane"])["fake_brisbane"]
     directory = type(entry.backend).dirname
@@ -223,7 +230,29 @@ def test_official_fake_backend_serves_its_snapshots():
 
 
 @pytest.mark.compat
-def test_the_official_client_reads_generated_wire_data_back_into_the_same_target(catalogue):
+@pytest.mark.parametrize(
+    ("name", "official"),
+    [
+        ("generic_5q", "FakeQuitoV2"),
+        ("generic_27q", "FakeKolkataV2"),
+        ("generic_127q", "FakeBrisbane"),
+    ],
+)
+def test_default_devices_have_the_connectivity_of_real_ones(
+    catalogue: dict[str, BackendEntry], name: str, official: str
+) -> None:
+    fake_provider = pytest.importorskip("qiskit_ibm_runtime.fake_provider")
+    cls = getattr(fake_provider, official)
+    with open(os.path.join(cls.dirname, cls.conf_filename), encoding="utf-8") as handle:
+        real = {frozenset(edge) for edge in json.load(handle)["coupling_map"]}
+
+    assert {frozenset(edge) for edge in catalogue[name].configuration().coupling_map or []} == real
+
+
+@pytest.mark.compat
+def test_the_official_client_reads_generated_wire_data_back_into_the_same_target(
+    catalogue: dict[str, BackendEntry],
+) -> None:
     pytest.importorskip("qiskit_ibm_runtime")
     from qiskit_ibm_runtime.utils.backend_converter import convert_to_target
     from qiskit_ibm_runtime.utils.backend_decoder import (
@@ -257,12 +286,16 @@ def test_the_official_client_reads_generated_wire_data_back_into_the_same_target
 # --- ISA checks -----------------------------------------------------------------------------------
 
 
-def test_a_transpiled_circuit_is_isa_on_every_default_backend(catalogue):
+def test_a_transpiled_circuit_is_isa_on_every_default_backend(
+    catalogue: dict[str, BackendEntry],
+) -> None:
     for entry in catalogue.values():
         assert check_isa(isa_bell(entry), entry) == [], entry.name
 
 
-def test_an_untranspiled_circuit_is_rejected_naming_its_gates(catalogue):
+def test_an_untranspiled_circuit_is_rejected_naming_its_gates(
+    catalogue: dict[str, BackendEntry],
+) -> None:
     problems = check_isa(bell(), catalogue["generic_5q"])
 
     assert any("'h'" in p and "generic_5q" in p for p in problems)
@@ -270,7 +303,7 @@ def test_an_untranspiled_circuit_is_rejected_naming_its_gates(catalogue):
     assert any("cz" in p for p in problems)  # the message lists what the backend does support
 
 
-def test_a_gate_off_the_coupling_map_is_rejected(catalogue):
+def test_a_gate_off_the_coupling_map_is_rejected(catalogue: dict[str, BackendEntry]) -> None:
     circuit = QuantumCircuit(5)
     circuit.cz(0, 2)
     circuit.cz(0, 2)
@@ -280,7 +313,7 @@ def test_a_gate_off_the_coupling_map_is_rejected(catalogue):
     assert "[0, 2]" in problem and "coupling map" in problem and "2 times" in problem
 
 
-def test_ecr_is_directed_on_the_eagle_like_device(catalogue):
+def test_ecr_is_directed_on_the_eagle_like_device(catalogue: dict[str, BackendEntry]) -> None:
     entry = catalogue["generic_127q"]
     a, b = entry.configuration().coupling_map[0]  # type: ignore[index]
     forward, backward = QuantumCircuit(127), QuantumCircuit(127)
@@ -291,12 +324,12 @@ def test_ecr_is_directed_on_the_eagle_like_device(catalogue):
     assert check_isa(backward, entry) != []
 
 
-def test_too_many_qubits_is_rejected(catalogue):
+def test_too_many_qubits_is_rejected(catalogue: dict[str, BackendEntry]) -> None:
     (problem,) = check_isa(QuantumCircuit(6), catalogue["generic_5q"])
     assert "6 qubits" in problem and "5" in problem
 
 
-def test_control_flow_is_checked_against_the_target(catalogue):
+def test_control_flow_is_checked_against_the_target(catalogue: dict[str, BackendEntry]) -> None:
     circuit = QuantumCircuit(2, 1)
     circuit.measure(0, 0)
     with circuit.if_test((circuit.clbits[0], 1)):

@@ -65,7 +65,9 @@ def run(
 # --- sampler --------------------------------------------------------------------------------------
 
 
-def test_sampler_bell_on_the_ideal_simulator(catalogue, executor):
+def test_sampler_bell_on_the_ideal_simulator(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue[SIM]
     circuit = transpile(bell(), entry)
     circuit.metadata = {"experiment": "bell"}
@@ -86,7 +88,9 @@ def test_sampler_bell_on_the_ideal_simulator(catalogue, executor):
     assert pub.metadata["circuit_metadata"] == {"experiment": "bell"}
 
 
-def test_each_register_is_its_own_field(catalogue, executor):
+def test_each_register_is_its_own_field(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue[SIM]
     a, b = ClassicalRegister(1, "a"), ClassicalRegister(2, "b")
     circuit = QuantumCircuit(QuantumRegister(2), a, b)
@@ -101,7 +105,9 @@ def test_each_register_is_its_own_field(catalogue, executor):
     assert pub.data.b.get_counts() == {"01": 50}  # b[0] = 1 is the last character
 
 
-def test_shots_precedence_pub_then_default_shots_then_4096(catalogue, executor):
+def test_shots_precedence_pub_then_default_shots_then_4096(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue[SIM]
     circuit = transpile(bell(), entry)
 
@@ -118,7 +124,9 @@ def test_shots_precedence_pub_then_default_shots_then_4096(catalogue, executor):
     assert without[0].data.c.num_shots == 4096
 
 
-def test_parameter_values_broadcast_to_the_pub_shape(catalogue, executor):
+def test_parameter_values_broadcast_to_the_pub_shape(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue[SIM]
     angle = Parameter("a")
     circuit = QuantumCircuit(1, 1)
@@ -135,8 +143,19 @@ def test_parameter_values_broadcast_to_the_pub_shape(catalogue, executor):
     (grid,) = run(executor, entry, "sampler", [[isa, np.zeros((2, 3, 1)), 10]])
     assert grid.data.c.shape == (2, 3)
 
+    # Pubs with and without parameters share an Aer run; each gets its own experiments back.
+    plain = transpile(bell(), entry)
+    mixed = run(
+        executor, entry, "sampler", [[plain, None, 20], [isa, [[np.pi]] * 3, 20], [plain, None, 20]]
+    )
+    assert [pub.data.c.shape for pub in mixed] == [(), (3,), ()]
+    assert mixed[1].data.c.get_counts() == {"1": 60}
+    assert set(mixed[2].data.c.get_counts()) <= {"00", "11"}
 
-def test_openqasm_pubs_are_parsed(catalogue, executor):
+
+def test_openqasm_pubs_are_parsed(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue["generic_5q"]
     isa = transpile(bell(), entry)
 
@@ -149,7 +168,9 @@ def test_openqasm_pubs_are_parsed(catalogue, executor):
         assert pub.data.c.get_counts().get("11", 0) > 30
 
 
-def test_same_seed_same_bits_and_other_seed_other_bits_on_a_noisy_backend(catalogue, executor):
+def test_same_seed_same_bits_and_other_seed_other_bits_on_a_noisy_backend(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue["generic_5q"]
     pubs = [[transpile(bell(), entry), None, 500]]
 
@@ -166,7 +187,9 @@ def test_same_seed_same_bits_and_other_seed_other_bits_on_a_noisy_backend(catalo
     assert np.array_equal(one.array, two.array)
 
 
-def test_noise_matches_aer_with_the_full_device_noise_model(catalogue, executor):
+def test_noise_matches_aer_with_the_full_device_noise_model(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     from qiskit_aer import AerSimulator
 
     entry = catalogue["generic_5q"]
@@ -185,7 +208,9 @@ def test_noise_matches_aer_with_the_full_device_noise_model(catalogue, executor)
     assert len(ours) > 2  # noisy: more than the two GHZ outcomes
 
 
-def test_a_bell_job_on_127_qubits_is_fast(catalogue, executor):
+def test_a_bell_job_on_127_qubits_is_fast(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue["generic_127q"]
     isa = transpile(bell(), entry)
     run(executor, entry, "sampler", [[isa, None, 4096]])  # builds the noise model once
@@ -203,7 +228,9 @@ def test_a_bell_job_on_127_qubits_is_fast(catalogue, executor):
 # --- estimator ------------------------------------------------------------------------------------
 
 
-def test_estimator_bell_zz_is_one_on_the_ideal_simulator(catalogue, executor):
+def test_estimator_bell_zz_is_one_on_the_ideal_simulator(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue[SIM]
     isa = transpile(bell(measure=False), entry)
 
@@ -215,7 +242,9 @@ def test_estimator_bell_zz_is_one_on_the_ideal_simulator(catalogue, executor):
     assert float(pub.data.stds) == pytest.approx(0.0, abs=1e-9)
 
 
-def test_estimator_observables_broadcast_and_follow_the_layout(catalogue, executor):
+def test_estimator_observables_broadcast_and_follow_the_layout(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue["generic_127q"]
     isa = transpile(bell(measure=False), entry)
     observables = [[SparsePauliOp(label).apply_layout(isa.layout)] for label in ("ZZ", "XX", "ZI")]
@@ -228,7 +257,9 @@ def test_estimator_observables_broadcast_and_follow_the_layout(catalogue, execut
     assert pub.data.evs[2, 0] == pytest.approx(0.0, abs=0.1)
 
 
-def test_precision_sets_shots_and_standard_errors(catalogue, executor):
+def test_precision_sets_shots_and_standard_errors(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue[SIM]
     isa = transpile(bell(measure=False), entry)
     zi = {"IZ": 1.0}  # <Z> of one qubit of a Bell pair is 0: each shot is +-1, the variance 1
@@ -249,7 +280,9 @@ def test_precision_sets_shots_and_standard_errors(catalogue, executor):
     assert option.metadata["target_precision"] == 0.05
 
 
-def test_estimator_parameters_and_observables_broadcast_together(catalogue, executor):
+def test_estimator_parameters_and_observables_broadcast_together(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue[SIM]
     angle = Parameter("t")
     circuit = QuantumCircuit(1)
@@ -323,6 +356,11 @@ INVALID = {
         {"pubs": [["BELL_NO_MEASURE", {"ZZ": 1.0}]], "options": {"default_precision": -0.1}},
         "default_precision",
     ),
+    "bad seed": (
+        "sampler",
+        {"pubs": ["BELL"], "options": {"simulator": {"seed_simulator": "x"}}},
+        "seed",
+    ),
     "estimator pub without observables": ("estimator", {"pubs": [["BELL_NO_MEASURE"]]}, "a pub is"),
 }
 
@@ -338,7 +376,9 @@ def _substitute(value: Any, circuits: dict[str, QuantumCircuit]) -> Any:
 
 
 @pytest.mark.parametrize("case", list(INVALID))
-def test_invalid_workloads_are_refused_with_a_helpful_message(case, catalogue, executor):
+def test_invalid_workloads_are_refused_with_a_helpful_message(
+    case: str, catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue["generic_5q"]
     program, params, fragment = INVALID[case]
     circuits = {
@@ -356,7 +396,9 @@ def test_invalid_workloads_are_refused_with_a_helpful_message(case, catalogue, e
         assert "Pub 0" in caught.value.message
 
 
-def test_the_isa_message_names_the_pub_and_the_fix(catalogue, executor):
+def test_the_isa_message_names_the_pub_and_the_fix(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue["generic_5q"]
     pubs = [transpile(bell(), entry), bell()]
 
@@ -368,10 +410,25 @@ def test_the_isa_message_names_the_pub_and_the_fix(catalogue, executor):
     assert "'h'" in message and "optimization_level=1" in message
 
 
+def test_simulators_take_any_circuit_that_fits(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
+    entry = catalogue[SIM]
+
+    (pub,) = run(executor, entry, "sampler", [[bell(), None, 100]])  # h and cx: not ISA
+    assert set(pub.data.c.get_counts()) <= {"00", "11"}
+    too_big = QuantumCircuit(33)
+    too_big.measure_all()
+    with pytest.raises(InvalidWorkload, match="33 qubits"):
+        executor.prepare("sampler", {"pubs": [too_big]}, entry)
+
+
 # --- workloads and the no-op executor -------------------------------------------------------------
 
 
-def test_workloads_count_circuits_and_shots(catalogue, executor):
+def test_workloads_count_circuits_and_shots(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
     entry = catalogue[SIM]
     sampled = transpile(bell(), entry)
     values = np.zeros((3, 2))
@@ -390,7 +447,7 @@ def test_workloads_count_circuits_and_shots(catalogue, executor):
     assert estimated.total_shots == 128
 
 
-def test_noop_executor_counts_without_coercing(catalogue):
+def test_noop_executor_counts_without_coercing(catalogue: dict[str, BackendEntry]) -> None:
     entry = catalogue["generic_5q"]
     noop = NoOpExecutor()
     params = {"pubs": [[bell(), None, 100], [bell()], bell()], "options": {"default_shots": 10}}

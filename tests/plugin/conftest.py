@@ -30,3 +30,22 @@ def _warm() -> None:
 
 
 _warm()
+
+
+def _warm_cassettes() -> None:
+    """Write and read one cassette: loads PyYAML's C extension and the cassette modules."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "warm.yaml"
+        fake = FakeRuntime(backends=["ibmq_qasm_simulator"])
+        recorder = QiskitRuntimeService(fake=fake, cassette=path, record_mode="record")
+        recorder.backends()
+        recorder.close()
+        player = QiskitRuntimeService(cassette=path, record_mode="replay")
+        player.backends()
+        player.close()
+
+
+_warm_cassettes()

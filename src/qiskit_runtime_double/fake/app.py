@@ -209,7 +209,11 @@ class RuntimeApp:
         return _json(BackendList(devices=devices))
 
     def _configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        return _json(self.state.entry(params["backend"]).configuration())
+        configuration = self.state.entry(params["backend"]).configuration()
+        body = configuration.model_dump(mode="json", by_alias=True, exclude_none=True)
+        # The official QasmBackendConfiguration requires the key: null means all-to-all.
+        body.setdefault("coupling_map", None)
+        return HttpResponse.from_json(200, body)
 
     def _properties(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         properties = self.state.entry(params["backend"]).properties()

@@ -1,15 +1,16 @@
-"""The fake's backends: what each one is (a ``BackendV2``), what it serves, and ISA checks.
+"""The fake's backends: what each one is (a ``BackendV2``) and what it serves.
 
 The default catalogue is three noisy ``GenericBackendV2`` devices (5, 27 and 127 qubits, on
 IBM-like coupling maps and basis gates) and ``ibmq_qasm_simulator``, an ideal all-to-all simulator.
 Official fake backends (``"fake_brisbane"``...) come from ``qiskit_ibm_runtime`` (the ``compat``
 extra), imported only when one is asked for.
+
+A backend's wire data is made in ``fake.snapshots`` and the ISA check is in ``fake.isa``
+(``check_isa`` is re-exported here).
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,10 @@ from qiskit.transpiler import Target  # type: ignore[import-untyped, unused-igno
 
 from ..errors import BackendNotFoundError
 from ..wire.models import BackendConfiguration, BackendProperties
+from .isa import check_isa
+from .snapshots import CALIBRATION_DATE as CALIBRATION_DATE
+from .snapshots import ONLINE_DATE as ONLINE_DATE
+from .snapshots import configuration_from_target, official_snapshot, properties_from_target
 
 __all__ = [
     "DEFAULT_BACKENDS",
@@ -34,17 +39,8 @@ __all__ = [
 
 #: The default catalogue, in the order the service lists it.
 DEFAULT_BACKENDS = ("generic_5q", "generic_27q", "generic_127q", "ibmq_qasm_simulator")
-#: Fixed dates, so generated configurations and properties are reproducible byte for byte.
-ONLINE_DATE = "2024-01-01T00:00:00Z"
-CALIBRATION_DATE = "2025-01-01T00:00:00Z"
 HERON_BASIS = ("cz", "id", "rz", "sx", "x")
 EAGLE_BASIS = ("ecr", "id", "rz", "sx", "x")
-#: Loop exits are valid wherever their loop is (targets spell them variously); barriers always.
-_ALWAYS_ALLOWED = frozenset({"barrier", "break_loop", "continue_loop"})
-_MAX_PROBLEMS = 8
-#: The non-gate instructions a configuration lists (the official client warns about others).
-_WIRE_NON_GATES = ("delay", "measure", "reset", "if_else", "while_loop", "for_loop", "switch_case")
-_TIMING = ("granularity", "min_length", "pulse_alignment", "acquire_alignment")
 
 
 class TargetBackend(BackendV2):  # type: ignore[misc, unused-ignore]
@@ -127,9 +123,7 @@ def _eagle_127() -> list[tuple[int, int]]:
 def _default_backend(name: str, seed: int) -> BackendV2:
     if name == "ibmq_qasm_simulator":
         return ideal_simulator(name)
-    from qiskit.providers.fake_provider import (  # type: ignore[import-untyped, unused-ignore]
-        GenericBackendV2,
-    )
+    from qiskit.providers.fake_provider import GenericBackendV2  # type: ignore[import-untyped, unused-ignore]
 
     if name == "generic_5q":
         basis, edges, n = HERON_BASIS, _both_ways(_T_SHAPE), 5
@@ -137,8 +131,9 @@ def _default_backend(name: str, seed: int) -> BackendV2:
         basis, edges, n = HERON_BASIS, _both_ways(_FALCON_27), 27
     else:
         basis, edges, n = EAGLE_BASIS, [list(e) for e in _eagle_127()], 127
+    # seed + n: each device its own calibration, all of them fixed by ``seed``.
     backend = GenericBackendV2(n, list(basis), coupling_map=edges, control_flow=True, seed=seed + n)
-    backend.name = name
+    backend.name = name  # Aer's noise model and error messages name it too
     return backend
 
 
@@ -159,17 +154,6 @@ def _official_fakes() -> dict[str, type[BackendV2]] | None:
         if isinstance(cls, type) and issubclass(cls, FakeBackendV2) and isinstance(name, str):
             found[name] = cls
     return found
-
-
-def _snapshot(backend: BackendV2, which: str) -> dict[str, Any] | None:
-    """An official fake backend's JSON snapshot (``which``: conf_filename or props_filename)."""
-    cls = type(backend)  # class attributes: FakeBackendV2.__getattr__ would ask its configuration
-    directory, filename = getattr(cls, "dirname", None), getattr(cls, which, None)
-    if not isinstance(directory, str) or not isinstance(filename, str):
-        return None
-    with open(os.path.join(directory, filename), encoding="utf-8") as handle:
-        loaded: dict[str, Any] = json.load(handle)
-    return loaded
 
 
 # --- entries ----------------------------------------------------------------------------------
@@ -195,8 +179,8 @@ class BackendEntry:
     def configuration(self) -> BackendConfiguration:
         """The ``QasmBackendConfiguration`` the service serves (cached)."""
         if self._configuration is None:
-            raw = _snapshot(self.backend, "conf_filename")
-            raw = _configuration_from_target(self) if raw is None else raw
+            raw = official_snapshot(self.backend, "conf_filename")
+            raw = configuration_from_target(self) if raw is None else raw
             raw["backend_name"] = self.name  # a snapshot names the real device
             self._configuration = BackendConfiguration.model_validate(raw)
         return self._configuration
@@ -204,115 +188,13 @@ class BackendEntry:
     def properties(self) -> BackendProperties | None:
         """The ``BackendProperties`` the service serves (cached); None for an ideal simulator."""
         if not self._properties:  # a list, so that a computed None is cached too
-            raw = _snapshot(self.backend, "props_filename")
+            raw = official_snapshot(self.backend, "props_filename")
             if raw is None and not self.simulator:
-                raw = _properties_from_target(self)
+                raw = properties_from_target(self)
             if raw is not None:
                 raw["backend_name"] = self.name
             self._properties.append(None if raw is None else BackendProperties.model_validate(raw))
         return self._properties[0]
-
-
-def _configuration_from_target(entry: BackendEntry) -> dict[str, Any]:
-    target = entry.backend.target
-    basis: list[str] = []
-    others: list[str] = []
-    gates: list[dict[str, Any]] = []
-    edges: set[tuple[int, int]] = set()
-    all_to_all = False
-    for name in sorted(target.operation_names):
-        operation = target.operation_from_name(name)
-        if not isinstance(operation, qc.Gate):
-            others += [name] if name in _WIRE_NON_GATES else []  # what IBM's clients can read
-            continue
-        basis.append(name)
-        qargs = target.qargs_for_operation_name(name)
-        params = [p.name for p in operation.params if isinstance(p, qc.Parameter)]
-        # IBM's GateConfig shape, which the official client reads with GateConfig(**entry).
-        config: dict[str, Any] = {"name": name, "parameters": params, "qasm_def": ""}
-        if qargs is not None:  # None: a global gate, which clients read as "any qubits"
-            config["coupling_map"] = [list(q) for q in sorted(qargs)]
-        gates.append(config)
-        if operation.num_qubits == 2:
-            all_to_all = all_to_all or qargs is None
-            edges.update((q[0], q[1]) for q in qargs or ())
-    dt_ns = target.dt * 1e9 if target.dt else None  # the wire format counts dt in nanoseconds
-    return {
-        "backend_name": entry.name,
-        "backend_version": entry.backend_version,
-        "n_qubits": target.num_qubits,
-        "basis_gates": basis,
-        "coupling_map": None if all_to_all or entry.simulator else [list(e) for e in sorted(edges)],
-        "simulator": entry.simulator,
-        "gates": gates,
-        "supported_instructions": [*basis, *others, "barrier"],
-        "dt": dt_ns,
-        "dtm": dt_ns,
-        "processor_type": None if entry.simulator else {"family": "Generic", "revision": 1},
-        "online_date": ONLINE_DATE,
-        "description": entry.backend.description or f"{target.num_qubits} qubit device",
-        "supported_features": ["qasm3"] if "if_else" in others else [],
-        "timing_constraints": {name: getattr(target, name) for name in _TIMING},
-    }
-
-
-#: Target ``QubitProperties`` as IBM properties: (name, attribute, unit, scale from SI).
-_QUBIT_PROPERTIES = (
-    ("T1", "t1", "us", 1e6),
-    ("T2", "t2", "us", 1e6),
-    ("frequency", "frequency", "GHz", 1e-9),
-)
-
-
-def _nduv(name: str, unit: str, value: float) -> dict[str, Any]:
-    return {"date": CALIBRATION_DATE, "name": name, "unit": unit, "value": float(value)}
-
-
-def _properties_from_target(entry: BackendEntry) -> dict[str, Any] | None:
-    """IBM-style calibration data from the target's qubit and instruction properties.
-
-    Units as the service writes them (clients convert): T1/T2 in us, frequency in GHz, lengths in
-    ns. Readout errors are symmetric, as the target (and so Aer's noise model) has them.
-    """
-    target = entry.backend.target
-    measured = target["measure"] if "measure" in target.operation_names else {}
-    qubit_props = target.qubit_properties or [None] * target.num_qubits
-    qubits: list[list[dict[str, Any]]] = []
-    for q, prop in enumerate(qubit_props):
-        found = []
-        for name, attr, unit, scale in _QUBIT_PROPERTIES:
-            if (value := getattr(prop, attr, None)) is not None:
-                found.append(_nduv(name, unit, value * scale))
-        readout = measured.get((q,))
-        if readout is not None and readout.error is not None:
-            for name in ("readout_error", "prob_meas0_prep1", "prob_meas1_prep0"):
-                found.append(_nduv(name, "", readout.error))
-        if readout is not None and readout.duration is not None:
-            found.append(_nduv("readout_length", "ns", readout.duration * 1e9))
-        qubits.append(found)
-    gates: list[dict[str, Any]] = []
-    for name in sorted(set(target.operation_names) - {"measure", "delay"}):
-        for qargs, inst in sorted((target[name] or {}).items(), key=lambda item: item[0] or ()):
-            if qargs is None or inst is None:
-                continue
-            params = [] if inst.error is None else [_nduv("gate_error", "", inst.error)]
-            if inst.duration is not None:
-                params.append(_nduv("gate_length", "ns", inst.duration * 1e9))
-            label = name + "_".join(str(q) for q in qargs)  # IBM's names: "sx0", "ecr1_0"
-            if params:
-                gates.append(
-                    {"gate": name, "qubits": list(qargs), "parameters": params, "name": label}
-                )
-    if not gates and not any(qubits):
-        return None  # no calibration data at all: nothing to serve
-    return {
-        "backend_name": entry.name,
-        "backend_version": entry.backend_version,
-        "last_update_date": CALIBRATION_DATE,
-        "qubits": qubits,
-        "gates": gates,
-        "general": [],
-    }
 
 
 # --- the catalogue ----------------------------------------------------------------------------
@@ -395,57 +277,3 @@ def default_backend_name(catalogue: Mapping[str, BackendEntry]) -> str:
         raise ValueError("The catalogue is empty: there is no backend to default to.")
     devices = [entry for entry in catalogue.values() if not entry.simulator]
     return min(devices or catalogue.values(), key=lambda entry: entry.num_qubits).name
-
-
-# --- ISA ----------------------------------------------------------------------------------------
-
-
-def check_isa(circuit: qc.QuantumCircuit, entry: BackendEntry) -> list[str]:
-    """Why ``circuit`` is not an ISA circuit of ``entry``; empty when it is one.
-
-    Checks the qubit count, that every instruction is in the target on the qubits it acts on (so
-    2-qubit gates only on coupling-map edges, in their direction), and control-flow support,
-    recursing into control-flow blocks. Barriers are always allowed.
-    """
-    target = entry.backend.target
-    if circuit.num_qubits > target.num_qubits:
-        return [
-            f"the circuit has {circuit.num_qubits} qubits; {entry.name} has {target.num_qubits}"
-        ]
-    problems: dict[str, int] = {}
-    _check_block(circuit, list(range(circuit.num_qubits)), entry, problems)
-    found = [m if n == 1 else f"{m} ({n} times)" for m, n in list(problems.items())[:_MAX_PROBLEMS]]
-    if len(problems) > _MAX_PROBLEMS:
-        found.append(f"... and {len(problems) - _MAX_PROBLEMS} more problems")
-    if any(" is not supported by " in m for m in found):  # say once what it does support
-        known = (
-            n for n in target.operation_names if not isinstance(target.operation_from_name(n), type)
-        )
-        found.append(f"the instructions of {entry.name} are {', '.join(sorted(known))}")
-    return found
-
-
-def _check_block(
-    circuit: qc.QuantumCircuit, physical: list[int], entry: BackendEntry, problems: dict[str, int]
-) -> None:
-    target = entry.backend.target
-    index = {bit: physical[i] for i, bit in enumerate(circuit.qubits)}
-    for instruction in circuit.data:
-        operation = instruction.operation
-        name = operation.name
-        if name in _ALWAYS_ALLOWED:
-            continue
-        qargs = tuple(index[q] for q in instruction.qubits)
-        if name not in target.operation_names:
-            kind = "control flow" if isinstance(operation, qc.ControlFlowOp) else "instruction"
-            message = f"{kind} '{name}' is not supported by {entry.name}"
-        elif isinstance(operation, qc.ControlFlowOp):
-            for block in operation.blocks:  # a block's qubits are the instruction's, in order
-                _check_block(block, list(qargs), entry, problems)
-            continue
-        elif not target.instruction_supported(name, qargs):
-            where = "not an edge of the coupling map" if len(qargs) == 2 else "not on these qubits"
-            message = f"'{name}' on qubits {list(qargs)} is not supported ({where})"
-        else:
-            continue
-        problems[message] = problems.get(message, 0) + 1

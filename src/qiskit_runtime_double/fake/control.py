@@ -166,6 +166,7 @@ class ControlApp:
             operational=change.operational,
             status=change.status,
             message=change.message,
+            length_queue=change.length_queue,
         )
         return _ok()
 

@@ -7,17 +7,17 @@ Speed: a device's noise model is large (thousands of errors on 127 qubits) and A
 on every run, which costs far more than simulating a Bell pair. So each job gets the device's
 noise model restricted to the qubits its circuits touch: exactly the errors that can occur, a
 few dozen of them. These restricted models are cached per backend and qubit set on the executor.
+
+The workload types, the ``Executor`` protocol, the checks every executor shares and
+``NoOpExecutor`` live in ``fake.workloads`` (no Aer there) and are re-exported here.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
-from numbers import Integral, Real
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from qiskit import qasm2, qasm3  # type: ignore[import-untyped, unused-ignore]
@@ -34,6 +34,24 @@ from qiskit.primitives import (  # type: ignore[import-untyped, unused-ignore]
 from qiskit.transpiler import Target  # type: ignore[import-untyped, unused-ignore]
 
 from .catalogue import BackendEntry, TargetBackend, check_isa
+from .workloads import (
+    DEFAULT_PRECISION,
+    DEFAULT_SHOTS,
+    Executor,
+    InvalidWorkload,
+    NoOpExecutor,
+    Workload,
+    _default_precision,
+    _default_shots,
+    _precision,
+    _seed,
+    _shots,
+    _structure,
+    shots_for_precision,
+)
+from .workloads import NUM_RANDOMIZATIONS as NUM_RANDOMIZATIONS
+from .workloads import PROGRAMS as PROGRAMS
+from .workloads import VALIDATION_CODE as VALIDATION_CODE
 
 __all__ = [
     "DEFAULT_PRECISION",
@@ -43,182 +61,51 @@ __all__ = [
     "InvalidWorkload",
     "NoOpExecutor",
     "Workload",
+    "shots_for_precision",
 ]
 
-#: The API's error code for a request that fails validation.
-VALIDATION_CODE = "1002"
-PROGRAMS = ("sampler", "estimator")
-DEFAULT_SHOTS = 4096
-DEFAULT_PRECISION = 0.015625
-#: The estimator's measurement twirling ("auto" resolves to 32 randomizations on the service).
-NUM_RANDOMIZATIONS = 32
 _NOISE_MODELS_PER_BACKEND = 64
+_VALUES_HINT = "Parameter values are an array of shape (*pub shape, circuit.num_parameters)."
+_OBSERVABLES_HINT = (
+    "Observables act on the circuit's qubits, with real coefficients: for an ISA circuit, "
+    "map them with observable.apply_layout(isa_circuit.layout)."
+)
 _TRANSPILE_HINT = (
     "Transpile it for the backend first: "
     "generate_preset_pass_manager(backend=backend, optimization_level=1).run(circuit)."
 )
 
 
-class InvalidWorkload(Exception):
-    """The job's params are not a valid workload for the program and backend."""
-
-    def __init__(self, message: str, code: str = VALIDATION_CODE) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Workload:
-    """A validated job: coerced pubs (``SamplerPub`` or ``EstimatorPub``) and program options.
-
-    ``num_circuits`` and ``total_shots`` feed the duration model; for the estimator the shots are
-    those its precision implies.
-    """
-
-    program_id: str
-    pubs: tuple[Any, ...]
-    options: dict[str, Any]
-    num_circuits: int
-    total_shots: int
-    backend_name: str
-
-
-class Executor(Protocol):
-    def prepare(self, program_id: str, params: dict[str, Any], entry: BackendEntry) -> Workload:
-        """Validate and coerce a job's decoded params; raise ``InvalidWorkload`` if they are bad."""
-        ...
-
-    def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
-        """Run a prepared workload; returns a qiskit ``PrimitiveResult``."""
-        ...
-
-
-# --- validation shared by the executors -----------------------------------------------------------
-
-
-def _structure(
-    program_id: str, params: Any, entry: BackendEntry
-) -> tuple[list[Any], dict[str, Any]]:
-    """The raw pubs and options of well-formed params, or ``InvalidWorkload``."""
-    if program_id not in PROGRAMS:
-        raise InvalidWorkload(f"Unknown program {program_id!r}: the programs are {PROGRAMS}.")
-    if not isinstance(params, dict):
-        raise InvalidWorkload(f"params must be an object, got {type(params).__name__}.")
-    version = params.get("version")
-    if version is not None and version != 2:
-        raise InvalidWorkload(
-            f"params version {version!r} is not supported: this service runs V2 primitives only "
-            "(version 2). Use SamplerV2 or EstimatorV2."
-        )
-    pubs = params.get("pubs")
-    if not isinstance(pubs, (list, tuple)) or not pubs:
-        raise InvalidWorkload(
-            f"params must have a non-empty 'pubs' list: run the {program_id} with at least one pub."
-        )
-    options = params.get("options") or {}
-    if not isinstance(options, dict):
-        raise InvalidWorkload(f"params 'options' must be an object, got {type(options).__name__}.")
-    limit = entry.configuration().max_experiments
-    if len(pubs) > limit:
-        raise InvalidWorkload(
-            f"The job has {len(pubs)} pubs but {entry.name} runs at most {limit} circuits per "
-            "job. Split the pubs over several jobs."
-        )
-    return list(pubs), options
-
-
-def _shots(what: str, value: Any, limit: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= limit:
-        raise InvalidWorkload(f"{what} must be an integer from 1 to {limit}, got {value!r}.")
-    return int(value)
-
-
-def _precision(what: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not float(value) > 0:
-        raise InvalidWorkload(f"{what} must be a positive number, got {value!r}.")
-    return float(value)
-
-
-def _default_shots(options: dict[str, Any], limit: int) -> int:
-    value = options.get("default_shots")
-    return DEFAULT_SHOTS if value is None else _shots("options.default_shots", value, limit)
-
-
-def _default_precision(options: dict[str, Any], limit: int) -> float:
-    """``default_precision``, else the precision ``default_shots`` buys, else the service's."""
-    if options.get("default_precision") is not None:
-        return _precision("options.default_precision", options["default_precision"])
-    if options.get("default_shots") is not None:
-        return 1 / math.sqrt(_default_shots(options, limit))
-    return DEFAULT_PRECISION
-
-
-def shots_for_precision(precision: float) -> int:
-    """Shots that reach ``precision`` on a unit-norm observable: 1/precision², in whole
-    randomizations."""
-    shots = math.ceil(1 / precision**2 - 1e-9)
-    return math.ceil(shots / NUM_RANDOMIZATIONS) * NUM_RANDOMIZATIONS
-
-
-def _seed(options: dict[str, Any], seed: int) -> int:
-    simulator = options.get("simulator") or {}
-    found = simulator.get("seed_simulator") if isinstance(simulator, dict) else None
-    return int(seed if found is None else found) % 2**32  # Aer takes unsigned seeds
-
-
-# --- the no-op executor ---------------------------------------------------------------------
-
-
-class NoOpExecutor:
-    """Checks only the params' structure and returns empty results: for scheduler benchmarks."""
-
-    def prepare(self, program_id: str, params: dict[str, Any], entry: BackendEntry) -> Workload:
-        pubs, options = _structure(program_id, params, entry)
-        limit = entry.configuration().max_shots
-        total = 0
-        for pub in pubs:
-            parts = [*(pub if isinstance(pub, (list, tuple)) else [pub]), None, None, None]
-            if program_id == "sampler":
-                shots = parts[2] if isinstance(parts[2], Integral) else None
-                total += int(shots) if shots else _default_shots(options, limit)
-            else:
-                given = parts[3] if isinstance(parts[3], Real) else None
-                precision = float(given) if given else _default_precision(options, limit)
-                total += shots_for_precision(precision)
-        return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
-
-    def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
-        return PrimitiveResult([], metadata={"version": 2})
-
-
 # --- the Aer executor ---------------------------------------------------------------------------
 
 
-def _circuit(index: int, raw: Any) -> QuantumCircuit:
-    """A pub's circuit: a ``QuantumCircuit``, or OpenQASM 3 or 2 source."""
-    if isinstance(raw, QuantumCircuit):
-        return raw
-    if not isinstance(raw, str):
+def _circuit(index: int, raw: Any, entry: BackendEntry) -> QuantumCircuit:
+    """A pub's circuit (a ``QuantumCircuit``, or OpenQASM 3 or 2 source), ISA for a device."""
+    if isinstance(raw, str):
+        try:
+            if re.search(r"OPENQASM\s+2", raw[:1000]):
+                raw = qasm2.loads(raw, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+            else:
+                raw = qasm3.loads(raw)
+        except Exception as exc:  # the parsers raise several types; all mean "bad source"
+            raise InvalidWorkload(f"Pub {index}: the OpenQASM does not parse: {exc}") from exc
+    if not isinstance(raw, QuantumCircuit):
         raise InvalidWorkload(
             f"Pub {index}: the circuit must be a QuantumCircuit or OpenQASM source, "
             f"got {type(raw).__name__}."
         )
-    try:
-        if re.search(r"OPENQASM\s+2", raw[:1000]):
-            return qasm2.loads(raw, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
-        return qasm3.loads(raw)
-    except Exception as exc:  # the parsers raise several types; all mean "bad source"
-        raise InvalidWorkload(f"Pub {index}: the OpenQASM circuit does not parse: {exc}") from exc
-
-
-def _check_circuit(index: int, circuit: QuantumCircuit, entry: BackendEntry) -> None:
-    problems = check_isa(circuit, entry)
-    if problems:
+    if entry.simulator:  # as on the service, simulators run any circuit that fits: no ISA rule
+        if raw.num_qubits > entry.num_qubits:
+            raise InvalidWorkload(
+                f"Pub {index}: the circuit has {raw.num_qubits} qubits; {entry.name} has "
+                f"{entry.num_qubits}."
+            )
+    elif problems := check_isa(raw, entry):
         raise InvalidWorkload(
             f"Pub {index}: the circuit is not an ISA circuit of {entry.name}: "
             f"{'; '.join(problems)}. {_TRANSPILE_HINT}"
         )
+    return raw
 
 
 def _measures(circuit: QuantumCircuit) -> bool:
@@ -237,12 +124,14 @@ def _parts(index: int, raw: Any, sizes: range, shape: str) -> list[Any]:
     return parts + [None] * (sizes.stop - 1 - len(parts))
 
 
-def _coerce(index: int, coerce: Any, pub: tuple[Any, ...], default: Any, hint: str = "") -> Any:
+def _coerce(index: int, coerce: Any, pub: tuple[Any, ...], default: Any) -> Any:
     """qiskit's pub coercion (broadcasting, shapes, observables), its errors naming the pub."""
     try:
         coerced = coerce(pub, default)
     except (TypeError, ValueError) as exc:
-        raise InvalidWorkload(f"Pub {index}: {str(exc).rstrip('.')}{hint}") from exc
+        text = str(exc).rstrip(".")
+        hint = _OBSERVABLES_HINT if "observable" in text.lower() else _VALUES_HINT
+        raise InvalidWorkload(f"Pub {index}: {text}. {hint}") from exc
     if coerced.circuit.num_parameters == 0 and coerced.parameter_values.shape != ():
         raise InvalidWorkload(f"Pub {index}: parameter values are given, but the circuit has none.")
     if coerced.size == 0:
@@ -250,14 +139,12 @@ def _coerce(index: int, coerce: Any, pub: tuple[Any, ...], default: Any, hint: s
     return coerced
 
 
-_OBSERVABLE_HINT = (
-    ". Observables act on the circuit's qubits, with real coefficients: for an ISA circuit, "
-    "map them with observable.apply_layout(isa_circuit.layout)."
-)
-
-
 class AerExecutor:
-    """Runs sampler and estimator jobs on Aer, each backend with its own noise (see the module)."""
+    """Runs sampler and estimator jobs on Aer, each backend with its own noise (see the module).
+
+    Device circuits must be ISA circuits of the backend; simulators take any circuit that fits.
+    Not thread-safe: the fake's state calls it under its lock.
+    """
 
     def __init__(self) -> None:
         self._simulations: dict[str, _Simulation] = {}
@@ -286,27 +173,24 @@ class AerExecutor:
 
 def _sampler_pub(index: int, raw: Any, default: int, entry: BackendEntry, limit: int) -> Any:
     circuit, values, shots = _parts(index, raw, range(1, 4), "[circuit, values, shots]")
-    circuit = _circuit(index, circuit)
-    _check_circuit(index, circuit, entry)
+    circuit = _circuit(index, circuit, entry)
     if circuit.num_clbits == 0 or not _measures(circuit):
         raise InvalidWorkload(
             f"Pub {index}: the circuit measures nothing, so the sampler has no bits to return. "
             "Add measurements (e.g. circuit.measure_all()) before transpiling."
         )
     shots = None if shots is None else _shots(f"Pub {index} shots", shots, limit)
-    hint = ". Parameter values are an array of shape (*pub shape, circuit.num_parameters)."
-    return _coerce(index, SamplerPub.coerce, (circuit, values, shots), default, hint)
+    return _coerce(index, SamplerPub.coerce, (circuit, values, shots), default)
 
 
 def _estimator_pub(index: int, raw: Any, default: float, entry: BackendEntry) -> Any:
     shape = "[circuit, observables, values, precision]"
     circuit, observables, values, precision = _parts(index, raw, range(2, 5), shape)
-    circuit = _circuit(index, circuit)
-    _check_circuit(index, circuit, entry)
+    circuit = _circuit(index, circuit, entry)
     if precision is not None:
         precision = _precision(f"Pub {index} precision", precision)
     pub = (circuit, observables, values, precision)
-    return _coerce(index, EstimatorPub.coerce, pub, default, _OBSERVABLE_HINT)
+    return _coerce(index, EstimatorPub.coerce, pub, default)
 
 
 class _Simulation:
@@ -391,7 +275,11 @@ def _sample(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveRes
         )
         experiments = iter(result.results)  # one per circuit and parameter binding, in order
         for i, pub in zip(indices, group, strict=True):
-            memory = [next(experiments).data.memory for _ in range(pub.size)]
+            # No memory when nothing was measured (e.g. every measurement in an untaken branch).
+            memory = [
+                getattr(next(experiments).data, "memory", None) or ["0x0"] * shots
+                for _ in range(pub.size)
+            ]
             metadata = {"circuit_metadata": dict(pub.circuit.metadata or {})}
             data = DataBin(**_registers(pub, memory), shape=pub.shape)
             results[i] = SamplerPubResult(data, metadata=metadata)
@@ -409,15 +297,30 @@ def _registers(pub: Any, memory: list[list[str]]) -> dict[str, BitArray]:
     chosen = np.fromiter(map(codes.__getitem__, words), dtype=np.intp, count=len(words))
     packed = table.reshape(len(codes), width)[chosen].reshape(*pub.shape, pub.shots, width)
     index = {bit: i for i, bit in enumerate(circuit.clbits)}
-    found = {}
+    found, bits = {}, None
     for creg in circuit.cregs:
         positions = [index[bit] for bit in creg]
         if positions == list(range(circuit.num_clbits)):  # all the clbits, in order: as packed
             found[creg.name] = BitArray(packed, creg.size)
             continue
-        bits = np.unpackbits(packed, axis=-1)[..., ::-1]  # bits[..., k] is clbit k
+        if bits is None:
+            bits = np.unpackbits(packed, axis=-1)[..., ::-1]  # bits[..., k] is clbit k
         found[creg.name] = BitArray.from_bool_array(bits[..., positions], order="little")
     return found
+
+
+def _pauli_terms(observable: dict[str, Any]) -> list[tuple[str, list[int], complex]]:
+    """An observable's terms, ``(paulis, qubits, coefficient)``: ``paulis[i]`` on ``qubits[i]``."""
+    terms = []
+    for label, coeff in observable.items():
+        if set(label) <= set("IXYZ"):  # label[-1] is qubit 0
+            qubits = [q for q, char in enumerate(reversed(label)) if char != "I"]
+            terms.append(("".join(label[-1 - q] for q in qubits), qubits, coeff))
+        else:  # projectors such as "0" or "+" (qiskit >= 2.1): expand them in Paulis
+            from qiskit.quantum_info import SparseObservable  # type: ignore[import-untyped, unused-ignore]
+
+            terms += (SparseObservable.from_label(label) * coeff).as_paulis().to_sparse_list()
+    return terms
 
 
 def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveResult:
@@ -435,16 +338,15 @@ def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveR
         circuit = pub.circuit.remove_final_measurements(inplace=False)
         terms: dict[tuple[str, tuple[int, ...]], str] = {}
         observables = []  # per observable: [(term label, or None for the identity, coefficient)]
-        for observable in pub.observables.sparse_observables_array().ravel():
+        for observable in pub.observables.ravel().tolist():
             found = []
-            for paulis, qubits, coeff in observable.as_paulis().to_sparse_list():
-                key = (
-                    terms.setdefault((paulis, tuple(qubits)), f"t{len(terms)}") if paulis else None
-                )
+            for paulis, qubits, coeff in _pauli_terms(observable):
+                term = (paulis, tuple(qubits))
+                key = terms.setdefault(term, f"t{len(terms)}") if paulis else None
                 found.append((key, float(np.real(coeff))))
             observables.append(found)
-        for (paulis, qubits), key in terms.items():  # a Pauli label puts qubit 0 last
-            circuit.append(SaveExpectationValue(Pauli(paulis[::-1]), label=key), list(qubits))
+        for (label, support), key in terms.items():  # a Pauli label puts qubit 0 last
+            circuit.append(SaveExpectationValue(Pauli(label[::-1]), label=key), list(support))
         binds = [_bindings(pub)] if circuit.num_parameters else None
         result = simulation.run([circuit], seed_simulator=seed, parameter_binds=binds)
         exact = [result.data(k) for k in range(pub.parameter_values.size)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ..clock import Clock
@@ -13,7 +13,9 @@ from .clock import VirtualClock
 from .control import CONTROL_PREFIX, ControlApp
 from .durations import DurationModel, default_duration
 from .faults import HttpFault, HttpFaults
+from .pacing import Pace, Pacer
 from .plan import Plan
+from .platform import Platform
 from .records import RAN_TOO_LONG_CODE, RAN_TOO_LONG_REASON, JobFault, JobRecord, SessionRecord
 from .router import Router
 from .state import RuntimeState
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from qiskit.providers import BackendV2
 
     from .executor import Executor
+    from .server import FakeServer
 
 __all__ = ["FakeRuntime"]
 
@@ -34,9 +37,12 @@ class FakeRuntime:
     ``"fake_brisbane"`` with the ``compat`` extra); or a mapping of your names to ``BackendV2``
     objects. ``clock``: a ``VirtualClock`` (default: advance-on-sleep from 2025-01-01 09:00 UTC),
     or any other ``Clock`` (e.g. ``SystemClock()``), which the fake then follows in ticking mode.
-    ``seed`` fixes job and session ids and the simulator's seeds.
+    ``seed`` fixes job and session ids and the simulator's seeds. ``require_auth`` makes the
+    runtime API demand a token from the fake's IAM endpoint (``serve()`` turns it on);
+    ``api_keys``, when given, are the only API keys that IAM endpoint accepts.
 
-    Talk to it with ``QiskitRuntimeService(fake=fake)`` or ``InProcessTransport(fake.app)``.
+    Talk to it with ``QiskitRuntimeService(fake=fake)`` or ``InProcessTransport(fake.app)``, or
+    over HTTP with ``fake.serve()``.
     """
 
     def __init__(
@@ -48,6 +54,8 @@ class FakeRuntime:
         executor: Executor | None = None,
         plan: Plan | None = None,
         duration_model: DurationModel = default_duration,
+        require_auth: bool = False,
+        api_keys: Iterable[str] | None = None,
     ) -> None:
         if isinstance(clock, VirtualClock):
             self.clock = clock
@@ -69,7 +77,14 @@ class FakeRuntime:
         self.runtime_app = RuntimeApp(self.state, self.faults)
         #: What answers HTTP requests: the runtime API under ``/api/v1`` and the other families.
         self.app = Router(self.clock)
-        self.app.mount(API_PREFIX, self.runtime_app)
+        # --- server mode (fake/platform.py, fake/pacing.py): IBM Cloud's IAM, Global Search and
+        # Catalog endpoints; the runtime API behind a token check (off unless ``require_auth``)
+        # and a pacer moving simulated time while served (off in process).
+        self.platform = Platform(self.plan, api_keys=api_keys, require_auth=require_auth)
+        self.pacer = Pacer(self.runtime_app)
+        self.platform.mount(self.app)
+        self.app.mount(API_PREFIX, self.platform.guard(self.pacer))
+        # --- end of server mode
         self.app.mount(CONTROL_PREFIX, ControlApp(self))
 
     def _new_state(self) -> RuntimeState:
@@ -153,9 +168,18 @@ class FakeRuntime:
         operational: bool = True,
         status: str = "active",
         message: str | None = None,
+        length_queue: int | None = None,
     ) -> None:
-        """Take a backend offline (``operational=False``: jobs queue but do not start) or back."""
+        """Take a backend offline (``operational=False``: jobs queue but do not start) or back.
+
+        ``length_queue`` makes the status report that queue length instead of the simulated one
+        (the real service has reported negative ones); None goes back to the simulated length.
+        """
         self.state.set_backend_status(name, operational, status, message)
+        if length_queue is None:
+            self.state.reported_queue.pop(name, None)
+        else:
+            self.state.reported_queue[name] = length_queue
 
     def set_usage_limit_reached(self, reached: bool = True) -> None:
         """Make the instance report its usage limit reached and refuse new jobs (403)."""
@@ -175,6 +199,38 @@ class FakeRuntime:
     ) -> None:
         """Other users' jobs arriving at random (Poisson, seeded) at ``jobs_per_hour``."""
         self.state.add_background_stream(backend, jobs_per_hour, duration, hours)
+
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        allow_remote: bool = False,
+        require_auth: bool = True,
+        pace: Pace = "poll",
+        speed: float = 1.0,
+    ) -> FakeServer:
+        """Serve this fake over HTTP on ``host:port`` (port 0: a free one); returns it running.
+
+        The server answers the runtime API under ``/api/v1`` and the IAM, Global Search and Global
+        Catalog endpoints the official client needs (``compat.official_service(server)``). While
+        it runs, runtime calls need a token from its IAM endpoint (``require_auth``), and simulated
+        time moves by ``pace``: ``"poll"`` (default) moves it to the next simulated event at each
+        poll of an unfinished job, ``"real"`` follows real time ``speed`` times as fast,
+        ``"manual"`` leaves it to you. Use it as a context manager, or call ``stop()``.
+        """
+        from .server import FakeServer
+
+        server = FakeServer(
+            self,
+            host=host,
+            port=port,
+            allow_remote=allow_remote,
+            require_auth=require_auth,
+            pace=pace,
+            speed=speed,
+        )
+        return server.start()
 
     def reset(self) -> None:
         """Forget every job, session and fault. The clock keeps its time; ids restart."""

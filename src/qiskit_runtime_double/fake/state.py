@@ -29,14 +29,14 @@ from .errors import (
     Forbidden,
     NotFound,
 )
-from .executor import InvalidWorkload
 from .ids import IdGenerator
 from .plan import Plan
-from .records import JobFault, JobRecord, SessionRecord
+from .records import RAN_TOO_LONG_CODE, JobFault, JobRecord, SessionRecord
 from .scheduler import Scheduler
+from .workloads import InvalidWorkload
 
 if TYPE_CHECKING:
-    from .executor import Executor
+    from .workloads import Executor
 
 __all__ = ["JobFilter", "RuntimeState"]
 
@@ -84,6 +84,8 @@ class RuntimeState:
         self.next_job_faults: deque[JobFault] = deque()
         self.next_job_durations: deque[float] = deque()
         self.backend_status: dict[str, tuple[bool, str, str | None]] = {}
+        #: A queue length to report instead of the simulated one (the service reports odd ones).
+        self.reported_queue: dict[str, int] = {}
         self.usage_limit_reached = False
         self._seq = itertools.count()
         self._lock = threading.RLock()
@@ -135,7 +137,8 @@ class RuntimeState:
             self.entry(name)
             operational, status, message = self.backend_status.get(name, (True, "active", None))
             lane = self.scheduler.lanes.get(name)
-            return operational, status, message, lane.queued_count() if lane else 0
+            queued = lane.queued_count() if lane else 0
+            return operational, status, message, self.reported_queue.get(name, queued)
 
     def set_backend_status(
         self, name: str, operational: bool, status: str, message: str | None
@@ -305,6 +308,9 @@ class RuntimeState:
                 return job.result_text
             if job.status == "Failed":
                 return job.result_text or f"Job {job_id} failed: {job.reason}"
+            if job.status == "Cancelled" and job.reason_code == RAN_TOO_LONG_CODE:
+                # Clients read /results of every job in error to build their message.
+                return f"Job {job_id} was stopped: {job.reason} (code {job.reason_code})."
             raise Conflict(f"Job {job_id} is {job.status}; results exist only for completed jobs.")
 
     def set_tags(self, job_id: str, tags: list[str]) -> None:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from .base import Transport
+from .cassette import CassetteTransport
 from .inprocess import InProcessTransport
+from .live import LiveTransport
 from .mock import MockTransport
 
-__all__ = ["InProcessTransport", "MockTransport", "Transport"]
+__all__ = [
+    "CassetteTransport",
+    "InProcessTransport",
+    "LiveTransport",
+    "MockTransport",
+    "Transport",
+]

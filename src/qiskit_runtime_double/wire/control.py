@@ -60,6 +60,7 @@ class BackendStatusChange(_Strict):
     operational: bool = True
     status: str = "active"
     message: str | None = None
+    length_queue: int | None = None
 
 
 class BackgroundLoad(_Strict):

@@ -1,0 +1,296 @@
+"""``FakeServer``: the fake on a loopback port, over real HTTP, for clients we do not control.
+
+A werkzeug server (imported lazily: ``import qiskit_runtime_double`` stays light) runs in a thread
+and hands every request, through the WSGI adapter of ``wsgi.py``, to the fake's ``app``: the
+runtime API under ``/api/v1``, plus the IAM, Global Search and Catalog endpoints (``platform.py``).
+Get one with ``FakeRuntime.serve()``; ``compat.official_service(server)`` points the official
+client at it. How simulated time moves while served is ``fake/pacing.py``'s business.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+from collections import deque
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ..wire.http import HttpRequest, HttpResponse
+from .pacing import PACES, Pace
+from .wsgi import wsgi_adapter
+
+if TYPE_CHECKING:
+    from ..wire.http import App
+    from .runtime import FakeRuntime
+
+__all__ = ["FakeServer", "ServedRequest", "is_loopback"]
+
+_log = logging.getLogger(__name__)
+
+#: How many served requests the log keeps (oldest dropped first).
+LOG_SIZE = 5_000
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServedRequest:
+    """One request the server answered: no headers, no body, so no credentials."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    status: int
+
+
+class FakeServer:
+    """A ``FakeRuntime`` served on ``host:port`` (loopback; port 0 picks a free one).
+
+    ``serve()`` makes and starts one; use it as a context manager to stop it. While it runs, the
+    fake requires IAM tokens on the runtime API (``require_auth``) and paces simulated time with
+    ``pace`` (see ``fake/pacing.py``); ``stop()`` restores both. ``app`` replaces what is served
+    (default ``fake.app``), e.g. to wrap it in test middleware. ``requests`` lists what was served.
+    """
+
+    def __init__(
+        self,
+        fake: FakeRuntime,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        allow_remote: bool = False,
+        require_auth: bool = True,
+        pace: Pace = "poll",
+        speed: float = 1.0,
+        app: App | None = None,
+    ) -> None:
+        if not allow_remote and not is_loopback(host):
+            raise ValueError(
+                f"refusing to serve the fake on {host!r}: it is not a loopback address, so other "
+                "machines could reach a service that accepts any API key. Use host='127.0.0.1' "
+                "(the default), or pass allow_remote=True if you really mean to expose it."
+            )
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be an int from 0 (pick a free one) to 65535, got {port!r}")
+        if pace not in PACES:
+            raise ValueError(f"unknown pace {pace!r}; expected one of {', '.join(PACES)}")
+        self.fake = fake
+        self.host = host.strip("[]")  # "[::1]" as in URLs; the socket wants "::1"
+        self._requested_port = port
+        self._require_auth = require_auth
+        self._pace: Pace = pace
+        self._speed = speed
+        self._app = app if app is not None else fake.app
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._restore: tuple[bool, Pace, float] | None = None
+        self._lock = threading.Lock()
+        self._log_lock = threading.Lock()  # not ``_lock``: request threads log while stop() waits
+        self._log: deque[ServedRequest] = deque(maxlen=LOG_SIZE)
+
+    # --- addresses ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the server is not running: call start() (or serve()) first")
+        return int(self._server.port)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def runtime_url(self) -> str:
+        return self.url + "/api/v1"
+
+    @property
+    def iam_url(self) -> str:
+        return self.url
+
+    @property
+    def search_url(self) -> str:
+        return self.url
+
+    @property
+    def catalog_url(self) -> str:
+        return self.url + "/catalog"
+
+    @property
+    def instance(self) -> str:
+        return self.fake.plan.instance
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "stopped"
+        return f"FakeServer({where}, pace={self._pace!r}, require_auth={self._require_auth})"
+
+    def describe(self) -> str:
+        """Where the server answers and how to point our client and the official one at it."""
+        url, runtime, crn = self.url, self.runtime_url, self.instance
+        keys = "any non-empty key" if self.fake.platform.api_keys is None else "the given ones"
+        pace = {
+            "poll": "moves to the next simulated event at each poll of an unfinished job",
+            "real": f"follows real time x{self._speed:g}",
+            "manual": "moves only when told (POST /_double/clock)",
+            "off": "moves only when told (POST /_double/clock)",
+        }[self._pace]
+        return "\n".join(
+            [
+                f"qiskit-runtime-double: a fake Qiskit Runtime on {url}",
+                f"  runtime API     {runtime}",
+                f"  IAM token       {url}/identity/token",
+                f"  Global Search   {url}/v3/resources/search",
+                f"  Global Catalog  {self.catalog_url}",
+                f"  control API     {url}/_double/...",
+                f"  instance (CRN)  {crn}",
+                f"  backends        {', '.join(self.fake.backend_names)}",
+                f"  API keys        {keys}",
+                f"  simulated time  {pace}",
+                "",
+                "Our client:",
+                '    QiskitRuntimeService(channel="ibm_quantum_platform", token="any",',
+                f'        instance="{crn}",',
+                f'        runtime_url="{runtime}", iam_url="{url}")',
+                "The official client (qiskit-ibm-runtime):",
+                f"    export IAM_URL={url} GLOBAL_SEARCH_URL={url} "
+                f"GLOBAL_CATALOG_URL={self.catalog_url}",
+                '    QiskitRuntimeService(channel="ibm_quantum_platform", token="any",',
+                f'        instance="{crn}",',
+                f'        url_resolver=lambda *args: "{runtime}")',
+                "  or, in Python: qiskit_runtime_double.compat.official_service(server)",
+            ]
+        )
+
+    # --- the request log ---------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[ServedRequest]:
+        """The requests served so far (the latest ``LOG_SIZE``), oldest first."""
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def _served(self, request: HttpRequest, response: HttpResponse) -> None:
+        entry = ServedRequest(request.method, request.path, request.query, response.status_code)
+        with self._log_lock:
+            self._log.append(entry)
+
+    # --- life cycle --------------------------------------------------------------------------
+
+    def start(self) -> FakeServer:
+        """Bind and serve in a background thread (no-op when already running)."""
+        with self._lock:
+            if self._server is not None:
+                return self
+            from werkzeug.serving import make_server
+
+            # We bind the socket ourselves: werkzeug answers a failed bind with sys.exit(1).
+            listener = _listen(self.host, self._requested_port)
+            try:
+                server: Any = make_server(
+                    self.host,
+                    self._requested_port,
+                    wsgi_adapter(self._app, self._served),
+                    threaded=True,
+                    request_handler=_quiet_handler(),
+                    fd=listener.fileno(),
+                )
+            finally:
+                listener.close()  # werkzeug serves on a duplicate of it
+            server.log = _server_log  # werkzeug's default configures the root of its own logger
+            platform, pacer = self.fake.platform, self.fake.pacer
+            self._restore = (platform.require_auth, pacer.pace, pacer.speed)
+            platform.require_auth = self._require_auth
+            pacer.set_pace(self._pace, self._speed)
+            self._server = server
+            self._thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"qiskit-runtime-double:{server.port}",
+                daemon=True,
+            )
+            self._thread.start()
+            return self
+
+    def stop(self) -> None:
+        """Stop serving, close the socket, join the thread; restore the fake's settings."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server, self._thread = None, None
+            if server is None:
+                return
+            server.shutdown()  # ends serve_forever, which then closes the socket
+            if thread is not None:
+                thread.join(timeout=10)
+            server.server_close()
+            if self._restore is not None:
+                require_auth, pace, speed = self._restore
+                self.fake.platform.require_auth = require_auth
+                self.fake.pacer.set_pace(pace, speed)
+                self._restore = None
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError as exc:
+        listener.close()
+        raise OSError(
+            exc.errno,
+            f"cannot serve the fake on {host}:{port}: {exc.strerror}. "
+            "Pick another port, or port=0 for a free one.",
+        ) from exc
+    return listener
+
+
+def _server_log(type: str, message: str, *args: Any) -> None:
+    _log.debug(message, *args)
+
+
+def _quiet_handler() -> type[Any]:
+    """werkzeug's request handler, logging to our logger at DEBUG instead of stderr."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        # Keep-alive: clients reuse one connection instead of a TCP handshake per request.
+        protocol_version = "HTTP/1.1"
+
+        def log(self, type: str, message: str, *args: Any) -> None:
+            # The request line has no credentials (tokens travel in headers, keys in bodies).
+            _log.debug("%s %s", self.address_string(), message % args if args else message)
+
+    return QuietHandler

@@ -1,0 +1,177 @@
+"""What a job of the ``sampler`` or ``estimator`` program asks for, and the checks it must pass.
+
+``Workload`` is a validated job, ``Executor`` the protocol that prepares and runs one, and
+``InvalidWorkload`` the error for bad params (a 400 with code 1002). The helpers below check the
+params' structure and options, shared by every executor; ``NoOpExecutor`` uses only them.
+``fake.executor`` (qiskit-aer) re-exports these names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any, Protocol
+
+from qiskit.primitives import PrimitiveResult  # type: ignore[import-untyped, unused-ignore]
+
+from .catalogue import BackendEntry
+
+__all__ = [
+    "DEFAULT_PRECISION",
+    "DEFAULT_SHOTS",
+    "NUM_RANDOMIZATIONS",
+    "PROGRAMS",
+    "VALIDATION_CODE",
+    "Executor",
+    "InvalidWorkload",
+    "NoOpExecutor",
+    "Workload",
+    "shots_for_precision",
+]
+
+#: The API's error code for a request that fails validation.
+VALIDATION_CODE = "1002"
+PROGRAMS = ("sampler", "estimator")
+DEFAULT_SHOTS = 4096
+DEFAULT_PRECISION = 0.015625
+#: The estimator's measurement twirling ("auto" resolves to 32 randomizations on the service).
+NUM_RANDOMIZATIONS = 32
+
+
+class InvalidWorkload(Exception):
+    """The job's params are not a valid workload for the program and backend."""
+
+    def __init__(self, message: str, code: str = VALIDATION_CODE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A validated job: coerced pubs (``SamplerPub`` or ``EstimatorPub``) and program options.
+
+    ``num_circuits`` and ``total_shots`` feed the duration model; for the estimator the shots are
+    those its precision implies.
+    """
+
+    program_id: str
+    pubs: tuple[Any, ...]
+    options: dict[str, Any]
+    num_circuits: int
+    total_shots: int
+    backend_name: str
+
+
+class Executor(Protocol):
+    def prepare(self, program_id: str, params: dict[str, Any], entry: BackendEntry) -> Workload:
+        """Validate and coerce a job's decoded params; raise ``InvalidWorkload`` if they are bad."""
+        ...
+
+    def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
+        """Run a prepared workload; returns a qiskit ``PrimitiveResult``."""
+        ...
+
+
+# --- validation shared by the executors -----------------------------------------------------------
+
+
+def _structure(
+    program_id: str, params: Any, entry: BackendEntry
+) -> tuple[list[Any], dict[str, Any]]:
+    """The raw pubs and options of well-formed params, or ``InvalidWorkload``."""
+    if program_id not in PROGRAMS:
+        raise InvalidWorkload(f"Unknown program {program_id!r}: the programs are {PROGRAMS}.")
+    if not isinstance(params, dict):
+        raise InvalidWorkload(f"params must be an object, got {type(params).__name__}.")
+    version = params.get("version")
+    if version is not None and version != 2:
+        raise InvalidWorkload(
+            f"params version {version!r} is not supported: this service runs V2 primitives only "
+            "(version 2). Use SamplerV2 or EstimatorV2."
+        )
+    pubs = params.get("pubs")
+    if not isinstance(pubs, (list, tuple)) or not pubs:
+        raise InvalidWorkload(
+            f"params must have a non-empty 'pubs' list: run the {program_id} with at least one pub."
+        )
+    options = params.get("options") or {}
+    if not isinstance(options, dict):
+        raise InvalidWorkload(f"params 'options' must be an object, got {type(options).__name__}.")
+    limit = entry.configuration().max_experiments
+    if len(pubs) > limit:
+        raise InvalidWorkload(
+            f"The job has {len(pubs)} pubs but {entry.name} runs at most {limit} circuits per "
+            "job. Split the pubs over several jobs."
+        )
+    return list(pubs), options
+
+
+def _shots(what: str, value: Any, limit: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= limit:
+        raise InvalidWorkload(f"{what} must be an integer from 1 to {limit}, got {value!r}.")
+    return int(value)
+
+
+def _precision(what: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or not float(value) > 0:
+        raise InvalidWorkload(f"{what} must be a positive number, got {value!r}.")
+    return float(value)
+
+
+def _default_shots(options: dict[str, Any], limit: int) -> int:
+    value = options.get("default_shots")
+    return DEFAULT_SHOTS if value is None else _shots("options.default_shots", value, limit)
+
+
+def _default_precision(options: dict[str, Any], limit: int) -> float:
+    """``default_precision``, else the precision ``default_shots`` buys, else the service's."""
+    if options.get("default_precision") is not None:
+        return _precision("options.default_precision", options["default_precision"])
+    if options.get("default_shots") is not None:
+        return 1 / math.sqrt(_default_shots(options, limit))
+    return DEFAULT_PRECISION
+
+
+def shots_for_precision(precision: float) -> int:
+    """Shots that reach ``precision`` on a unit-norm observable: 1/precision², in whole
+    randomizations."""
+    shots = math.ceil(1 / precision**2 - 1e-9)
+    return math.ceil(shots / NUM_RANDOMIZATIONS) * NUM_RANDOMIZATIONS
+
+
+def _seed(options: dict[str, Any], seed: int) -> int:
+    """``options.simulator.seed_simulator`` if set, else the job's seed; unsigned, as Aer wants."""
+    simulator = options.get("simulator") or {}
+    found = simulator.get("seed_simulator") if isinstance(simulator, dict) else None
+    if found is not None and (isinstance(found, bool) or not isinstance(found, Integral)):
+        raise InvalidWorkload(
+            f"options.simulator.seed_simulator must be an integer, got {found!r}."
+        )
+    return int(seed if found is None else found) % 2**32
+
+
+# --- the no-op executor ---------------------------------------------------------------------
+
+
+class NoOpExecutor:
+    """Checks only the params' structure and returns empty results: for scheduler benchmarks."""
+
+    def prepare(self, program_id: str, params: dict[str, Any], entry: BackendEntry) -> Workload:
+        pubs, options = _structure(program_id, params, entry)
+        limit = entry.configuration().max_shots
+        total = 0
+        for pub in pubs:
+            parts = [*(pub if isinstance(pub, (list, tuple)) else [pub]), None, None, None]
+            if program_id == "sampler":
+                shots = parts[2] if isinstance(parts[2], Integral) else None
+                total += int(shots) if shots else _default_shots(options, limit)
+            else:
+                given = parts[3] if isinstance(parts[3], Real) else None
+                precision = float(given) if given else _default_precision(options, limit)
+                total += shots_for_precision(precision)
+        return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
+
+    def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
+        return PrimitiveResult([], metadata={"version": 2})

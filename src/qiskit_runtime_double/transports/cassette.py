@@ -1,0 +1,381 @@
+"""``CassetteTransport``: record what an inner transport answers; replay it with no network.
+
+Modes (``mode=``):
+
+- ``"replay"``: answer from the file only; ``inner`` is never called (it may be None). A missing
+  file is a ``CassetteNotFoundError`` that says how to record it; a request with no recorded
+  answer is a ``CassetteMismatchError`` naming the nearest recorded requests.
+- ``"once"``: replay if the file exists, else record (vcrpy's ``once``).
+- ``"record"``: every request goes to ``inner``. On save, this run's interactions replace the
+  recorded ones for the same requests and the rest are kept (vcrpy's ``all``).
+- ``"rewrite"``: every request goes to ``inner``; on save the file holds this run only.
+- ``"new_episodes"``: replay what the file answers; send the rest to ``inner`` and append them.
+
+Saving happens at ``close()`` (or ``save()``), atomically, with every interaction scrubbed (loaded
+ones too). ``discard()`` drops what was recorded; leaving the context manager on an exception
+discards unless ``keep_on_failure=True``, so a failed test leaves no half-recorded cassette.
+
+The clock: replaying, a ``CassetteClock`` that never sleeps and jumps along the recorded times;
+recording, the inner transport's clock (so recording from the fake stays in simulated time).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import threading
+from collections.abc import Iterable
+from importlib import metadata as _metadata
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Literal, cast, get_args
+from urllib.parse import urlsplit
+
+from ..clock import Clock
+from ..errors import CassetteMismatchError, CassetteNotFoundError, IBMInputValueError
+from ..wire.http import Headers, HttpRequest, HttpResponse
+from .base import Transport
+from .cassettes.fileformat import CassetteData, Interaction, read_cassette, write_cassette
+from .cassettes.matching import Shape, shape_of
+from .cassettes.replay import Miss, ReplayIndex, collapse_repeats
+from .cassettes.scrub import DEFAULT_SCRUB_RULES, Scrubber, ScrubRule
+from .cassettes.summary import backends_of
+
+__all__ = ["CassetteTransport", "RecordMode", "needs_inner", "use_cassette", "vcrpy_reads"]
+
+RecordMode = Literal["replay", "record", "once", "new_episodes", "rewrite"]
+MODES: Final[tuple[str, ...]] = get_args(RecordMode)
+#: Where requests go when a cassette has no base URL of its own (plain vcrpy cassettes).
+_FALLBACK_BASE_URL: Final = "http://cassette.invalid/api/v1"
+_VERSIONED_PACKAGES: Final = ("qiskit", "qiskit-runtime-double", "qiskit-aer", "qiskit-ibm-runtime")
+
+
+def needs_inner(path: str | os.PathLike[str], mode: str) -> bool:
+    """Whether ``mode`` on ``path`` will call an inner transport (False: credentials not needed)."""
+    _check_mode(mode)
+    if mode == "replay":
+        return False
+    if mode == "once":
+        target = Path(path)
+        return not (target.is_file() and target.stat().st_size > 0)
+    return True
+
+
+def use_cassette(
+    path: str | os.PathLike[str],
+    mode: RecordMode | str = "once",
+    inner: Transport | None = None,
+    *,
+    scrub_rules: Iterable[ScrubRule] | None = None,
+    match_tolerance: float = 1e-9,
+    keep_on_failure: bool = False,
+    hold_limit: int = 1000,
+) -> CassetteTransport:
+    """``CassetteTransport(...)`` with ``mode="once"`` by default: the spelling other tools use."""
+    return CassetteTransport(
+        path,
+        mode,
+        inner,
+        scrub_rules=scrub_rules,
+        match_tolerance=match_tolerance,
+        keep_on_failure=keep_on_failure,
+        hold_limit=hold_limit,
+    )
+
+
+class CassetteTransport:
+    """A transport that records to, or replays from, a YAML cassette (see the module docs).
+
+    ``scrub_rules``: None for ``DEFAULT_SCRUB_RULES``; extend them with
+    ``[*DEFAULT_SCRUB_RULES, ScrubRule.keys("my_secret")]``. ``match_tolerance``: how far numbers
+    in request bodies (angles, parameter values, precision) may differ and still match.
+    ``hold_limit``: how many times in a row the last recorded answers may be repeated before the
+    replay stops with an error (a client polling for a state the recording never reached would
+    otherwise spin forever).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        mode: RecordMode | str = "replay",
+        inner: Transport | None = None,
+        *,
+        scrub_rules: Iterable[ScrubRule] | None = None,
+        match_tolerance: float = 1e-9,
+        keep_on_failure: bool = False,
+        hold_limit: int = 1000,
+    ) -> None:
+        checked = _check_mode(mode)
+        if match_tolerance < 0:
+            raise IBMInputValueError(f"match_tolerance must be >= 0, got {match_tolerance}")
+        self._path = Path(path)
+        self._mode = checked
+        self._inner = inner
+        self._scrubber = Scrubber(DEFAULT_SCRUB_RULES if scrub_rules is None else scrub_rules)
+        self._tolerance = match_tolerance
+        self._keep_on_failure = keep_on_failure
+        self._hold_limit = hold_limit
+        self._lock = threading.Lock()
+        self._recorded: list[Interaction] = []
+        self._held_in_a_row = 0
+        self._discarded = self._closed = False
+
+        loaded = None if mode == "rewrite" else read_cassette(self._path)
+        if mode == "replay" and loaded is None:
+            raise CassetteNotFoundError(self._not_found_message())
+        self._loaded = loaded
+        self._replaying = mode == "replay" or (mode == "once" and loaded is not None)
+        if not self._replaying and inner is None:
+            raise IBMInputValueError(
+                f"Cassette mode {mode!r} records, so it needs inner=, the transport to record "
+                f"from (for example InProcessTransport(FakeRuntime().app)); "
+                + (
+                    "the file does not exist yet."
+                    if mode == "once"
+                    else "use mode='replay' to replay only."
+                )
+            )
+        self._base_path = urlsplit(self.base_url).path.rstrip("/")
+        self._index: ReplayIndex | None = None
+        if loaded is not None and mode in ("replay", "once", "new_episodes"):
+            base_path = urlsplit(self._recorded_base_url(loaded)).path.rstrip("/")
+            shapes = [self._shape(i.request, base_path) for i in loaded.interactions]
+            self._index = ReplayIndex(loaded.interactions, shapes, tolerance=match_tolerance)
+
+    # --- the Transport protocol ----------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        if self._replaying and self._index is not None:
+            return self._index.clock
+        assert self._inner is not None  # recording modes have one (checked in __init__)
+        return self._inner.clock
+
+    @property
+    def base_url(self) -> str:
+        if self._replaying and self._loaded is not None:
+            return self._recorded_base_url(self._loaded)
+        assert self._inner is not None
+        return self._inner.base_url
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        with self._lock:
+            if self._index is not None:
+                shape = self._shape(request, self._base_path)
+                result = self._index.serve(shape)
+                if not isinstance(result, Miss):
+                    self._held_in_a_row = self._held_in_a_row + 1 if result.held else 0
+                    if self._held_in_a_row > self._hold_limit:
+                        raise CassetteMismatchError(self._spinning_message(shape))
+                    return self._index.interactions[result.index].response
+                if self._replaying:
+                    raise CassetteMismatchError(self._mismatch_message(result))
+            inner = self._inner
+            assert inner is not None
+            sent_at = inner.clock.now()
+        response = inner.handle(request)  # outside the lock: a live request may take a while
+        with self._lock:
+            self._recorded.append(Interaction(request, response, sent_at))
+        return response
+
+    def close(self) -> None:
+        """Save (when recording, unless discarded), then close the inner transport. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._should_save():
+                self.save()
+        finally:
+            if self._inner is not None:
+                self._inner.close()
+
+    # --- cassette control ----------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def mode(self) -> RecordMode:
+        return self._mode
+
+    @property
+    def replaying(self) -> bool:
+        """True when nothing reaches the inner transport (``replay``, or ``once`` on a file)."""
+        return self._replaying
+
+    @property
+    def new_interactions(self) -> int:
+        """How many interactions this transport recorded so far (not yet discarded)."""
+        return len(self._recorded)
+
+    def discard(self) -> None:
+        """Forget what was recorded: ``close()`` will not write the file."""
+        with self._lock:
+            self._discarded = True
+            self._recorded.clear()
+
+    def save(self) -> None:
+        """Write the cassette now (atomically, scrubbed). ``close()`` calls this when recording."""
+        with self._lock:
+            interactions = self._to_save()
+            base_url = self._scrubber.url(self.base_url)
+            scrubbed = [
+                Interaction(
+                    self._scrubber.request(i.request),
+                    self._scrubber.response(i.response),
+                    i.recorded_at,
+                )
+                for i in interactions
+            ]
+            base_path = urlsplit(base_url).path.rstrip("/")
+            scrubbed = collapse_repeats(
+                scrubbed, [shape_of(i.request, base_path) for i in scrubbed]
+            )
+            metadata = {
+                "recorded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "source": type(self._inner).__name__ if self._inner is not None else "unknown",
+                "base_url": base_url,
+                "package_versions": _package_versions(),
+                "backends": backends_of(scrubbed, base_path),
+            }
+            extra = self._loaded.extra if self._loaded is not None else {}
+            write_cassette(self._path, CassetteData(scrubbed, metadata, dict(extra)))
+
+    def __enter__(self) -> CassetteTransport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None and not self._keep_on_failure:
+            self.discard()
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "replaying" if self._replaying else "recording"
+        return f"<CassetteTransport {str(self._path)!r} mode={self._mode!r} {state}>"
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _shape(self, request: HttpRequest, base_path: str) -> Shape:
+        # Match after scrubbing: the recording holds placeholders where the request has secrets.
+        form = "form-urlencoded" in request.headers.get("Content-Type", "")
+        scrubbed = HttpRequest(
+            request.method,
+            self._scrubber.url(request.url),
+            Headers(),
+            self._scrubber.body(request.content, "request", form=form),
+        )
+        return shape_of(scrubbed, base_path)
+
+    def _should_save(self) -> bool:
+        if self._discarded or self._replaying:
+            return False
+        return bool(self._recorded) or (self._mode == "rewrite")
+
+    def _to_save(self) -> list[Interaction]:
+        loaded = self._loaded.interactions if self._loaded is not None else []
+        if self._mode == "new_episodes":
+            return [*loaded, *self._recorded]
+        if self._mode != "record" or not loaded:
+            return list(self._recorded)
+        # vcrpy's "all": this run's answers replace the recorded ones for the same requests.
+        assert self._loaded is not None and self._inner is not None
+        new_base = urlsplit(self._inner.base_url).path.rstrip("/")
+        old_base = urlsplit(self._recorded_base_url(self._loaded)).path.rstrip("/")
+        fresh = {_key(self._shape(i.request, new_base)) for i in self._recorded}
+        kept = [i for i in loaded if _key(self._shape(i.request, old_base)) not in fresh]
+        return [*kept, *self._recorded]
+
+    @staticmethod
+    def _recorded_base_url(data: CassetteData) -> str:
+        if data.base_url:
+            return data.base_url
+        for item in data.interactions:  # a plain vcrpy cassette: guess from the first request
+            parts = urlsplit(item.request.url)
+            head, found, _ = parts.path.partition("/api/v1")
+            return f"{parts.scheme}://{parts.netloc}{head}{found}"
+        return _FALLBACK_BASE_URL
+
+    def _not_found_message(self) -> str:
+        return (
+            f"No cassette to replay at {self._path} (mode='replay'). Record it first: run the code "
+            f"once with CassetteTransport({str(self._path)!r}, mode='once', inner=<a transport, "
+            "e.g. InProcessTransport(FakeRuntime().app) or the live service>), or "
+            "QiskitRuntimeService(..., cassette=..., record_mode='once'); then commit the file."
+        )
+
+    def _mismatch_message(self, miss: Miss) -> str:
+        assert self._index is not None
+        asked = miss.shape.describe()
+        if miss.exhausted:
+            head = (
+                f"Cassette {self._path} recorded {miss.exhausted} answer(s) to {asked} with this "
+                "body, and all were played already: the code under test sent it once more than "
+                "when it was recorded."
+            )
+        else:
+            head = f"Cassette {self._path} has no recorded answer for {asked}."
+        lines = [head]
+        if miss.nearest:
+            lines.append("Nearest recorded requests:")
+            for rank, (index, shape, parts) in enumerate(miss.nearest, 1):
+                when = self._index.times[index].isoformat()
+                lines.append(f"  {rank}. {shape.describe()} (interaction {index}, at {when})")
+                lines += [f"       {part}" for part in parts or ["(the same request)"]]
+        elif not len(self._index):
+            lines.append("The cassette has no recorded requests at all.")
+        lines.append(
+            "If the code under test changed on purpose, record the cassette again "
+            "(mode='rewrite' with inner= the transport to record from)."
+        )
+        return "\n".join(lines)
+
+    def _spinning_message(self, shape: Shape) -> str:
+        return (
+            f"Cassette {self._path}: {self._held_in_a_row - 1} requests in a row were answered "
+            f"with the last recorded answer (the latest: {shape.describe()}). The code under test "
+            "is waiting for something the recording never reached (for example a job that was "
+            "still running when recording stopped). Record again with the wait included, or "
+            f"raise hold_limit (now {self._hold_limit})."
+        )
+
+
+def _key(shape: Shape) -> tuple[object, ...]:
+    return (*shape.bucket, shape.digest)
+
+
+def _check_mode(mode: str) -> RecordMode:
+    if mode not in MODES:
+        raise IBMInputValueError(
+            f"Unknown cassette mode {mode!r}; expected one of {', '.join(MODES)}."
+        )
+    return cast(RecordMode, mode)  # checked just above
+
+
+def _package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED_PACKAGES:
+        try:
+            versions[name] = _metadata.version(name)
+        except _metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def vcrpy_reads(path: str | os.PathLike[str]) -> int:
+    """How many interactions vcrpy's own loader reads from ``path`` (raises what vcrpy raises).
+
+    ``cassette check`` uses it to prove the file stays a vcrpy cassette.
+    """
+    from vcr.cassette import Cassette
+    from vcr.record_mode import RecordMode as VcrRecordMode
+
+    cassette = Cassette.load(path=str(path), record_mode=VcrRecordMode.NONE)
+    return len(cassette)

@@ -1,0 +1,205 @@
+"""What a cassette holds, for people: sessions, jobs, backends, durations, and leftover secrets.
+
+Used by ``qiskit-runtime-double cassette show`` and ``cassette check``, and for the ``backends``
+list written into a cassette's metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ...wire.routes import match_route
+from .fileformat import CassetteData, Interaction
+from .matching import relative_path
+from .scrub import Scrubber
+
+__all__ = ["Summary", "backends_of", "render", "secret_findings", "summarize"]
+
+_FINAL_JOB_STATES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+
+
+@dataclass
+class JobRow:
+    id: str
+    program: str = "?"
+    backend: str = "?"
+    session: str = "-"
+    state: str = "(never polled)"
+    polls: int = 0
+    submitted: _dt.datetime | None = None
+    finished: _dt.datetime | None = None
+
+
+@dataclass
+class SessionRow:
+    id: str
+    mode: str = "?"
+    backend: str = "?"
+    state: str = "?"
+    created: _dt.datetime | None = None
+    last: _dt.datetime | None = None
+
+
+@dataclass
+class Summary:
+    interactions: int
+    metadata: dict[str, Any]
+    first: _dt.datetime | None = None
+    last: _dt.datetime | None = None
+    backends: list[str] = field(default_factory=list)
+    sessions: dict[str, SessionRow] = field(default_factory=dict)
+    jobs: dict[str, JobRow] = field(default_factory=dict)
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content) if content else None
+    except ValueError:
+        return None
+
+
+def _routed(item: Interaction, base_path: str) -> tuple[str | None, dict[str, str]]:
+    path = relative_path(urlsplit(item.request.url).path, base_path)
+    found, params, _ = match_route(item.request.method, path)
+    return (found.name if found else None), params
+
+
+def backends_of(interactions: Iterable[Interaction], base_path: str) -> list[str]:
+    """Backend names in paths and in job and session bodies, sorted."""
+    names: set[str] = set()
+    for item in interactions:
+        name, params = _routed(item, base_path)
+        if "backend" in params:
+            names.add(params["backend"])
+        if name in ("create_job", "create_session"):
+            for body in (_json(item.request.content), _json(item.response.content)):
+                if isinstance(body, dict):
+                    for key in ("backend", "backend_name"):
+                        if isinstance(body.get(key), str):
+                            names.add(body[key])
+    return sorted(names)
+
+
+def summarize(data: CassetteData) -> Summary:
+    base_path = urlsplit(data.base_url or "").path.rstrip("/")
+    items = data.interactions
+    times = [i.recorded_at for i in items if i.recorded_at is not None]
+    summary = Summary(
+        len(items), dict(data.metadata), min(times, default=None), max(times, default=None)
+    )
+    summary.backends = backends_of(items, base_path)
+    for item in items:
+        name, params = _routed(item, base_path)
+        request, response = _json(item.request.content), _json(item.response.content)
+        if name == "create_session" and isinstance(response, dict) and "id" in response:
+            row = summary.sessions.setdefault(str(response["id"]), SessionRow(str(response["id"])))
+            row.mode = str(response.get("mode", row.mode))
+            row.backend = str(response.get("backend_name") or row.backend)
+            row.state = str(response.get("state", row.state))
+            row.created = row.last = item.recorded_at
+        elif name == "get_session" and isinstance(response, dict):
+            row = summary.sessions.setdefault(
+                params["session_id"], SessionRow(params["session_id"])
+            )
+            row.state = str(response.get("state", row.state))
+            row.mode = str(response.get("mode", row.mode))
+            row.backend = str(response.get("backend_name") or row.backend)
+            row.last = item.recorded_at
+        elif name == "create_job" and isinstance(response, dict) and "id" in response:
+            job = summary.jobs.setdefault(str(response["id"]), JobRow(str(response["id"])))
+            body = request if isinstance(request, dict) else {}
+            job.program = str(body.get("program_id", job.program))
+            job.backend = str(response.get("backend") or body.get("backend") or job.backend)
+            job.session = str(body.get("session_id") or response.get("session_id") or "-")
+            job.state = "(submitted)"
+            job.submitted = item.recorded_at
+        elif name == "get_job" and isinstance(response, dict):
+            job = summary.jobs.setdefault(params["job_id"], JobRow(params["job_id"]))
+            state = response.get("state")
+            status = state.get("status") if isinstance(state, dict) else response.get("status")
+            if isinstance(status, str):
+                job.state = status
+                if status.upper() in _FINAL_JOB_STATES and job.finished is None:
+                    job.finished = item.recorded_at
+            job.polls += 1
+    return summary
+
+
+def _duration(start: _dt.datetime | None, end: _dt.datetime | None) -> str:
+    if start is None or end is None:
+        return "-"
+    seconds = round((end - start).total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+    body = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return ["  " + line, *("  " + b for b in body)]
+
+
+def render(summary: Summary, name: str) -> str:
+    meta = summary.metadata
+    versions = meta.get("package_versions") or {}
+    made_with = ", ".join(f"{k} {v}" for k, v in versions.items()) if versions else "unknown"
+    lines = [
+        f"cassette: {name}",
+        f"  {summary.interactions} interactions, recorded {meta.get('recorded_at', '?')} "
+        f"from {meta.get('source', '?')}",
+        f"  made with: {made_with}",
+        f"  base URL: {meta.get('base_url', '?')}",
+        f"  recorded time span: {_duration(summary.first, summary.last)}"
+        + (f" (from {summary.first.isoformat()})" if summary.first else ""),
+        f"backends: {', '.join(summary.backends) or '-'}",
+    ]
+    if summary.sessions:
+        lines.append(f"sessions ({len(summary.sessions)}):")
+        rows = [
+            [s.id, s.mode, s.backend, s.state, _duration(s.created, s.last)]
+            for s in summary.sessions.values()
+        ]
+        lines += _table(["ID", "MODE", "BACKEND", "LAST STATE", "RECORDED FOR"], rows)
+    else:
+        lines.append("sessions: -")
+    if summary.jobs:
+        lines.append(f"jobs ({len(summary.jobs)}):")
+        rows = [
+            [
+                j.id,
+                j.program,
+                j.backend,
+                j.session,
+                j.state,
+                str(j.polls),
+                _duration(j.submitted, j.finished),
+            ]
+            for j in summary.jobs.values()
+        ]
+        lines += _table(
+            ["ID", "PROGRAM", "BACKEND", "SESSION", "FINAL STATE", "POLLS", "DURATION"], rows
+        )
+    else:
+        lines.append("jobs: -")
+    return "\n".join(lines)
+
+
+def secret_findings(data: CassetteData, scrubber: Scrubber) -> list[str]:
+    """Where ``scrubber``'s rules would still change the file: each is a leak (or a rule that
+    is not idempotent). Never includes the value."""
+    found: list[str] = []
+    if data.base_url and scrubber.url(data.base_url) != data.base_url:
+        found.append("metadata base_url: matches a scrub rule")
+    for index, item in enumerate(data.interactions):
+        for finding in scrubber.findings(item.request, item.response):
+            found.append(f"interaction {index}: {finding}")
+    return found

@@ -1,0 +1,175 @@
+"""IBM Cloud IAM: the API-key exchange's wire shape, and a cache of the bearer token it returns.
+
+No I/O here: ``live.py`` sends the request this module describes and hands the parsed answer back.
+
+Token lifetime is measured on a real monotonic timer from the moment the token was requested, for
+``exp - iat`` seconds (the JWT's own claims, as the IBM SDK reads them, without checking the
+signature), refreshed at 80% of it like the SDK's ``JWTTokenManager``. Two things are deliberately
+*not* used:
+
+- the transport's ``clock``: it may be a fake's virtual clock that jumps hours ahead, while the
+  token lives in the IAM server's time;
+- a comparison of ``exp`` with the local wall clock: that breaks under client/server clock skew
+  and against a fake that issues tokens in simulated time.
+
+If the server's idea of expiry disagrees anyway (a fake whose virtual time jumped), its 401 makes
+the transport force one refresh and retry, which covers the rest.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from ..errors import IBMApiError
+
+__all__ = [
+    "IAM_TOKEN_PATH",
+    "CachedToken",
+    "TokenCache",
+    "decode_jwt_claims",
+    "iam_token_form",
+    "iam_token_url",
+]
+
+IAM_TOKEN_PATH = "/identity/token"
+_GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
+#: Refresh when this fraction of the lifetime has passed (the IBM SDK's 80%).
+REFRESH_FRACTION = 0.8
+#: After a failed refresh of a still-valid token, wait at most this long before the next try.
+RETRY_AFTER_FAILED_REFRESH = 60.0
+
+
+def iam_token_url(iam_url: str) -> str:
+    """``{iam}/identity/token``; a URL already ending in the path is not doubled (as the SDK)."""
+    base = iam_url.rstrip("/")
+    if base.endswith(IAM_TOKEN_PATH):
+        base = base[: -len(IAM_TOKEN_PATH)]
+    return base + IAM_TOKEN_PATH
+
+
+def iam_token_form(api_key: str) -> bytes:
+    """The form-encoded body of the API-key exchange, fields in the SDK's order."""
+    return urlencode(
+        [("grant_type", _GRANT_TYPE), ("apikey", api_key), ("response_type", "cloud_iam")]
+    ).encode("ascii")
+
+
+def decode_jwt_claims(token: str) -> dict[str, Any]:
+    """The claims (payload) of a JWT, without verifying its signature; ``{}`` if it is not one.
+
+    The signature is the IAM server's business: we only need ``exp`` and ``iat`` to schedule the
+    refresh, as the IBM SDK does.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def token_lifetime(body: Mapping[str, Any], token: str) -> float | None:
+    """Seconds the token lives: ``exp - iat`` from the JWT, else ``expires_in``, else unknown."""
+    claims = decode_jwt_claims(token)
+    exp, iat = _number(claims.get("exp")), _number(claims.get("iat"))
+    if exp is not None and iat is not None and exp > iat:
+        return exp - iat
+    expires_in = _number(body.get("expires_in"))
+    if expires_in is not None and expires_in > 0:
+        return expires_in
+    return None
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    """A bearer token and when (on the cache's timer) to refresh it and to stop using it."""
+
+    value: str
+    refresh_at: float
+    expires_at: float
+
+    def __repr__(self) -> str:  # the token itself never goes into a repr
+        return f"CachedToken(refresh_at={self.refresh_at:.1f}, expires_at={self.expires_at:.1f})"
+
+
+class TokenCache:
+    """Fetches a token through ``fetch()`` when there is none, when it is due, or when forced.
+
+    ``fetch`` returns the IAM answer's JSON object (it raises on failure); ``timer`` is a monotonic
+    seconds counter (``time.monotonic`` in production). A refresh that fails while the current token
+    is still valid keeps the current one, as the SDK's background refresh does; once it has
+    expired, the failure propagates. Thread-safe: one fetch at a time.
+    """
+
+    def __init__(
+        self, fetch: Callable[[], Mapping[str, Any]], timer: Callable[[], float], *, where: str
+    ) -> None:
+        self._fetch = fetch
+        self._timer = timer
+        self._where = where
+        self._lock = threading.Lock()
+        self._token: CachedToken | None = None
+
+    @property
+    def current(self) -> CachedToken | None:
+        return self._token
+
+    def get(self) -> str:
+        """A token valid now, fetching one only if needed."""
+        with self._lock:
+            token, now = self._token, self._timer()
+            if token is not None and now < token.refresh_at:
+                return token.value
+            if token is not None and now < token.expires_at:
+                try:
+                    return self._refresh().value
+                except Exception:
+                    # Still valid: keep it, and try again later rather than at every call (the
+                    # SDK waits 60 s), but early enough to have another go before it expires.
+                    retry_at = now + min(RETRY_AFTER_FAILED_REFRESH, (token.expires_at - now) / 2)
+                    self._token = replace(token, refresh_at=retry_at)
+                    return token.value
+            return self._refresh().value
+
+    def force_refresh(self, rejected: str) -> str:
+        """A new token after the service refused ``rejected`` (unless a thread replaced it)."""
+        with self._lock:
+            if self._token is not None and self._token.value != rejected:
+                return self._token.value
+            self._token = None
+            return self._refresh().value
+
+    def _refresh(self) -> CachedToken:
+        started = self._timer()
+        body = self._fetch()
+        value = body.get("access_token")
+        if not isinstance(value, str) or not value:
+            raise IBMApiError(
+                f"The IAM service at {self._where} answered without an access_token "
+                f"(fields: {sorted(body)}). Check iam_url=: it must be an IBM Cloud IAM endpoint."
+            )
+        lifetime = token_lifetime(body, value)
+        if lifetime is None:
+            # No expiry stated: use it until the service refuses it (then a 401 forces a refresh).
+            token = CachedToken(value, math.inf, math.inf)
+        else:
+            token = CachedToken(value, started + REFRESH_FRACTION * lifetime, started + lifetime)
+        self._token = token
+        return token

@@ -1,0 +1,270 @@
+"""The decoding half of ``wire.codec``: the official client's tagged JSON back to Python values.
+
+Import the public names from ``wire.codec``; this module is its implementation.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import importlib
+import io
+import json
+import zlib
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Final
+
+import dateutil.parser
+import numpy as np
+from qiskit.primitives.containers import (  # type: ignore[import-untyped, unused-ignore]
+    BindingsArray,
+    BitArray,
+    DataBin,
+    ObservablesArray,
+    PrimitiveResult,
+    PubResult,
+    SamplerPubResult,
+)
+from qiskit.qpy import QPY_VERSION, load  # type: ignore[import-untyped, unused-ignore]
+from qiskit.qpy.binary_io.value import (  # type: ignore[import-untyped, unused-ignore]
+    _read_parameter,
+)
+from qiskit.result import Result  # type: ignore[import-untyped, unused-ignore]
+
+try:  # qiskit >= 2.1
+    from qiskit.quantum_info import (  # type: ignore[import-untyped, unused-ignore]
+        PauliLindbladMap,
+    )
+except ImportError:  # pragma: no cover - depends on the installed qiskit
+    PauliLindbladMap = None
+
+__all__ = ["CodecError", "RuntimeDecoder", "decode", "from_jsonable"]
+
+# The official decoder lets these strings through an "ndarray" tag (ZNE extrapolator names).
+_EXTRAPOLATORS: Final = frozenset(
+    {
+        "linear",
+        "exponential",
+        "double_exponential",
+        *(f"polynomial_degree_{n}" for n in range(1, 8)),
+        "fallback",
+    }
+)
+_OPERATORS_MODULE: Final = "qiskit.quantum_info.operators"
+
+
+class CodecError(ValueError):
+    """A tagged value could not be decoded (corrupt, truncated, or from an incompatible encoder)."""
+
+
+def decode(text: str | bytes) -> Any:
+    """Parse JSON text written by this codec or by the official ``RuntimeEncoder``."""
+    return json.loads(text, cls=RuntimeDecoder)
+
+
+def from_jsonable(data: Any) -> Any:
+    """Decode tags in already-parsed JSON values; equals ``decode(json.dumps(data))``.
+
+    The input is not modified.
+    """
+    if isinstance(data, dict):
+        return _object_hook({key: from_jsonable(val) for key, val in data.items()})
+    if isinstance(data, (list, tuple)):
+        return [from_jsonable(item) for item in data]
+    return data
+
+
+class RuntimeDecoder(json.JSONDecoder):
+    """Drop-in for the official ``RuntimeDecoder``: ``json.loads(text, cls=RuntimeDecoder)``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("encoding", None)  # accepted and ignored, as the official decoder does
+        super().__init__(object_hook=self.object_hook, **kwargs)
+
+    def object_hook(self, obj: dict[str, Any]) -> Any:
+        """Decode one JSON object whose members are already decoded."""
+        return _object_hook(obj)
+
+
+def _object_hook(obj: dict[str, Any]) -> Any:
+    if "__type__" not in obj:
+        return obj
+    tag = obj["__type__"]
+    if "__value__" not in obj:
+        raise CodecError(
+            f"A JSON object has '__type__': {tag!r} but no '__value__'; a runtime-encoded tag "
+            "needs both. Rename the '__type__' key if it is ordinary data."
+        )
+    decoder = _DECODERS.get(tag) if isinstance(tag, str) else None
+    if decoder is None:
+        # Unknown tags, and tags whose class lives outside qiskit, stay as they came.
+        return obj
+    try:
+        return decoder(obj, obj["__value__"])
+    except CodecError:
+        raise
+    except Exception as exc:
+        raise CodecError(
+            f"Cannot decode a {tag!r} value ({type(exc).__name__}: {exc}). Expected the "
+            "payload the official RuntimeEncoder writes for this tag; check that the data is "
+            "not truncated and that the sender's qiskit is not newer than this one."
+        ) from exc
+
+
+def _decode_datetime(obj: dict[str, Any], value: Any) -> Any:
+    return dateutil.parser.parse(value)
+
+
+def _decode_complex(obj: dict[str, Any], value: Any) -> Any:
+    return value[0] + 1j * value[1]
+
+
+def _decode_ndarray(obj: dict[str, Any], value: Any) -> Any:
+    if isinstance(value, str) and value in _EXTRAPOLATORS:
+        return value
+    if isinstance(value, (int, list)):
+        return np.array(value)
+    if not isinstance(value, str):
+        raise CodecError(
+            f"An 'ndarray' value must be a base64 npy blob, a list or an int; got "
+            f"{type(value).__name__}."
+        )
+    with io.BytesIO(_unb64(value, decompress=True)) as buf:
+        return np.load(buf, allow_pickle=False)
+
+
+def _decode_circuit(obj: dict[str, Any], value: Any) -> Any:
+    return _load_qpy(value)[0]
+
+
+def _decode_instruction(obj: dict[str, Any], value: Any) -> Any:
+    return _load_qpy(value)[0].data[0].operation
+
+
+def _decode_parameter(obj: dict[str, Any], value: Any) -> Any:
+    with io.BytesIO(_unb64(value, decompress=False)) as buf:
+        return _read_parameter(buf)
+
+
+def _decode_settings(obj: dict[str, Any], value: Any) -> Any:
+    module_name = obj.get("__module__")
+    # Only quantum_info operators are rebuilt, as in the official client: the module name
+    # comes from the wire, and importing arbitrary modules from it would be unsafe.
+    if not isinstance(module_name, str) or not module_name.startswith(_OPERATORS_MODULE):
+        return obj
+    class_name = obj.get("__class__")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CodecError(f"No module {module_name!r} to rebuild a 'settings' value.") from exc
+    cls = getattr(module, str(class_name), None)
+    if not isinstance(cls, type):
+        raise CodecError(f"Unable to find class {class_name} in module {module_name}")
+    return cls(**_cast_int_keys(value))
+
+
+def _decode_bindings_array(obj: dict[str, Any], value: Any) -> Any:
+    kwargs: dict[str, Any] = {"shape": value.get("shape")}
+    data = value.get("data")
+    if isinstance(data, dict):
+        kwargs["data"] = {tuple(decode(key)): val for key, val in data.items()}
+    elif data:
+        raise CodecError(f"Unexpected data type {type(data).__name__} in BindingsArray.")
+    return BindingsArray(**kwargs)
+
+
+def _decode_data_bin(obj: dict[str, Any], value: Any) -> Any:
+    shape = value["shape"]
+    if isinstance(shape, list):
+        shape = tuple(shape)
+    return DataBin(shape=shape, **value["fields"])
+
+
+def _decode_sparse(obj: dict[str, Any], value: Any) -> Any:
+    try:
+        from scipy.sparse import load_npz
+    except ImportError:  # pragma: no cover - scipy comes with qiskit
+        return obj
+    with io.BytesIO(_unb64(value, decompress=False)) as buf:
+        return load_npz(buf)
+
+
+def _decode_pauli_lindblad_map(obj: dict[str, Any], value: Any) -> Any:
+    if PauliLindbladMap is None:  # pragma: no cover - depends on the installed qiskit
+        return obj
+    paulis = [tuple(term) for term in value["paulis"]]
+    return PauliLindbladMap.from_sparse_list(paulis, num_qubits=value["num_qubits"])
+
+
+def _kwargs_of(cls: Any) -> Callable[[dict[str, Any], Any], Any]:
+    def build(obj: dict[str, Any], value: Any) -> Any:
+        return cls(**value)
+
+    return build
+
+
+_DECODERS: Final[Mapping[str, Callable[[dict[str, Any], Any], Any]]] = MappingProxyType(
+    {
+        "datetime": _decode_datetime,
+        "complex": _decode_complex,
+        "ndarray": _decode_ndarray,
+        "set": lambda obj, value: set(value),
+        "QuantumCircuit": _decode_circuit,
+        "Parameter": _decode_parameter,
+        "Instruction": _decode_instruction,
+        "settings": _decode_settings,
+        "Result": lambda obj, value: Result.from_dict(value),
+        "spmatrix": _decode_sparse,
+        "ObservablesArray": lambda obj, value: ObservablesArray(value),
+        "BindingsArray": _decode_bindings_array,
+        "BitArray": _kwargs_of(BitArray),
+        "DataBin": _decode_data_bin,
+        # Its class is in the official client; the qiskit base class carries the same data.
+        "EstimatorPubResult": _kwargs_of(PubResult),
+        "SamplerPubResult": _kwargs_of(SamplerPubResult),
+        "PubResult": _kwargs_of(PubResult),
+        "PrimitiveResult": _kwargs_of(PrimitiveResult),
+        "PauliLindbladMap": _decode_pauli_lindblad_map,
+        "to_json": lambda obj, value: value,
+    }
+)
+
+
+def _unb64(value: Any, *, decompress: bool) -> bytes:
+    if not isinstance(value, str):
+        raise CodecError(f"Expected a base64 string, got {type(value).__name__}.")
+    raw = base64.standard_b64decode(value)
+    return zlib.decompress(raw) if decompress else raw
+
+
+def _load_qpy(value: Any) -> list[Any]:
+    raw = _unb64(value, decompress=True)
+    if raw[:6] != b"QISKIT" or len(raw) < 7:
+        raise CodecError("The blob of a 'QuantumCircuit' or 'Instruction' tag is not QPY data.")
+    version = raw[6]
+    if version > QPY_VERSION:
+        raise CodecError(
+            f"This circuit was written in QPY version {version}, newer than the {QPY_VERSION} "
+            "that the installed qiskit reads. Upgrade qiskit (pip install -U qiskit)."
+        )
+    with io.BytesIO(raw) as buf:
+        programs: list[Any] = load(buf)
+    return programs
+
+
+def _cast_int_keys(obj: Any) -> Any:
+    """Undo :func:`_set_int_keys_flag` on a copy: flagged dicts get int keys back."""
+    if not isinstance(obj, dict):
+        return obj
+    flagged = "__int_keys__" in obj
+    out: dict[Any, Any] = {}
+    for key, val in obj.items():
+        if key == "__int_keys__":
+            continue
+        new_key: Any = key
+        if flagged:
+            with contextlib.suppress(ValueError):
+                new_key = int(key)
+        out[new_key] = _cast_int_keys(val)
+    return out
