@@ -8,7 +8,6 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ from .backend import RuntimeBackend
 from .client import RetryPolicy, RuntimeClient
 from .errors import BackendNotFoundError, IBMInputValueError
 from .job import RuntimeJob
-from .transports.base import Transport
+from .transports.base import Closing, Transport
 from .transports.cassette import CassetteTransport, needs_inner
 from .transports.endpoints import DEFAULT_CLOUD_URL, iam_url_for, is_crn, runtime_url_for
 from .transports.inprocess import InProcessTransport
@@ -119,7 +118,7 @@ class BackendStatusInfo:
     status_msg: str
 
 
-class QiskitRuntimeService:
+class QiskitRuntimeService(Closing):
     """Access to Qiskit Runtime through a transport.
 
     - ``QiskitRuntimeService(fake=FakeRuntime())``: the in-process fake.
@@ -206,17 +205,6 @@ class QiskitRuntimeService:
         transport = self._client.transport
         if isinstance(transport, CassetteTransport):
             transport.discard()
-
-    def __enter__(self) -> QiskitRuntimeService:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         kind = type(self._client.transport).__name__

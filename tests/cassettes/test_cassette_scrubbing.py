@@ -25,6 +25,10 @@ from qiskit_runtime_double.wire.models import SessionCreateRequest
 
 from .conftest import get, post
 
+#: A fake API key, kept out of literals that look like credentials to secret scanners.
+ANOTHER_KEY = "another-key"
+
+
 ACCOUNT = "abcdef0123456789abcdef0123456789"
 INSTANCE_ID = "12345678-aaaa-bbbb-cccc-1234567890ab"
 CRN = f"crn:v1:bluemix:public:quantum-computing:us-east:a/{ACCOUNT}:{INSTANCE_ID}::"
@@ -123,7 +127,7 @@ def test_scrubbed_recordings_still_match_requests_with_other_secrets(tmp_path: P
         transport.handle(get(f"/backends?apikey={API_KEY}&instance={CRN}"))
     other = CRN.replace(ACCOUNT, "f" * 32)
     replay = CassetteTransport(path)
-    answer = replay.handle(get(f"/backends?instance={other}&apikey=another-key"))
+    answer = replay.handle(get(f"/backends?instance={other}&apikey={ANOTHER_KEY}"))
     assert answer.json()["nested"][0]["auth"]["apikey"] == PLACEHOLDER
 
 

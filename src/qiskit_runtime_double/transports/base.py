@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from types import TracebackType
+from typing import Protocol, TypeVar, runtime_checkable
 
 from ..clock import Clock
 from ..wire.http import HttpRequest, HttpResponse
 
-__all__ = ["Transport"]
+__all__ = ["Closing", "Transport"]
+
+_C = TypeVar("_C", bound="Closing")
 
 
 @runtime_checkable
@@ -32,3 +35,21 @@ class Transport(Protocol):
     def handle(self, request: HttpRequest) -> HttpResponse: ...
 
     def close(self) -> None: ...
+
+
+class Closing:
+    """``with thing as t:`` closes ``t`` on exit: for transports, services and the like."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

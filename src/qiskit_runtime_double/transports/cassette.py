@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from ..clock import Clock
 from ..errors import CassetteMismatchError, CassetteNotFoundError, IBMInputValueError
 from ..wire.http import Headers, HttpRequest, HttpResponse
-from .base import Transport
+from .base import Closing, Transport
 from .cassettes.fileformat import CassetteData, Interaction, read_cassette, write_cassette
 from .cassettes.matching import Shape, shape_of
 from .cassettes.replay import Miss, ReplayIndex, collapse_repeats
@@ -84,7 +84,7 @@ def use_cassette(
     )
 
 
-class CassetteTransport:
+class CassetteTransport(Closing):
     """A transport that records to, or replays from, a YAML cassette (see the module docs).
 
     ``scrub_rules``: None for ``DEFAULT_SCRUB_RULES``; extend them with
@@ -243,9 +243,6 @@ class CassetteTransport:
             }
             extra = self._loaded.extra if self._loaded is not None else {}
             write_cassette(self._path, CassetteData(scrubbed, metadata, dict(extra)))
-
-    def __enter__(self) -> CassetteTransport:
-        return self
 
     def __exit__(
         self,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from ..clock import Clock, SystemClock
 from ..wire.http import App, HttpRequest, HttpResponse
+from .base import Closing
 
 __all__ = ["IN_PROCESS_BASE_URL", "InProcessTransport"]
 
@@ -13,7 +12,7 @@ __all__ = ["IN_PROCESS_BASE_URL", "InProcessTransport"]
 IN_PROCESS_BASE_URL = "http://runtime-double.invalid/api/v1"
 
 
-class InProcessTransport:
+class InProcessTransport(Closing):
     """Hands each request to ``app`` (for example ``FakeRuntime().app``) in the calling thread.
 
     ``clock`` defaults to ``app.clock`` when the app has one (the fake's ``VirtualClock``), so that
@@ -38,14 +37,3 @@ class InProcessTransport:
 
     def close(self) -> None:
         """Nothing to release: the app belongs to whoever made it."""
-
-    def __enter__(self) -> InProcessTransport:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

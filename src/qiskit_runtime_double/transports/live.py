@@ -20,12 +20,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from importlib import metadata
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock, SystemClock
 from ..errors import IBMApiError, IBMInputValueError, IBMNotAuthorizedError, TransportError
 from ..wire.http import Headers, HttpRequest, HttpResponse
+from .base import Closing
 from .endpoints import iam_url_for, runtime_url_for
 from .iam import TokenCache, iam_token_form, iam_token_url
 from .submit import (
@@ -74,7 +74,7 @@ def _root_cause(exc: BaseException) -> BaseException:
     return current
 
 
-class LiveTransport:
+class LiveTransport(Closing):
     """The live runtime REST API, authenticated with an IBM Cloud API key.
 
     ``runtime_url`` is the API root (``.../api/v1``, see ``runtime_url_for``); ``iam_url`` the IAM
@@ -179,17 +179,6 @@ class LiveTransport:
         if self._session is not None and self._owns_session:
             self._session.close()
             self._session = None
-
-    def __enter__(self) -> LiveTransport:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return (

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import TracebackType
 
 from ..clock import Clock, SystemClock
 from ..wire.http import HttpRequest, HttpResponse
+from .base import Closing
 
 __all__ = ["MockTransport"]
 
@@ -14,7 +14,7 @@ __all__ = ["MockTransport"]
 MOCK_BASE_URL = "http://mock.invalid/api/v1"
 
 
-class MockTransport:
+class MockTransport(Closing):
     """A transport whose answers come from ``handler(request) -> response``.
 
     For unit tests of client code:
@@ -45,14 +45,3 @@ class MockTransport:
 
     def close(self) -> None:
         """Nothing to release."""
-
-    def __enter__(self) -> MockTransport:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
