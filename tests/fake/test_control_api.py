@@ -142,3 +142,12 @@ def test_unknown_top_level_paths_name_what_is_served(fake: FakeRuntime) -> None:
     response = call(fake, "GET", "/elsewhere")
     assert response.status_code == 404
     assert "/api/v1/..." in response.json()["errors"][0]["message"]
+
+
+def test_error_answers_are_reproducible_from_the_seed() -> None:
+    def traces() -> list[str]:
+        fake = FakeRuntime(backends=["generic_5q"], seed=9)
+        return [call(fake, "GET", f"/api/v1/jobs/nope{i}").json()["trace"] for i in range(3)]
+
+    first, second = traces(), traces()
+    assert first == second and len(set(first)) == 3

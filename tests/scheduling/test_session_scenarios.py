@@ -166,3 +166,15 @@ def test_background_load_stream_is_reproducible_from_the_seed(isa_bell: QuantumC
 
     first, second = queue_after_an_hour(), queue_after_an_hour()
     assert first == second and first > 0
+
+
+def test_a_job_running_at_expiry_is_the_sessions_last_completed_job(
+    fake: FakeRuntime, service: QiskitRuntimeService, isa_bell: QuantumCircuit
+) -> None:
+    session = Session(service=service, backend="generic_5q", max_time="10m")
+    fake.set_next_job_duration(900)  # runs past the 10 minutes
+    job = SamplerV2(mode=session).run([isa_bell])
+    job.result()
+    details = session.details()
+    assert details["closed_at"] < details["last_job_completed"]
+    assert details["last_job_completed"] == details["started_at"] + dt.timedelta(seconds=900)

@@ -7,7 +7,6 @@ they are answered in the IBM Cloud error shape ``{"errors": [...], "trace", "sta
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +53,8 @@ def _json(model: BaseModel, status: int = 200) -> HttpResponse:
     )
 
 
-def error_response(status: int, code: str, message: str) -> HttpResponse:
-    trace = uuid.uuid4().hex
+def error_response(status: int, code: str, message: str, trace: str | None = None) -> HttpResponse:
+    """An error in the IBM Cloud shape. ``trace`` comes from the fake's seeded ids, when known."""
     body = ErrorBody(
         errors=[ErrorItem(code=code, message=message)], trace=trace, status_code=status
     )
@@ -153,10 +152,13 @@ class RuntimeApp:
         try:
             return self._dispatch(request)
         except ServiceError as exc:
-            return error_response(exc.status, exc.code, exc.message)
+            return error_response(exc.status, exc.code, exc.message, self.state.ids.trace_id())
         except Exception as exc:  # never a traceback to the client; the message names the type
             return error_response(
-                500, "1000", f"Internal error in the fake service ({type(exc).__name__}): {exc}"
+                500,
+                "1000",
+                f"Internal error in the fake service ({type(exc).__name__}): {exc}",
+                self.state.ids.trace_id(),
             )
 
     def _dispatch(self, request: HttpRequest) -> HttpResponse:

@@ -243,11 +243,14 @@ class Scheduler:
     def _job_left(self, job: JobRecord, at: _dt.datetime, *, ran: bool) -> None:
         """Session bookkeeping after one of its jobs reached a final state."""
         session = self.sessions.get(job.session_id) if job.session_id else None
-        if session is None or session.closed:
+        if session is None:
+            return
+        if ran:
+            # Also after the session closed: a job running at expiry finishes, and is its last.
+            session.last_job_completed = at
+        if session.closed:
             return
         session.pending -= 1
-        if ran:
-            session.last_job_completed = at
         if not session.accepting_jobs and session.pending == 0:
             self._close(session, at, reason="closed by the user")
             return
