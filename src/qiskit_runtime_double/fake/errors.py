@@ -11,18 +11,13 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "ServiceError",
-    "ServiceUnavailable",
-    "TooManyRequests",
-    "Unauthorized",
 ]
 
 #: Error codes of the official registry (quantum.cloud.ibm.com/docs/errors) that the fake uses.
 VALIDATION = "1002"
-BACKEND_NOT_AVAILABLE = "1004"
 BACKEND_NOT_FOUND = "1007"
 NOT_AUTHORIZED = "1200"
 INVALID_CREDENTIALS = "1201"
-TOO_MANY_REQUESTS = "1202"
 #: Codes our registry excerpt does not list: chosen here, documented in docs/fake-service.md.
 NOT_FOUND = "1300"
 SESSION_CLOSED = "1352"
@@ -49,11 +44,6 @@ class BadRequest(ServiceError):
     code = VALIDATION
 
 
-class Unauthorized(ServiceError):
-    status = 401
-    code = NOT_AUTHORIZED
-
-
 class Forbidden(ServiceError):
     status = 403
     code = NOT_AUTHORIZED
@@ -67,13 +57,3 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = VALIDATION
-
-
-class TooManyRequests(ServiceError):
-    status = 429
-    code = TOO_MANY_REQUESTS
-
-
-class ServiceUnavailable(ServiceError):
-    status = 503
-    code = BACKEND_NOT_AVAILABLE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +12,9 @@ from qiskit_runtime_double import IBMInputValueError, MockTransport, QiskitRunti
 from qiskit_runtime_double.transports.live import LiveTransport
 from qiskit_runtime_double.wire.http import HttpResponse
 
-from .http_stub import API_KEY, CRN, Stub, isolate, serve
+from .http_stub import API_KEY, CRN, Stub
 
 EU = "crn:v1:bluemix:public:quantum-computing:eu-de:a/acct0123:inst4567::"
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
-
-
-@pytest.fixture
-def stub() -> Iterator[Stub]:
-    with serve() as running:
-        yield running
 
 
 def test_explicit_token_and_instance_select_the_live_transport(stub: Stub) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,21 +24,10 @@ from qiskit_runtime_double import (
 )
 from qiskit_runtime_double.transports.live import LiveTransport, iam_url_for, runtime_url_for
 
-from .http_stub import API_KEY, CRN, Stub, get, isolate, live, over, serve
+from .http_stub import API_KEY, CRN, Stub, get, live, over
 
 EU = "crn:v1:bluemix:public:quantum-computing:eu-de:a/acct0123:inst4567::"
 STAGING = "crn:v1:staging:public:quantum-computing:us-east:a/acct0123:inst4567::"
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
-
-
-@pytest.fixture
-def stub() -> Iterator[Stub]:
-    with serve() as running:
-        yield running
 
 
 # --- endpoints -------------------------------------------------------------------------------

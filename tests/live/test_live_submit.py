@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -11,18 +10,7 @@ from qiskit_runtime_double import IBMRuntimeError, TransportError
 from qiskit_runtime_double.transports.submit import KEY_PREFIX, SafeSubmitter
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 
-from .http_stub import InstantClock, Stub, isolate, keys, live, over, serve, submit
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
-
-
-@pytest.fixture
-def stub() -> Iterator[Stub]:
-    with serve() as running:
-        yield running
+from .http_stub import InstantClock, Stub, keys, live, over, submit
 
 
 def test_a_lost_answer_after_creation_recovers_the_one_job(stub: Stub) -> None:
