@@ -106,7 +106,7 @@ _Qargs = tuple[int, ...]
 _Entry = tuple[Any, dict[_Qargs, Any] | None]
 
 
-class RuntimeBackend(BackendV2):  # type: ignore[misc, unused-ignore]
+class RuntimeBackend(BackendV2):
     """A backend of the Qiskit Runtime service, for transpiling and for primitives' ``mode=``.
 
     Mirrors ``qiskit_ibm_runtime.IBMBackend`` (also exported under that name). It cannot run

@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from qiskit import circuit as qc  # type: ignore[import-untyped, unused-ignore]
-from qiskit.circuit.library import get_standard_gate_name_mapping  # type: ignore[import-untyped, unused-ignore]
-from qiskit.providers import BackendV2, Options  # type: ignore[import-untyped, unused-ignore]
-from qiskit.transpiler import Target  # type: ignore[import-untyped, unused-ignore]
+from qiskit import circuit as qc
+from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.providers import BackendV2, Options
+from qiskit.transpiler import Target
 
 from ..errors import BackendNotFoundError
 from ..wire.models import BackendConfiguration, BackendProperties
@@ -43,7 +43,7 @@ HERON_BASIS = ("cz", "id", "rz", "sx", "x")
 EAGLE_BASIS = ("ecr", "id", "rz", "sx", "x")
 
 
-class TargetBackend(BackendV2):  # type: ignore[misc, unused-ignore]
+class TargetBackend(BackendV2):
     """A ``BackendV2`` that is only a ``Target``. It does not ``run()``: the fake executes jobs."""
 
     def __init__(self, name: str, target: Target, *, backend_version: str = "1.0.0") -> None:
@@ -123,7 +123,7 @@ def _eagle_127() -> list[tuple[int, int]]:
 def _default_backend(name: str, seed: int) -> BackendV2:
     if name == "ibmq_qasm_simulator":
         return ideal_simulator(name)
-    from qiskit.providers.fake_provider import GenericBackendV2  # type: ignore[import-untyped, unused-ignore]
+    from qiskit.providers.fake_provider import GenericBackendV2
 
     if name == "generic_5q":
         basis, edges, n = HERON_BASIS, _both_ways(_T_SHAPE), 5

@@ -20,9 +20,9 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from qiskit import qasm2, qasm3  # type: ignore[import-untyped, unused-ignore]
-from qiskit.circuit import QuantumCircuit  # type: ignore[import-untyped, unused-ignore]
-from qiskit.primitives import (  # type: ignore[import-untyped, unused-ignore]
+from qiskit import qasm2, qasm3
+from qiskit.circuit import QuantumCircuit
+from qiskit.primitives import (
     BitArray,
     DataBin,
     EstimatorPub,
@@ -31,7 +31,7 @@ from qiskit.primitives import (  # type: ignore[import-untyped, unused-ignore]
     SamplerPub,
     SamplerPubResult,
 )
-from qiskit.transpiler import Target  # type: ignore[import-untyped, unused-ignore]
+from qiskit.transpiler import Target
 
 from .catalogue import BackendEntry, TargetBackend, check_isa
 from .workloads import (
@@ -317,7 +317,7 @@ def _pauli_terms(observable: dict[str, Any]) -> list[tuple[str, list[int], compl
             qubits = [q for q, char in enumerate(reversed(label)) if char != "I"]
             terms.append(("".join(label[-1 - q] for q in qubits), qubits, coeff))
         else:  # projectors such as "0" or "+" (qiskit >= 2.1): expand them in Paulis
-            from qiskit.quantum_info import SparseObservable  # type: ignore[import-untyped, unused-ignore]
+            from qiskit.quantum_info import SparseObservable
 
             terms += (SparseObservable.from_label(label) * coeff).as_paulis().to_sparse_list()
     return terms
@@ -329,7 +329,7 @@ def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveR
     Each Pauli term's estimate is the mean of +-1 outcomes over those shots, drawn from its
     binomial distribution; ``stds`` are the standard errors estimated from the drawn means.
     """
-    from qiskit.quantum_info import Pauli  # type: ignore[import-untyped, unused-ignore]
+    from qiskit.quantum_info import Pauli
     from qiskit_aer.library import SaveExpectationValue
 
     rng = np.random.default_rng(seed)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qiskit import circuit as qc  # type: ignore[import-untyped, unused-ignore]
+from qiskit import circuit as qc
 
 if TYPE_CHECKING:
     from .catalogue import BackendEntry

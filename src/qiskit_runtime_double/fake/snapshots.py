@@ -10,9 +10,9 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from qiskit import circuit as qc  # type: ignore[import-untyped, unused-ignore]
-from qiskit.circuit.library import get_standard_gate_name_mapping  # type: ignore[import-untyped, unused-ignore]
-from qiskit.providers import BackendV2  # type: ignore[import-untyped, unused-ignore]
+from qiskit import circuit as qc
+from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.providers import BackendV2
 
 if TYPE_CHECKING:
     from .catalogue import BackendEntry

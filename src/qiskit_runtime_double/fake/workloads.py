@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, Protocol
 
-from qiskit.primitives import PrimitiveResult  # type: ignore[import-untyped, unused-ignore]
+from qiskit.primitives import PrimitiveResult
 
 from .catalogue import BackendEntry
 

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import dateutil.parser
 import numpy as np
-from qiskit.primitives.containers import (  # type: ignore[import-untyped, unused-ignore]
+from qiskit.primitives.containers import (
     BindingsArray,
     BitArray,
     DataBin,
@@ -26,14 +26,14 @@ from qiskit.primitives.containers import (  # type: ignore[import-untyped, unuse
     PubResult,
     SamplerPubResult,
 )
-from qiskit.qpy import QPY_VERSION, load  # type: ignore[import-untyped, unused-ignore]
-from qiskit.qpy.binary_io.value import (  # type: ignore[import-untyped, unused-ignore]
+from qiskit.qpy import QPY_VERSION, load
+from qiskit.qpy.binary_io.value import (
     _read_parameter,
 )
-from qiskit.result import Result  # type: ignore[import-untyped, unused-ignore]
+from qiskit.result import Result
 
 try:  # qiskit >= 2.1
-    from qiskit.quantum_info import (  # type: ignore[import-untyped, unused-ignore]
+    from qiskit.quantum_info import (
         PauliLindbladMap,
     )
 except ImportError:  # pragma: no cover - depends on the installed qiskit

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 import numpy as np
-from qiskit.circuit import (  # type: ignore[import-untyped, unused-ignore]
+from qiskit.circuit import (
     ClassicalRegister,
     Instruction,
     Parameter,
@@ -27,10 +27,10 @@ from qiskit.circuit import (  # type: ignore[import-untyped, unused-ignore]
     QuantumCircuit,
     QuantumRegister,
 )
-from qiskit.circuit.parametertable import (  # type: ignore[import-untyped, unused-ignore]
+from qiskit.circuit.parametertable import (
     ParameterView,
 )
-from qiskit.primitives.containers import (  # type: ignore[import-untyped, unused-ignore]
+from qiskit.primitives.containers import (
     BindingsArray,
     BitArray,
     DataBin,
@@ -41,15 +41,15 @@ from qiskit.primitives.containers import (  # type: ignore[import-untyped, unuse
     SamplerPub,
     SamplerPubResult,
 )
-from qiskit.qpy import QPY_VERSION, dump  # type: ignore[import-untyped, unused-ignore]
-from qiskit.qpy.binary_io.value import (  # type: ignore[import-untyped, unused-ignore]
+from qiskit.qpy import QPY_VERSION, dump
+from qiskit.qpy.binary_io.value import (
     _write_parameter,
 )
-from qiskit.result import Result  # type: ignore[import-untyped, unused-ignore]
-from qiskit.transpiler import CouplingMap  # type: ignore[import-untyped, unused-ignore]
+from qiskit.result import Result
+from qiskit.transpiler import CouplingMap
 
 try:  # qiskit >= 2.1
-    from qiskit.quantum_info import (  # type: ignore[import-untyped, unused-ignore]
+    from qiskit.quantum_info import (
         PauliLindbladMap,
     )
 except ImportError:  # pragma: no cover - depends on the installed qiskit

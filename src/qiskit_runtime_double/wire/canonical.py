@@ -12,7 +12,7 @@ import re
 from typing import Any, Final
 
 import numpy as np
-from qiskit.circuit import (  # type: ignore[import-untyped, unused-ignore]
+from qiskit.circuit import (
     ClassicalRegister,
     Clbit,
     ControlFlowOp,
@@ -21,8 +21,8 @@ from qiskit.circuit import (  # type: ignore[import-untyped, unused-ignore]
     ParameterExpression,
     QuantumCircuit,
 )
-from qiskit.circuit.classical import expr as cexpr  # type: ignore[import-untyped, unused-ignore]
-from qiskit.circuit.library import (  # type: ignore[import-untyped, unused-ignore]
+from qiskit.circuit.classical import expr as cexpr
+from qiskit.circuit.library import (
     get_standard_gate_name_mapping,
 )
 

@@ -25,7 +25,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
-from qiskit.circuit import QuantumCircuit  # type: ignore[import-untyped, unused-ignore]
+from qiskit.circuit import QuantumCircuit
 
 from ...wire import codec
 from ...wire.http import HttpRequest
