@@ -8,7 +8,7 @@ the official ``qiskit_ibm_runtime`` client, so switching an import is enough.
 from __future__ import annotations
 
 from .backend import IBMBackend, RuntimeBackend
-from .clock import Clock, SystemClock
+from .clock import Clock, SimulatedClock, SystemClock
 from .errors import (
     AccountNotFoundError,
     BackendNotFoundError,
@@ -31,6 +31,7 @@ from .errors import (
     RuntimeJobTimeoutError,
     RuntimeProgramNotFound,
     SessionClosedError,
+    SimulationStalledError,
     TransportError,
 )
 from .fake import FakeRuntime, Plan, VirtualClock
@@ -106,6 +107,8 @@ __all__ = [
     "SamplerV2",
     "Session",
     "SessionClosedError",
+    "SimulatedClock",
+    "SimulationStalledError",
     "SimulatorOptions",
     "SystemClock",
     "Transport",

@@ -13,6 +13,7 @@
         │   ├── RuntimeJobTimeoutError        wait_for_final_state(timeout=...) ran out
         │   ├── SessionClosedError            run() on a closed session (no HTTP call made)
         │   └── ClockError                    a wait needs time that a frozen clock will not give
+        │       └── SimulationStalledError    a wait for a job the fake can never move
         ├── IBMInputValueError  (also ValueError)   bad user input, e.g. max_time="soon"
         │   ├── BackendNotFoundError (also QiskitBackendNotFoundError)
         │   └── AccountNotFoundError          no saved account or environment variables
@@ -55,6 +56,7 @@ __all__ = [
     "RuntimeJobTimeoutError",
     "RuntimeProgramNotFound",
     "SessionClosedError",
+    "SimulationStalledError",
     "TransportError",
 ]
 
@@ -138,6 +140,15 @@ class SessionClosedError(IBMRuntimeError):
 
 class ClockError(IBMRuntimeError):
     """A wait needs simulated time to pass, but the clock is frozen (or asked to go backwards)."""
+
+
+class SimulationStalledError(ClockError):
+    """A wait without a timeout for a job that nothing in the simulation will ever move.
+
+    For example a job queued on a backend the test took offline: against the real service it
+    would wait until the backend came back; in the fake nothing brings it back, so instead of
+    moving simulated time forever the wait fails, naming the job, its backend and the reason.
+    """
 
 
 class AccountNotFoundError(IBMInputValueError):

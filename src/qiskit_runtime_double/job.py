@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from qiskit.primitives import BasePrimitiveJob
 
+from .clock import SimulatedClock
 from .errors import (
     IBMInputValueError,
     RuntimeInvalidStateError,
     RuntimeJobFailureError,
     RuntimeJobMaxTimeoutError,
     RuntimeJobTimeoutError,
+    SimulationStalledError,
 )
 from .wire import codec
 from .wire.models import Job
@@ -208,6 +210,14 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
                     f"{self._status}. Wait longer, or check the queue with backend.status()."
                 )
             step = interval if timeout is None else min(interval, timeout - waited)
+            stall = clock.stall_reason(self._job_id) if isinstance(clock, SimulatedClock) else None
+            if stall is not None:
+                if timeout is None:
+                    raise SimulationStalledError(
+                        f"Waiting for job {self._job_id} would never end: {stall} Pass a timeout "
+                        "to wait a bounded time instead (RuntimeJobTimeoutError then)."
+                    )
+                step = timeout - waited  # nothing will change before the timeout: skip to it
             clock.sleep(max(step, 0.0))
             interval = min(interval * POLL_GROWTH, POLL_MAX)
         if self._status == "DONE" and self._callback is not None and not self._called_back:

@@ -85,3 +85,93 @@ def test_system_clock_follows_freezegun_and_time_machine() -> None:
         assert clock.now() == dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
     with time_machine.travel(dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc), tick=False):
         assert clock.now() == dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc)
+
+
+# --- bounds: every move is checked before the clock changes ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("move", "error"),
+    [
+        (lambda c: c.shift(float("inf")), ValueError),
+        (lambda c: c.shift(float("nan")), ValueError),
+        (lambda c: c.shift(1e20), ClockError),
+        (lambda c: c.shift(dt.timedelta.max), ClockError),
+        (lambda c: c.shift("60"), TypeError),
+        (lambda c: c.shift(True), TypeError),
+        (lambda c: c.move_to(dt.datetime.max.replace(tzinfo=dt.timezone.utc)), ClockError),
+        (
+            lambda c: c.move_to(dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc)),
+            ClockError,
+        ),
+        (lambda c: c.move_to("2030-01-01T00:00:00Z"), TypeError),
+        (lambda c: c.sleep(float("inf")), ValueError),
+        (lambda c: c.sleep(1e20), ClockError),
+        (lambda c: c.sleep("1"), TypeError),
+    ],
+)
+def test_moves_the_clock_cannot_represent_are_refused_and_change_nothing(move, error) -> None:
+    clock = VirtualClock(START)
+    with pytest.raises(error):
+        move(clock)
+    assert clock.now() == START
+    clock.shift(1)  # and the clock still works
+    assert clock.now() == START + dt.timedelta(seconds=1)
+
+
+def test_time_can_go_right_up_to_the_end_of_the_calendar_but_not_past_it() -> None:
+    from qiskit_runtime_double.fake.clock import LATEST
+
+    clock = VirtualClock(START)
+    clock.move_to(LATEST)
+    assert clock.now() == LATEST
+    with pytest.raises(ClockError, match="9000-01-01"):
+        clock.shift(1)
+    clock.sleep(0)
+    assert repr(clock).startswith("VirtualClock(9000-01-01")
+
+
+@pytest.mark.parametrize(
+    ("start", "error", "named"),
+    [
+        ("2025-01-01", TypeError, "start"),
+        (1735689600, TypeError, "start"),
+        (dt.datetime(2025, 1, 1), ClockError, "time zone"),
+        (dt.datetime(9500, 1, 1, tzinfo=dt.timezone.utc), ClockError, "calendar"),
+        (dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc), ClockError, "calendar"),
+    ],
+)
+def test_a_start_that_is_not_an_aware_datetime_in_range_is_refused(start, error, named) -> None:
+    with pytest.raises(error, match=named):
+        VirtualClock(start)
+
+
+def test_a_base_that_is_not_a_clock_is_refused() -> None:
+    with pytest.raises(TypeError, match="base must be a Clock"):
+        VirtualClock(mode="ticking", base="system")  # type: ignore[arg-type]
+
+
+def test_reset_takes_the_clock_back_to_its_start() -> None:
+    clock = VirtualClock(START)
+    clock.shift(3600)
+    clock.reset()
+    assert clock.now() == START == clock.start
+
+
+def test_sleep_calls_the_simulation_without_holding_the_clocks_lock() -> None:
+    """The wakeup may read the clock (from another thread too) while a sleep asks it."""
+    import threading
+
+    clock = VirtualClock(START)
+
+    def wakeup() -> dt.datetime:
+        seen: list[dt.datetime] = []
+        reader = threading.Thread(target=lambda: seen.append(clock.now()))
+        reader.start()
+        reader.join(5)
+        assert seen, "another thread could not read the clock during a sleep's wakeup"
+        return START + dt.timedelta(seconds=2)
+
+    clock.set_wakeup(wakeup)
+    clock.sleep(10)
+    assert clock.now() == START + dt.timedelta(seconds=2)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import ClockError
 from ..wire.control import (
     BackendStatusChange,
     BackgroundLoad,
@@ -19,10 +20,11 @@ from ..wire.control import (
     JobFaultRequest,
     NextJobDuration,
     UsageLimitChange,
+    describe_errors,
 )
 from ..wire.http import HttpRequest, HttpResponse
 from .app import error_response
-from .errors import BadRequest, NotFound, ServiceError
+from .errors import BadRequest, FakeArgumentError, NotFound, ServiceError
 
 if TYPE_CHECKING:
     from .runtime import FakeRuntime
@@ -38,7 +40,7 @@ def _parse(request: HttpRequest, model: type[BaseModel]) -> Any:
     try:
         return model.model_validate(json.loads(request.content or b"{}"))
     except ValueError as exc:  # JSONDecodeError and ValidationError are both ValueErrors
-        detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        detail = describe_errors(exc) if isinstance(exc, ValidationError) else str(exc)
         raise BadRequest(f"Invalid control request body for {model.__name__}: {detail}") from exc
 
 
@@ -80,7 +82,10 @@ class ControlApp:
             raise NotFound(f"No control endpoint {request.method} {request.path}.")
         except ServiceError as exc:
             return error_response(exc.status, exc.code, exc.message)
-        except ValueError as exc:  # the fake's own argument checks (bad route names, negatives)
+        except FakeArgumentError as exc:  # an unknown id or name: 404, as the runtime API says
+            return error_response(exc.status, exc.code, str(exc))
+        except (ValueError, TypeError, ClockError) as exc:
+            # The fake's own argument checks (the same limits as in process, see wire/control.py)
             return error_response(400, "1002", str(exc))
 
     def _reset(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
@@ -95,15 +100,10 @@ class ControlApp:
         move: ClockMove = _parse(request, ClockMove)
         if (move.seconds is None) == (move.to is None):
             raise BadRequest('Give exactly one of "seconds" (to shift) or "to" (a datetime).')
-        from ..errors import ClockError
-
-        try:
-            if move.seconds is not None:
-                self.fake.clock.shift(move.seconds)
-            elif move.to is not None:
-                self.fake.clock.move_to(move.to)
-        except ClockError as exc:
-            raise BadRequest(str(exc)) from exc
+        if move.seconds is not None:
+            self.fake.clock.shift(move.seconds)
+        elif move.to is not None:
+            self.fake.clock.move_to(move.to)
         return self._clock(request, params)
 
     def _http_fault(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:

@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = [
     "BadRequest",
     "Conflict",
+    "FakeArgumentError",
     "Forbidden",
     "NotFound",
     "ServiceError",
@@ -57,3 +58,16 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = VALIDATION
+
+
+class FakeArgumentError(ValueError):
+    """A ``FakeRuntime`` method refused an argument (an unknown job id or backend name...).
+
+    A ``ValueError`` for Python callers, naming the argument; ``status`` and ``code`` are what the
+    control API answers when the same refusal comes over REST (404 for an unknown id).
+    """
+
+    def __init__(self, message: str, *, status: int = 400, code: str = VALIDATION) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code

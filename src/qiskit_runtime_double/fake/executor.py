@@ -15,6 +15,7 @@ The workload types, the ``Executor`` protocol, the checks every executor shares 
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 from collections import OrderedDict
 from typing import Any
@@ -143,11 +144,13 @@ class AerExecutor:
     """Runs sampler and estimator jobs on Aer, each backend with its own noise (see the module).
 
     Device circuits must be ISA circuits of the backend; simulators take any circuit that fits.
-    Not thread-safe: the fake's state calls it under its lock.
+    Thread-safe: the fake runs jobs outside its lock, so several threads may execute at once;
+    only the caches are guarded, and Aer itself runs unlocked.
     """
 
     def __init__(self) -> None:
         self._simulations: dict[str, _Simulation] = {}
+        self._lock = threading.Lock()
 
     def prepare(self, program_id: str, params: dict[str, Any], entry: BackendEntry) -> Workload:
         raw_pubs, options = _structure(program_id, params, entry)
@@ -164,9 +167,10 @@ class AerExecutor:
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
 
     def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
-        simulation = self._simulations.get(entry.name)
-        if simulation is None or simulation.backend is not entry.backend:
-            simulation = self._simulations[entry.name] = _Simulation(entry)
+        with self._lock:
+            simulation = self._simulations.get(entry.name)
+            if simulation is None or simulation.backend is not entry.backend:
+                simulation = self._simulations[entry.name] = _Simulation(entry)
         run = _sample if workload.program_id == "sampler" else _estimate
         return run(list(workload.pubs), simulation, _seed(workload.options, seed))
 
@@ -205,22 +209,32 @@ class _Simulation:
         self.simulator = entry.backend if given else AerSimulator()
         self.noisy = not given and not entry.simulator
         self._noise: OrderedDict[frozenset[int], Any] = OrderedDict()
+        self._noise_lock = threading.Lock()
 
     def run(self, circuits: list[QuantumCircuit], **options: Any) -> Any:
         if self.noisy:
             active = frozenset().union(*(_active_qubits(circuit) for circuit in circuits))
-            if active not in self._noise:
-                self._noise[active] = _restricted_noise_model(self.backend, active)
-                if len(self._noise) > _NOISE_MODELS_PER_BACKEND:
-                    self._noise.popitem(last=False)  # least recently used
-            self._noise.move_to_end(active)
-            if self._noise[active] is not None:
-                options["noise_model"] = self._noise[active]
+            noise = self._noise_model(active)
+            if noise is not None:
+                options["noise_model"] = noise
         result = self.simulator.run(circuits, **options).result()
         if not result.success:
             failed = "; ".join(str(r.status) for r in result.results if not r.success)
             raise RuntimeError(f"The simulation failed: {failed or result.status}")
         return result
+
+    def _noise_model(self, active: frozenset[int]) -> Any:
+        """The restricted noise model for ``active`` qubits (cached, least recently used out)."""
+        with self._noise_lock:
+            if active in self._noise:
+                self._noise.move_to_end(active)
+                return self._noise[active]
+        model = _restricted_noise_model(self.backend, active)  # slow: built outside the lock
+        with self._noise_lock:
+            self._noise[active] = model
+            if len(self._noise) > _NOISE_MODELS_PER_BACKEND:
+                self._noise.popitem(last=False)
+        return model
 
 
 def _active_qubits(circuit: QuantumCircuit) -> set[int]:

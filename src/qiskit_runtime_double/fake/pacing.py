@@ -80,17 +80,24 @@ class Pacer:
         elif self._pace == "poll":
             job_id = _polled_job(request)
             if job_id is not None:
-                state = self.app.state
-                # Hold the state's lock from the move to the answer, so that two concurrent
-                # polls move time by one event each and each sees the state its move produced.
-                with state.transaction() as now:
-                    job = state.jobs.get(job_id)
-                    if job is not None and not job.final and not job.deleted:
-                        upcoming = state.next_event_time()
-                        if upcoming is not None and upcoming > now:
-                            self.app.clock.move_to(upcoming)
-                    return self.app(request)
+                self._step(job_id)
         return self.app(request)
+
+    def _step(self, job_id: str) -> None:
+        """Move simulated time to the next event if job ``job_id`` is still to move.
+
+        The move happens under the state's lock (the clock's lock is taken inside it, never the
+        other way round), so that two concurrent polls move time by one event each; the answer
+        is built afterwards, by the app, which waits for the job's result if its run just ended.
+        """
+        state = self.app.state
+        with state.transaction() as now:
+            job = state.jobs.get(job_id)
+            if job is None or job.ended or job.deleted:
+                return
+            upcoming = state.scheduler.next_event_time()
+            if upcoming is not None and upcoming > now:
+                self.app.clock.advance_to(upcoming)
 
     def _follow_real_time(self) -> None:
         clock = self.app.clock

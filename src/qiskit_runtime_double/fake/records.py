@@ -7,11 +7,27 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["JobFault", "JobRecord", "Lane", "SessionRecord"]
+__all__ = ["TRANSITIONS", "InvalidTransition", "JobFault", "JobRecord", "Lane", "SessionRecord"]
 
 JobStatus = Literal["Queued", "Running", "Completed", "Failed", "Cancelled"]
 SessionState = Literal["open", "active", "inactive", "pending_inactive", "pending_closed", "closed"]
 FINAL_JOB_STATUSES: frozenset[str] = frozenset({"Completed", "Failed", "Cancelled"})
+
+#: Every status a job may move to from each status; ``JobRecord.transition`` enforces it.
+#: Queued -> Failed is a session expiring under a queued job; Running -> Cancelled is a user's
+#: cancel or a run stopped at its time limit (code 1305).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "Queued": frozenset({"Running", "Cancelled", "Failed"}),
+    "Running": frozenset({"Completed", "Failed", "Cancelled"}),
+    "Completed": frozenset(),
+    "Failed": frozenset(),
+    "Cancelled": frozenset(),
+}
+
+
+class InvalidTransition(RuntimeError):
+    """A change of job status the transition table does not allow: a bug in the fake."""
+
 
 #: The reason and code the real service gives a job stopped at its maximum execution time.
 RAN_TOO_LONG_REASON = "RAN TOO LONG"
@@ -58,6 +74,42 @@ class JobRecord:
     @property
     def final(self) -> bool:
         return self.status in FINAL_JOB_STATUSES
+
+    @property
+    def ended(self) -> bool:
+        """Whether the job's time on the backend is over (final, or its result being computed).
+
+        A run ends in the simulation at ``finished_at``; when the job has a workload, its result
+        is computed afterwards, outside the fake's lock, and only then does the status become
+        ``Completed`` or ``Failed``. Readers wait for that (``RuntimeState`` settles jobs).
+        """
+        return self.final or self.finished_at is not None
+
+    def transition(
+        self,
+        status: JobStatus,
+        at: _dt.datetime,
+        *,
+        reason: str | None = None,
+        code: int | None = None,
+    ) -> None:
+        """Move to ``status`` at ``at``: the only place a job's status changes.
+
+        Running sets ``running_at``; a final status sets ``finished_at`` (kept when the run already
+        ended there), ``reason`` and ``code``. A change ``TRANSITIONS`` does not list raises
+        ``InvalidTransition``.
+        """
+        if status not in TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                f"job {self.id} cannot go from {self.status} to {status} (at {at.isoformat()})"
+            )
+        self.status = status
+        if status == "Running":
+            self.running_at = at
+            return
+        if self.finished_at is None:
+            self.finished_at = at
+        self.reason, self.reason_code = reason, code
 
     @property
     def run_time(self) -> float:

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+import numbers
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from ..clock import Clock
+from ..wire.control import (
+    BackendStatusChange,
+    BackgroundLoad,
+    HttpFaultRequest,
+    JobFaultRequest,
+    NextJobDuration,
+    describe_errors,
+)
 from .app import API_PREFIX, RuntimeApp
 from .catalogue import BackendEntry, build_catalogue
 from .clock import VirtualClock
 from .control import CONTROL_PREFIX, ControlApp
 from .durations import DurationModel, default_duration
+from .errors import FakeArgumentError, ServiceError
 from .faults import HttpFault, HttpFaults
 from .pacing import Pace, Pacer
 from .plan import Plan
@@ -27,6 +41,51 @@ if TYPE_CHECKING:
     from .server import FakeServer
 
 __all__ = ["FakeRuntime"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _checked(method: str, model: type[M], **values: Any) -> M:
+    """``values`` validated by the control API's ``model``: one set of limits in process and over
+    REST. A problem is a ``ValueError`` naming the argument."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise ValueError(f"{method}: {describe_errors(exc)}") from None
+
+
+def _real(method: str, name: str, value: object, *, optional: bool = False) -> None:
+    """Refuse what is not a real number (strings, bools) with a ``TypeError`` naming ``name``."""
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{method}: {name} must be a number, got {type(value).__name__} {value!r}")
+
+
+def _integer(method: str, name: str, value: object, *, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{method}: {name} must be an int, got {type(value).__name__} {value!r}")
+
+
+def _text(method: str, name: str, value: object, *, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{method}: {name} must be a str, got {type(value).__name__} {value!r}")
+
+
+@contextmanager
+def _named(method: str, argument: str) -> Iterator[None]:
+    """The fake's own refusal (unknown job, unknown backend...) as a ``FakeArgumentError`` (a
+    ValueError) naming the argument; the control API answers it with the refusal's status."""
+    try:
+        yield
+    except ServiceError as exc:
+        raise FakeArgumentError(
+            f"{method}: {argument}: {exc.message}", status=exc.status, code=exc.code
+        ) from None
 
 
 class FakeRuntime:
@@ -57,24 +116,47 @@ class FakeRuntime:
         require_auth: bool = False,
         api_keys: Iterable[str] | None = None,
     ) -> None:
+        _integer("FakeRuntime", "seed", seed, optional=True)
         if isinstance(clock, VirtualClock):
             self.clock = clock
         elif clock is None:
             self.clock = VirtualClock()
-        else:
+        elif isinstance(clock, Clock):
             self.clock = VirtualClock(mode="ticking", base=clock)
+        else:
+            raise TypeError(
+                "FakeRuntime: clock must be a VirtualClock, or a Clock (an object with now() and "
+                f"sleep(), such as SystemClock()) for the fake to follow; got "
+                f"{type(clock).__name__} {clock!r}"
+            )
+        if plan is not None and not isinstance(plan, Plan):
+            raise TypeError(f"FakeRuntime: plan must be a Plan, got {type(plan).__name__}")
+        if not callable(duration_model):
+            raise TypeError(
+                "FakeRuntime: duration_model must be a callable (workload, simulator) -> seconds, "
+                f"got {type(duration_model).__name__} {duration_model!r}"
+            )
         if executor is None:
             from .executor import AerExecutor
 
             executor = AerExecutor()
-        self.seed = seed
+        elif not (
+            callable(getattr(executor, "prepare", None))
+            and callable(getattr(executor, "execute", None))
+        ):
+            raise TypeError(
+                "FakeRuntime: executor must have prepare() and execute() methods (see "
+                f"fake.workloads.Executor), got {type(executor).__name__}"
+            )
+        self.seed = None if seed is None else int(seed)
         self.plan = plan or Plan()
-        self.catalogue: dict[str, BackendEntry] = build_catalogue(backends, seed=seed or 0)
+        self.catalogue: dict[str, BackendEntry] = build_catalogue(backends, seed=self.seed or 0)
         self._executor = executor
         self._duration_model = duration_model
+        self._reset_lock = threading.Lock()
         self.faults = HttpFaults()
-        self.state = self._new_state()
-        self.runtime_app = RuntimeApp(self.state, self.faults)
+        #: The REST facade; its ``state`` is the one reference to the fake's state (see ``reset``).
+        self.runtime_app = RuntimeApp(self._new_state(), self.faults)
         #: What answers HTTP requests: the runtime API under ``/api/v1`` and the other families.
         self.app = Router(self.clock)
         # --- server mode (fake/platform.py, fake/pacing.py): IBM Cloud's IAM, Global Search and
@@ -98,6 +180,11 @@ class FakeRuntime:
         )
 
     @property
+    def state(self) -> RuntimeState:
+        """Jobs, sessions and the simulation (replaced as a whole by ``reset()``)."""
+        return self.runtime_app.state
+
+    @property
     def backend_names(self) -> list[str]:
         return list(self.catalogue)
 
@@ -108,20 +195,29 @@ class FakeRuntime:
 
     def job(self, job_id: str) -> JobRecord:
         """The fake's record of a job (status, timestamps, duration, reason)."""
-        return self.state.job(job_id)
+        _text("job", "job_id", job_id)
+        with _named("job", "job_id"):
+            return self.state.job(job_id)
 
     def session(self, session_id: str) -> SessionRecord:
         """The fake's record of a session (state, timestamps, elapsed time)."""
-        return self.state.session(session_id)
+        _text("session", "session_id", session_id)
+        with _named("session", "session_id"):
+            return self.state.session(session_id)
 
     def timeline_svg(self, title: str = "") -> str:
         """A Gantt chart (SVG) of every job so far: which job held each backend when."""
         from .timeline import render_svg
 
-        with self.state.transaction() as now:
-            return render_svg(list(self.state.jobs.values()), now, title=title)
+        state = self.state
+        state.settle_all()
+        with state.transaction() as now:
+            jobs = list(state.jobs.values())
+        return render_svg(jobs, now, title=title)
 
     # --- control -----------------------------------------------------------------------------
+    # Each method checks its arguments with the control API's models (wire/control.py), so a
+    # value refused over REST is refused here too, as a ValueError or TypeError naming it.
 
     def fail_job(
         self,
@@ -131,17 +227,26 @@ class FakeRuntime:
         code: int | None = 1002,
     ) -> None:
         """Make a job (with no id: the next one submitted) end Failed with ``reason``, ``code``."""
-        self.state.fail_job(job_id, JobFault("Failed", reason, code))
+        _text("fail_job", "job_id", job_id, optional=True)
+        _text("fail_job", "reason", reason)
+        _integer("fail_job", "code", code, optional=True)
+        fault = _checked("fail_job", JobFaultRequest, kind="fail", reason=reason, code=code)
+        with _named("fail_job", "job_id"):
+            self.state.fail_job(job_id, JobFault("Failed", fault.reason, fault.code))
 
     def make_job_run_too_long(self, job_id: str | None = None) -> None:
         """Make a job (or the next one) end as one past its time limit does (code 1305)."""
-        self.state.fail_job(job_id, JobFault("Cancelled", RAN_TOO_LONG_REASON, RAN_TOO_LONG_CODE))
+        _text("make_job_run_too_long", "job_id", job_id, optional=True)
+        with _named("make_job_run_too_long", "job_id"):
+            self.state.fail_job(
+                job_id, JobFault("Cancelled", RAN_TOO_LONG_REASON, RAN_TOO_LONG_CODE)
+            )
 
     def set_next_job_duration(self, seconds: float) -> None:
-        """Override the duration model for the next job submitted."""
-        if seconds < 0:
-            raise ValueError(f"a job duration cannot be negative, got {seconds}")
-        self.state.next_job_durations.append(float(seconds))
+        """Override the duration model for the next job submitted (0 to 30 days)."""
+        _real("set_next_job_duration", "seconds", seconds)
+        checked = _checked("set_next_job_duration", NextJobDuration, seconds=seconds)
+        self.state.set_next_job_duration(checked.seconds)
 
     def inject_http_error(
         self,
@@ -156,7 +261,28 @@ class FakeRuntime:
 
         ``times`` is how many requests get the error (None: until ``clear_faults()``).
         """
-        return self.faults.add(route, status, times=times, message=message, retry_after=retry_after)
+        method = "inject_http_error"
+        _text(method, "route", route)
+        _integer(method, "status", status)
+        _integer(method, "times", times, optional=True)
+        _text(method, "message", message, optional=True)
+        _real(method, "retry_after", retry_after, optional=True)
+        fault = _checked(
+            method,
+            HttpFaultRequest,
+            route=route,
+            status=status,
+            times=times,
+            message=message,
+            retry_after=retry_after,
+        )
+        return self.faults.add(
+            fault.route,
+            fault.status,
+            times=fault.times,
+            message=fault.message,
+            retry_after=fault.retry_after,
+        )
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -175,19 +301,43 @@ class FakeRuntime:
         ``length_queue`` makes the status report that queue length instead of the simulated one
         (the real service has reported negative ones); None goes back to the simulated length.
         """
-        self.state.set_backend_status(name, operational, status, message)
-        if length_queue is None:
-            self.state.reported_queue.pop(name, None)
-        else:
-            self.state.reported_queue[name] = length_queue
+        method = "set_backend_status"
+        _text(method, "name", name)
+        if not isinstance(operational, bool):
+            raise TypeError(f"{method}: operational must be a bool, got {operational!r}")
+        _text(method, "status", status)
+        _text(method, "message", message, optional=True)
+        _integer(method, "length_queue", length_queue, optional=True)
+        change = _checked(
+            method,
+            BackendStatusChange,
+            operational=operational,
+            status=status,
+            message=message,
+            length_queue=length_queue,
+        )
+        with _named(method, "name"):
+            self.state.set_backend_status(
+                name, change.operational, change.status, change.message, change.length_queue
+            )
 
     def set_usage_limit_reached(self, reached: bool = True) -> None:
         """Make the instance report its usage limit reached and refuse new jobs (403)."""
-        self.state.usage_limit_reached = reached
+        if not isinstance(reached, bool):
+            raise TypeError(f"set_usage_limit_reached: reached must be a bool, got {reached!r}")
+        self.state.set_usage_limit_reached(reached)
 
     def add_background_jobs(self, backend: str, count: int, *, duration: float = 60.0) -> list[str]:
         """Queue ``count`` jobs of other users on ``backend``, each taking ``duration`` s."""
-        return [job.id for job in self.state.add_background_jobs(backend, count, duration)]
+        method = "add_background_jobs"
+        _text(method, "backend", backend)
+        _integer(method, "count", count)
+        _real(method, "duration", duration)
+        load = _checked(method, BackgroundLoad, count=count, duration=duration)
+        assert load.count is not None
+        with _named(method, "backend"):
+            jobs = self.state.add_background_jobs(backend, load.count, load.duration)
+        return [job.id for job in jobs]
 
     def add_background_load(
         self,
@@ -198,7 +348,21 @@ class FakeRuntime:
         hours: float | None = None,
     ) -> None:
         """Other users' jobs arriving at random (Poisson, seeded) at ``jobs_per_hour``."""
-        self.state.add_background_stream(backend, jobs_per_hour, duration, hours)
+        method = "add_background_load"
+        _text(method, "backend", backend)
+        _real(method, "jobs_per_hour", jobs_per_hour)
+        _real(method, "duration", duration)
+        _real(method, "hours", hours, optional=True)
+        load = _checked(
+            method,
+            BackgroundLoad,
+            jobs_per_hour=jobs_per_hour,
+            duration=duration,
+            hours=hours,
+        )
+        assert load.jobs_per_hour is not None
+        with _named(method, "backend"):
+            self.state.add_background_stream(backend, load.jobs_per_hour, load.duration, load.hours)
 
     def serve(
         self,
@@ -233,7 +397,12 @@ class FakeRuntime:
         return server.start()
 
     def reset(self) -> None:
-        """Forget every job, session and fault. The clock keeps its time; ids restart."""
-        self.faults.clear()
-        self.state = self._new_state()
-        self.runtime_app.state = self.state
+        """Forget every job, session and fault; take the clock back to its start; restart ids.
+
+        The fake is then as it was when created (its backends, plan and settings stay). The new
+        state replaces the old in one step: a request served meanwhile sees one or the other.
+        """
+        with self._reset_lock:
+            self.faults.clear()
+            self.clock.reset()
+            self.runtime_app.state = self._new_state()

@@ -34,21 +34,31 @@ from .records import (
     SessionState,
 )
 
-__all__ = ["Scheduler"]
+__all__ = ["Scheduler", "later"]
 
 EventKind = Literal["finish", "hold_end", "expire", "tick"]
 
-#: Called when a job's run ends successfully; returns None, or ``(reason, code)`` to fail it.
-FinishHook = Callable[[JobRecord], "tuple[str, int | None] | None"]
+#: Called when the run of a job with a workload ends normally: its result is still to be computed.
+#: The hook must not compute it there (the caller holds the state's lock); it records the job, and
+#: the state settles it (``Completed`` or ``Failed``) after releasing the lock.
+RunEndHook = Callable[[JobRecord], None]
+
+#: Events later than this are never reached (the clock stops at year 9000): not scheduled at all.
+_HORIZON = _dt.datetime(9500, 1, 1, tzinfo=_dt.timezone.utc)
 
 
 class Scheduler:
-    """Lanes, sessions and the event queue. Not thread-safe on its own: the owner holds a lock."""
+    """Lanes, sessions and the event queue. Not thread-safe on its own: the owner holds a lock.
 
-    def __init__(self, on_finish: FinishHook) -> None:
+    It never calls out of the simulation while the owner's lock is held: job results are not
+    computed here (``RunEndHook``), and every job status change goes through
+    ``JobRecord.transition``, whose table (``records.TRANSITIONS``) lists the legal moves.
+    """
+
+    def __init__(self, on_run_end: RunEndHook) -> None:
         self.lanes: dict[str, Lane] = {}
         self.sessions: dict[str, SessionRecord] = {}
-        self._on_finish = on_finish
+        self._on_run_end = on_run_end
         self._events: list[tuple[_dt.datetime, int, EventKind, object]] = []
         self._order = itertools.count()
         self._ticks: dict[int, Callable[[_dt.datetime], _dt.datetime | None]] = {}
@@ -117,11 +127,10 @@ class Scheduler:
         self._dispatch(lane, at)
 
     def cancel_job(self, job: JobRecord, at: _dt.datetime) -> None:
-        """Cancel a queued or running job (the caller checked it is not final)."""
+        """Cancel a queued or running job (the caller checked that its run has not ended)."""
         lane = self.lane(job.backend)
         was_running = job.status == "Running"
-        job.status, job.finished_at = "Cancelled", at
-        job.reason = job.reason or "Cancelled by the user."
+        job.transition("Cancelled", at, reason="Cancelled by the user.")
         if was_running:
             lane.running = None
         self._job_left(job, at, ran=was_running)
@@ -144,8 +153,7 @@ class Scheduler:
             return
         for job in list(session.queued):
             if job.status == "Queued":
-                job.status, job.finished_at = "Cancelled", at
-                job.reason = "The session was cancelled."
+                job.transition("Cancelled", at, reason="The session was cancelled.")
                 session.pending -= 1
         session.queued.clear()
         self._close(session, at, reason="cancelled by the user")
@@ -159,12 +167,14 @@ class Scheduler:
     # --- the simulation ----------------------------------------------------------------------
 
     def _push(self, at: _dt.datetime, kind: EventKind, ref: object) -> None:
+        if at > _HORIZON:
+            return  # past the end of simulated time: it can never happen
         heapq.heappush(self._events, (at, next(self._order), kind, ref))
 
     def _is_live(self, kind: EventKind, ref: object, *, at: _dt.datetime) -> bool:
         if kind == "finish":
             assert isinstance(ref, JobRecord)
-            return ref.status == "Running"
+            return ref.status == "Running" and ref.finished_at is None
         if kind == "hold_end":
             assert isinstance(ref, Lane)
             return ref.held_by is not None and ref.hold_until == at and ref.running is None
@@ -193,9 +203,9 @@ class Scheduler:
                 return
 
     def _start(self, job: JobRecord, lane: Lane, at: _dt.datetime) -> None:
-        job.status, job.running_at = "Running", at
+        job.transition("Running", at)
         lane.running = job
-        self._push(at + _dt.timedelta(seconds=job.run_time), "finish", job)
+        self._push(later(at, job.run_time), "finish", job)
         session = self.sessions.get(job.session_id) if job.session_id else None
         if session is None:
             return
@@ -207,36 +217,26 @@ class Scheduler:
             session.activated_at = at
             if session.started_at is None:
                 session.started_at = at
-                session.expires_at = at + _dt.timedelta(seconds=session.max_ttl)
+                session.expires_at = later(at, session.max_ttl)
                 self._push(session.expires_at, "expire", session)
         if session.mode == "dedicated":
             lane.held_by, lane.hold_until = session.id, None
         self._set_state(session, "active" if session.accepting_jobs else "pending_closed", at)
 
     def _finish(self, job: JobRecord, at: _dt.datetime) -> None:
-        if job.status != "Running":
+        if job.status != "Running" or job.finished_at is not None:
             return  # cancelled while running: the event is stale
         lane = self.lane(job.backend)
         lane.running = None
-        job.finished_at = at
         if job.runs_too_long:
-            job.status, job.reason, job.reason_code = (
-                "Cancelled",
-                RAN_TOO_LONG_REASON,
-                RAN_TOO_LONG_CODE,
-            )
+            job.transition("Cancelled", at, reason=RAN_TOO_LONG_REASON, code=RAN_TOO_LONG_CODE)
         elif job.fault is not None:
-            job.status, job.reason, job.reason_code = (
-                job.fault.status,
-                job.fault.reason,
-                job.fault.code,
-            )
+            job.transition(job.fault.status, at, reason=job.fault.reason, code=job.fault.code)
+        elif job.workload is None:
+            job.transition("Completed", at)  # another user's job: nothing to compute
         else:
-            failure = self._on_finish(job)
-            if failure is None:
-                job.status = "Completed"
-            else:
-                job.status, (job.reason, job.reason_code) = "Failed", failure
+            job.finished_at = at  # the run is over; the result comes from the state's executor
+            self._on_run_end(job)
         self._job_left(job, at, ran=True)
         self._dispatch(lane, at)
 
@@ -261,7 +261,7 @@ class Scheduler:
             return
         lane = self.lane(session.backend)
         if lane.held_by == session.id:
-            lane.hold_until = at + _dt.timedelta(seconds=session.interactive_ttl)
+            lane.hold_until = later(at, session.interactive_ttl)
             self._push(lane.hold_until, "hold_end", lane)
             self._set_state(session, "pending_inactive", at)
 
@@ -294,8 +294,7 @@ class Scheduler:
         )
         for job in list(session.queued):
             if job.status == "Queued":
-                job.status, job.finished_at = "Failed", at
-                job.reason, job.reason_code = reason, SESSION_EXPIRED_CODE
+                job.transition("Failed", at, reason=reason, code=SESSION_EXPIRED_CODE)
                 session.pending -= 1
         session.queued.clear()
         session.accepting_jobs = False
@@ -336,3 +335,9 @@ class Scheduler:
         quiet = {previous, state} <= {"active", "pending_inactive"} and bool(session.timestamps)
         if not quiet:
             session.timestamps.append((state, at))
+
+
+def later(at: _dt.datetime, seconds: float) -> _dt.datetime:
+    """``at + seconds``, saturating at the horizon instead of overflowing ``datetime``."""
+    room = (_HORIZON - at).total_seconds()
+    return _HORIZON if seconds >= room else at + _dt.timedelta(seconds=seconds)

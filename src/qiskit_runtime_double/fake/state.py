@@ -1,21 +1,38 @@
 """The fake service's state and operations. No HTTP here: ``app.py`` is the REST facade over this.
 
-Every public method takes the lock, catches the simulation up to ``clock.now()``, then acts.
+Every public method takes the state's lock, catches the simulation up to ``clock.now()``, then
+acts (``transaction``).
+
+The lock design (docs/architecture.md, "Locks"):
+
+- Locks are taken in one order only: the state's lock, then the clock's. The clock's lock is a
+  leaf: the clock calls the state (``next_event_time``, ``stall_reason``) with none of its own locks
+  held, so a sleeping client and a serving thread can never wait for each other.
+- Nothing slow runs under the state's lock. A job's circuits are decoded and validated before the
+  lock is taken; its result is computed after it is released: when the simulation ends a job's
+  run, the job is recorded as awaiting its result, and the thread whose transaction ended the run
+  executes it on leaving the transaction (``_execute``). Anyone who reads that job meanwhile waits
+  for its result outside the lock (``_settle``), so no reader ever sees a half-finished job.
+- Readers and writers otherwise share the lock for microseconds; Aer runs in parallel with
+  requests (and with other Aer runs on other threads).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import math
+import numbers
 import random
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..wire import codec
+from ..wire.control import MAX_JOB_SECONDS
 from ..wire.models import JobCreateRequest, SessionCreateRequest
 from .catalogue import BackendEntry, default_backend_name
 from .clock import VirtualClock
@@ -32,7 +49,7 @@ from .errors import (
 from .ids import IdGenerator
 from .plan import Plan
 from .records import RAN_TOO_LONG_CODE, JobFault, JobRecord, SessionRecord
-from .scheduler import Scheduler
+from .scheduler import Scheduler, later
 from .workloads import InvalidWorkload
 
 if TYPE_CHECKING:
@@ -80,7 +97,7 @@ class RuntimeState:
         self.duration_model = duration_model
         self.ids = IdGenerator(seed)
         self.jobs: dict[str, JobRecord] = {}
-        self.scheduler = Scheduler(self._run_job)
+        self.scheduler = Scheduler(self._run_ended)
         self.next_job_faults: deque[JobFault] = deque()
         self.next_job_durations: deque[float] = deque()
         self.backend_status: dict[str, tuple[bool, str, str | None]] = {}
@@ -89,42 +106,132 @@ class RuntimeState:
         self.usage_limit_reached = False
         self._seq = itertools.count()
         self._lock = threading.RLock()
+        self._depth = 0  # transactions open in the thread holding the lock
+        #: Jobs whose run ended but whose result is not computed yet, each with the event set
+        #: when it is; ``_unclaimed`` are those no thread has started computing.
+        self._awaiting: dict[JobRecord, threading.Event] = {}
+        self._unclaimed: list[JobRecord] = []
         clock.set_wakeup(self.next_event_time)
+        clock.set_stall_probe(self.stall_reason)
 
     # --- plumbing ----------------------------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[_dt.datetime]:
-        """Hold the lock with the simulation caught up; yields the current time."""
-        with self._lock:
-            now = self.clock.now()
-            self.scheduler.advance(now)
-            yield now
+        """Hold the lock with the simulation caught up; yields the current time.
+
+        On leaving the outermost transaction, after the lock is released, this thread computes
+        the results of the jobs whose runs ended while it held the lock.
+        """
+        claimed: list[JobRecord] = []
+        try:
+            with self._lock:
+                self._depth += 1
+                try:
+                    now = self.clock.now()
+                    self.scheduler.advance(now)
+                    yield now
+                finally:
+                    self._depth -= 1
+                    if self._depth == 0 and self._unclaimed:
+                        claimed, self._unclaimed = self._unclaimed, []
+        finally:
+            if claimed:
+                self._execute(claimed)
 
     def next_event_time(self) -> _dt.datetime | None:
         with self.transaction():
             return self.scheduler.next_event_time()
 
-    def _run_job(self, job: JobRecord) -> tuple[str, int | None] | None:
-        """Execute a job whose run just ended in the simulation; a failure becomes its reason."""
-        if job.workload is None:
-            return None  # another user's job: nothing to compute
+    def _run_ended(self, job: JobRecord) -> None:
+        """The scheduler ended ``job``'s run (lock held): its result is computed after release."""
+        self._awaiting[job] = threading.Event()
+        self._unclaimed.append(job)
+
+    def _execute(self, jobs: list[JobRecord]) -> None:
+        """Compute the results of ``jobs`` (claimed by this thread), outside the lock."""
+        for index, job in enumerate(jobs):
+            try:
+                outcome = self._outcome(job)
+            except BaseException:
+                # Interrupted (KeyboardInterrupt...): fail this job, hand the rest back to be
+                # computed by the next transaction, and never leave a reader waiting forever.
+                with self._lock:
+                    self._settle_locked(job, None, ("Execution was interrupted.", 1000))
+                    self._unclaimed.extend(jobs[index + 1 :])
+                raise
+            with self._lock:
+                self._settle_locked(job, *outcome)
+
+    def _outcome(self, job: JobRecord) -> tuple[str | None, tuple[str, int] | None]:
+        """``(result text, failure)``: what executing ``job`` gave (the lock is not held)."""
         entry = self.catalogue[job.backend]
         try:
-            result = self.executor.execute(job.workload, entry, job.seed)
-            job.result_text = codec.encode(result)
+            return codec.encode(self.executor.execute(job.workload, entry, job.seed)), None
         except Exception as exc:  # an executor failure is the job's failure, not the service's
-            job.result_text = f"Traceback (most recent call last):\n{type(exc).__name__}: {exc}"
-            return (f"Execution failed: {type(exc).__name__}: {exc}", 1000)
-        job.logs.append(f"{job.finished_at} job completed")
-        return None
+            text = f"Traceback (most recent call last):\n{type(exc).__name__}: {exc}"
+            return text, (f"Execution failed: {type(exc).__name__}: {exc}", 1000)
+
+    def _settle_locked(
+        self, job: JobRecord, result: str | None, failure: tuple[str, int] | None
+    ) -> None:
+        at = job.finished_at or self.clock.now()
+        job.result_text = result
+        if failure is None:
+            job.transition("Completed", at)
+            job.logs.append(f"{at.isoformat()} job completed")
+        else:
+            job.transition("Failed", at, reason=failure[0], code=failure[1])
+        done = self._awaiting.pop(job, None)
+        if done is not None:
+            done.set()
+
+    def _settle(self, jobs: Iterable[JobRecord]) -> None:
+        """Wait (outside the lock) until none of ``jobs`` awaits its result."""
+        for job in jobs:
+            done = self._awaiting.get(job)
+            if done is not None:
+                done.wait()
+
+    def settle_all(self) -> None:
+        """Catch up and wait for every result being computed (for whole-fake views)."""
+        with self.transaction():
+            pending = list(self._awaiting)
+        self._settle(pending)
+
+    def stall_reason(self, job_id: str) -> str | None:
+        """Why job ``job_id`` can never progress however long one waits, else None.
+
+        Stalled: queued on a backend that is offline (nothing in the simulation brings it back),
+        or queued with nothing at all scheduled. A running job always has its end scheduled.
+        """
+        with self.transaction():
+            job = self.jobs.get(job_id)
+            if job is None or job.status != "Queued":
+                return None
+            lane = self.scheduler.lanes.get(job.backend)
+            if lane is not None and lane.paused:
+                _, status, message = self.backend_status.get(job.backend, (False, "offline", None))
+                said = f": {message}" if message else ""
+                return (
+                    f"job {job.id} is queued on backend {job.backend!r}, which is not operational "
+                    f"(status {status!r}{said}), and nothing scheduled will bring it back. Bring "
+                    f"it back with fake.set_backend_status({job.backend!r}, operational=True) "
+                    f"(or POST /_double/backends/{job.backend}/status), or cancel the job."
+                )
+            if self.scheduler.next_event_time() is None:
+                return (
+                    f"job {job.id} is queued on backend {job.backend!r} and nothing is scheduled "
+                    "in the simulation that would start it."
+                )
+            return None
 
     # --- backends ----------------------------------------------------------------------------
 
     def entry(self, name: str) -> BackendEntry:
         try:
             return self.catalogue[name]
-        except KeyError:
+        except (KeyError, TypeError):
             raise NotFound(
                 f"Backend {name!r} was not found. Available backends: "
                 f"{', '.join(sorted(self.catalogue))}.",
@@ -141,109 +248,109 @@ class RuntimeState:
             return operational, status, message, self.reported_queue.get(name, queued)
 
     def set_backend_status(
-        self, name: str, operational: bool, status: str, message: str | None
+        self,
+        name: str,
+        operational: bool,
+        status: str,
+        message: str | None,
+        length_queue: int | None = None,
     ) -> None:
         with self.transaction() as now:
             self.entry(name)
             self.backend_status[name] = (operational, status, message)
+            if length_queue is None:
+                self.reported_queue.pop(name, None)
+            else:
+                self.reported_queue[name] = length_queue
             self.scheduler.set_paused(name, not operational, now)
+
+    def set_usage_limit_reached(self, reached: bool) -> None:
+        with self.transaction():
+            self.usage_limit_reached = reached
 
     # --- sessions ----------------------------------------------------------------------------
 
-    def create_session(
-        self, request: SessionCreateRequest, *, session_id: str | None = None
-    ) -> SessionRecord:
+    def create_session(self, request: SessionCreateRequest) -> SessionRecord:
+        backend = request.backend or default_backend_name(self.catalogue)
+        self.entry(backend)
         with self.transaction() as now:
-            backend = request.backend or default_backend_name(self.catalogue)
-            self.entry(backend)
-            if request.max_ttl is None:
-                max_ttl = self.plan.default_max_ttl
-            else:
-                max_ttl = min(request.max_ttl, self.plan.max_ttl_cap)
-            session = SessionRecord(
-                id=session_id or self.ids.session_id(),
-                backend=backend,
-                mode=request.mode,
-                created_at=now,
-                max_ttl=max_ttl,
-                interactive_ttl=self.plan.interactive_ttl if request.mode == "dedicated" else 0,
-                instance=request.instance or self.plan.instance,
-            )
-            self.scheduler.add_session(session)
-            return session
+            return self._open_session(request.mode, backend, request.max_ttl, now, request.instance)
+
+    def _open_session(
+        self,
+        mode: str,
+        backend: str,
+        max_ttl: int | None,
+        now: _dt.datetime,
+        instance: str | None = None,
+        session_id: str | None = None,
+    ) -> SessionRecord:
+        """A new session (lock held)."""
+        ttl = self.plan.default_max_ttl if max_ttl is None else min(max_ttl, self.plan.max_ttl_cap)
+        dedicated = mode == "dedicated"
+        session = SessionRecord(
+            id=session_id or self.ids.session_id(),
+            backend=backend,
+            mode="dedicated" if dedicated else "batch",
+            created_at=now,
+            max_ttl=ttl,
+            interactive_ttl=self.plan.interactive_ttl if dedicated else 0,
+            instance=instance or self.plan.instance,
+        )
+        self.scheduler.add_session(session)
+        return session
 
     def session(self, session_id: str) -> SessionRecord:
         with self.transaction():
-            found = self.scheduler.sessions.get(session_id)
-            if found is None:
-                raise NotFound(f"Session {session_id!r} was not found.")
-            return found
+            return self._session_locked(session_id)
+
+    def _session_locked(self, session_id: str) -> SessionRecord:
+        found = self.scheduler.sessions.get(session_id)
+        if found is None:
+            raise NotFound(f"Session {session_id!r} was not found.")
+        return found
 
     def close_session(self, session_id: str) -> None:
         with self.transaction() as now:
-            self.scheduler.close_session(self.session(session_id), now)
+            self.scheduler.close_session(self._session_locked(session_id), now)
 
     def cancel_session(self, session_id: str) -> None:
         with self.transaction() as now:
-            self.scheduler.cancel_session(self.session(session_id), now)
+            self.scheduler.cancel_session(self._session_locked(session_id), now)
 
     # --- jobs --------------------------------------------------------------------------------
 
     def submit_job(self, request: JobCreateRequest) -> JobRecord:
+        """Validate and queue a job. Nothing is recorded unless the whole submission succeeds."""
+        if request.program_id not in PROGRAMS:
+            raise NotFound(
+                f"Program {request.program_id!r} was not found. Programs: {', '.join(PROGRAMS)}."
+            )
+        self._refuse_over_usage()  # before the costly checks, as the service does; again below
+        # Decoding and validating circuits is the slow part: done before taking the lock.
+        params, entry = self._decode(request)
+        try:
+            workload = self.executor.prepare(request.program_id, params, entry)
+        except InvalidWorkload as exc:
+            raise BadRequest(exc.message, code=exc.code) from exc
         with self.transaction() as now:
-            if request.program_id not in PROGRAMS:
-                raise NotFound(
-                    f"Program {request.program_id!r} was not found. "
-                    f"Programs: {', '.join(PROGRAMS)}."
-                )
-            if self.usage_limit_reached:
-                raise Forbidden(
-                    "This instance has reached its usage limit; jobs are refused until the next "
-                    "usage period.",
-                    code=USAGE_LIMIT,
-                )
-            session = self._session_for(request)
-            backend = request.backend or (session.backend if session else None)
-            backend = backend or default_backend_name(self.catalogue)
-            entry = self.catalogue.get(backend)
-            if entry is None:
-                raise BadRequest(
-                    f"Backend {backend!r} was not found. Available backends: "
-                    f"{', '.join(sorted(self.catalogue))}.",
-                    code=BACKEND_NOT_FOUND,
-                )
-            if session is not None and session.backend != backend:
-                raise BadRequest(
-                    f"Session {session.id} runs on backend {session.backend!r}, but the job asks "
-                    f"for {backend!r}. Submit it without a backend, or to a session on {backend!r}."
-                )
-            try:
-                params = codec.from_jsonable(request.params)
-            except Exception as exc:  # a corrupt QPY blob or tag is the caller's fault
-                raise BadRequest(f"The job's params could not be decoded: {exc}") from exc
-            try:
-                workload = self.executor.prepare(request.program_id, params, entry)
-            except InvalidWorkload as exc:
-                raise BadRequest(exc.message, code=exc.code) from exc
+            self._refuse_over_usage()
+            session = self._session_for(request, entry.name)
+            duration = self._duration(workload, entry)
+            # Every check passed: from here on, nothing can fail.
+            if self.next_job_durations:
+                self.next_job_durations.popleft()
             job_id = self.ids.job_id()
             if session is None and request.start_session:
                 # Seed-era clients (0.11-0.15) start a session with their first job: its id is the
                 # job's id, and later jobs send it as ``session_id``.
-                session = self.create_session(
-                    SessionCreateRequest(
-                        mode="dedicated", backend=backend, max_ttl=request.session_time
-                    ),
-                    session_id=job_id,
+                session = self._open_session(
+                    "dedicated", entry.name, request.session_time, now, session_id=job_id
                 )
-            duration = (
-                self.next_job_durations.popleft()
-                if self.next_job_durations
-                else self.duration_model(workload, entry.simulator)
-            )
             job = JobRecord(
                 id=job_id,
                 program_id=request.program_id,
-                backend=backend,
+                backend=entry.name,
                 created=now,
                 duration=duration,
                 seed=self.ids.simulator_seed(),
@@ -263,7 +370,54 @@ class RuntimeState:
             self.scheduler.submit(job, now)
             return job
 
-    def _session_for(self, request: JobCreateRequest) -> SessionRecord | None:
+    def _refuse_over_usage(self) -> None:
+        if self.usage_limit_reached:
+            raise Forbidden(
+                "This instance has reached its usage limit; jobs are refused until the next "
+                "usage period.",
+                code=USAGE_LIMIT,
+            )
+
+    def _decode(self, request: JobCreateRequest) -> tuple[Any, BackendEntry]:
+        """The job's decoded params and its backend's entry (no lock needed: both immutable)."""
+        backend = request.backend
+        if backend is None and request.session_id is not None:
+            with self.transaction():
+                known = self.scheduler.sessions.get(request.session_id)
+                backend = known.backend if known is not None else None
+        backend = backend or default_backend_name(self.catalogue)
+        entry = self.catalogue.get(backend)
+        if entry is None:
+            raise BadRequest(
+                f"Backend {backend!r} was not found. Available backends: "
+                f"{', '.join(sorted(self.catalogue))}.",
+                code=BACKEND_NOT_FOUND,
+            )
+        try:
+            params = codec.from_jsonable(request.params)
+        except Exception as exc:  # a corrupt QPY blob or tag is the caller's fault
+            raise BadRequest(f"The job's params could not be decoded: {exc}") from exc
+        return params, entry
+
+    def _duration(self, workload: Any, entry: BackendEntry) -> float:
+        """The next job's simulated duration: an override, or the duration model's (checked)."""
+        if self.next_job_durations:
+            return self.next_job_durations[0]
+        value: object = self.duration_model(workload, entry.simulator)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"the fake's duration_model returned {type(value).__name__} {value!r} for a job "
+                f"on {entry.name!r}; it must return a number of seconds"
+            )
+        seconds = float(value)
+        if not (math.isfinite(seconds) and 0 <= seconds <= MAX_JOB_SECONDS):
+            raise ValueError(
+                f"the fake's duration_model returned {value!r} s for a job on {entry.name!r}; it "
+                f"must return a finite number of seconds from 0 to {MAX_JOB_SECONDS:g}"
+            )
+        return seconds
+
+    def _session_for(self, request: JobCreateRequest, backend: str) -> SessionRecord | None:
         if request.session_id is None:
             return None
         session = self.scheduler.sessions.get(request.session_id)
@@ -279,31 +433,47 @@ class RuntimeState:
                 "Open a new session for further jobs.",
                 code=SESSION_CLOSED,
             )
+        if session.backend != backend:
+            raise BadRequest(
+                f"Session {session.id} runs on backend {session.backend!r}, but the job asks "
+                f"for {backend!r}. Submit it without a backend, or to a session on {backend!r}."
+            )
         return session
 
     def job(self, job_id: str) -> JobRecord:
+        """The job, with its result settled if its run has ended."""
         with self.transaction():
-            found = self.jobs.get(job_id)
-            if found is None or found.deleted:
-                raise NotFound(f"Job {job_id!r} was not found.")
-            return found
+            found = self._job_locked(job_id)
+        self._settle([found])
+        return found
+
+    def _job_locked(self, job_id: str) -> JobRecord:
+        found = self.jobs.get(job_id)
+        if found is None or found.deleted:
+            raise NotFound(f"Job {job_id!r} was not found.")
+        return found
 
     def cancel_job(self, job_id: str) -> None:
-        with self.transaction() as now:
-            job = self.job(job_id)
-            if job.final:
-                raise Conflict(
-                    f"Job {job_id} is {job.status}; only queued or running jobs can be cancelled."
-                )
-            self.scheduler.cancel_job(job, now)
+        job = self.job(job_id)
+        while True:
+            with self.transaction() as now:
+                if not job.ended:
+                    self.scheduler.cancel_job(job, now)
+                    return
+                if job.final:
+                    raise Conflict(
+                        f"Job {job_id} is {job.status}; only queued or running jobs can be "
+                        "cancelled."
+                    )
+            self._settle([job])  # its run ended a moment ago: wait for the outcome, then refuse
 
     def delete_job(self, job_id: str) -> None:
         with self.transaction():
-            self.job(job_id).deleted = True
+            self._job_locked(job_id).deleted = True
 
     def results(self, job_id: str) -> str:
+        job = self.job(job_id)
         with self.transaction():
-            job = self.job(job_id)
             if job.status == "Completed" and job.result_text is not None:
                 return job.result_text
             if job.status == "Failed":
@@ -315,14 +485,16 @@ class RuntimeState:
 
     def set_tags(self, job_id: str, tags: list[str]) -> None:
         with self.transaction():
-            self.job(job_id).tags = list(tags)
+            self._job_locked(job_id).tags = list(tags)
 
     def list_jobs(self, query: JobFilter) -> tuple[list[JobRecord], int]:
         """The page of jobs matching ``query`` and the total count of matches."""
         with self.transaction():
             matches = [job for job in self.jobs.values() if self._matches(job, query)]
             matches.sort(key=lambda job: (job.created, job.seq), reverse=not query.ascending)
-            return matches[query.offset : query.offset + query.limit], len(matches)
+            page = matches[query.offset : query.offset + query.limit]
+        self._settle(page)
+        return page, len(matches)
 
     @staticmethod
     def _matches(job: JobRecord, query: JobFilter) -> bool:
@@ -330,7 +502,7 @@ class RuntimeState:
             not job.deleted
             and job.owner == "instance"
             and (query.backend is None or job.backend == query.backend)
-            and (query.pending is None or query.pending != job.final)
+            and (query.pending is None or query.pending != job.ended)
             and (query.program is None or job.program_id == query.program)
             and all(tag in job.tags for tag in query.tags)
             and (query.session_id is None or job.session_id == query.session_id)
@@ -346,17 +518,21 @@ class RuntimeState:
             if job_id is None:
                 self.next_job_faults.append(fault)
                 return
-            job = self.job(job_id)
-            if job.final:
-                raise Conflict(f"Job {job_id} is already {job.status}; a fault cannot change it.")
-            job.fault = fault
+            job = self._job_locked(job_id)
+            if not job.ended:
+                job.fault = fault
+                return
+        self._settle([job])
+        raise Conflict(f"Job {job_id} is already {job.status}; a fault cannot change it.")
+
+    def set_next_job_duration(self, seconds: float) -> None:
+        with self.transaction():
+            self.next_job_durations.append(seconds)
 
     def add_background_jobs(self, backend: str, count: int, duration: float) -> list[JobRecord]:
         """Queue ``count`` jobs of other users now, each holding the backend ``duration`` s."""
-        if count < 0 or duration < 0:
-            raise BadRequest(f"count and duration must not be negative (got {count}, {duration})")
+        self.entry(backend)
         with self.transaction() as now:
-            self.entry(backend)
             return [self._background_job(backend, duration, now) for _ in range(count)]
 
     def add_background_stream(
@@ -366,23 +542,18 @@ class RuntimeState:
 
         Arrivals are drawn from the fake's seed, and generated lazily as simulated time passes.
         """
-        if jobs_per_hour <= 0 or duration < 0 or (hours is not None and hours <= 0):
-            raise BadRequest(
-                f"jobs_per_hour and hours must be positive and duration not negative "
-                f"(got {jobs_per_hour}, {hours}, {duration})"
-            )
+        self.entry(backend)
         with self.transaction() as now:
-            self.entry(backend)
             draws = random.Random(self.ids.simulator_seed())
             rate = jobs_per_hour / 3600.0
-            end = now + _dt.timedelta(hours=hours) if hours is not None else None
+            end = later(now, hours * 3600.0) if hours is not None else None
 
             def arrive(at: _dt.datetime) -> _dt.datetime | None:
                 self._background_job(backend, duration, at)
-                following = at + _dt.timedelta(seconds=draws.expovariate(rate))
+                following = later(at, draws.expovariate(rate))
                 return None if end is not None and following > end else following
 
-            first = now + _dt.timedelta(seconds=draws.expovariate(rate))
+            first = later(now, draws.expovariate(rate))
             if end is None or first <= end:
                 self.scheduler.every(first, arrive)
 
