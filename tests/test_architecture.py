@@ -58,6 +58,7 @@ FAKE_EDGE = (
     f"{PKG}.fake.pacing",
     f"{PKG}.fake.control",
     f"{PKG}.fake.router",
+    f"{PKG}.fake.guard",
 )
 #: Rule 4: each heavy dependency and the only modules that may import it (lazily).
 HEAVY_HOMES = {

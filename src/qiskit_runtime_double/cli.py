@@ -17,23 +17,50 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The environment variable that chooses the served fake's control token (else a random one).
+CONTROL_TOKEN_ENV = "QISKIT_RUNTIME_DOUBLE_CONTROL_TOKEN"
+
+
+def _control_token_lines(token: str, from_env: bool) -> list[str]:
+    """How to use the control token. One chosen through the environment is not printed: stdout
+    often ends up in CI logs, and whoever set the variable knows it."""
+    shown = f"the value of ${CONTROL_TOKEN_ENV}" if from_env else token
+    return [
+        "",
+        f"Control API token: {shown}",
+        "    send it as the header X-Runtime-Double-Control on /_double/... requests, e.g.",
+        "    curl -X POST -H 'X-Runtime-Double-Control: <token>' <url>/_double/reset",
+    ]
+
+
 def _serve(args: argparse.Namespace) -> int:
+    import os
     import threading
 
     from .fake import FakeRuntime
+    from .fake.server import FakeServer
 
     backends = [name.strip() for name in args.backends.split(",") if name.strip()] or None
-    fake = FakeRuntime(backends, seed=args.seed, api_keys=args.api_key or None)
-    server = fake.serve(
-        args.host,
-        args.port,
-        allow_remote=args.allow_remote,
-        require_auth=not args.no_auth,
-        pace=args.pace,
-        speed=args.speed,
-    )
+    chosen = os.environ.get(CONTROL_TOKEN_ENV) or None
     try:
-        print(server.describe(), "\nPress Ctrl-C to stop.", flush=True)
+        fake = FakeRuntime(backends, seed=args.seed, api_keys=args.api_key)
+        server = FakeServer(
+            fake,
+            host=args.host,
+            port=args.port,
+            allow_remote=args.allow_remote,
+            require_auth=not args.no_auth,
+            pace=args.pace,
+            speed=args.speed,
+            control_token=chosen,
+        ).start()
+    except (TypeError, ValueError, OSError) as exc:
+        where = f" (${CONTROL_TOKEN_ENV})" if chosen and "control_token" in str(exc) else ""
+        print(f"qiskit-runtime-double serve: {exc}{where}", file=sys.stderr)
+        return 2
+    try:
+        lines = [server.describe(), *_control_token_lines(server.control_token, chosen is not None)]
+        print("\n".join(lines), "\nPress Ctrl-C to stop.", flush=True)
         threading.Event().wait()  # until Ctrl-C
     except KeyboardInterrupt:
         pass
@@ -65,7 +92,9 @@ def _add_serve(commands: Any) -> None:
     )
     serve.add_argument("--no-auth", action="store_true", help="accept runtime calls without token")
     serve.add_argument(
-        "--allow-remote", action="store_true", help="allow a non-loopback --host (exposes it)"
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (exposes it; any Host name is then accepted)",
     )
     serve.set_defaults(handler=_serve)
 

@@ -359,7 +359,7 @@ def test_the_request_log_records_paths_not_credentials(server: FakeServer, token
 # --- the command line -----------------------------------------------------------------------------
 
 
-def test_cli_serve_prints_the_urls_and_stops_on_ctrl_c() -> None:
+def test_cli_serve_prints_the_urls_and_control_token_and_stops_on_ctrl_c() -> None:
     command = [sys.executable, "-m", "qiskit_runtime_double.cli", "serve", "--port", "0"]
     command += ["--backends", BACKEND, "--seed", "3"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -375,6 +375,11 @@ def test_cli_serve_prints_the_urls_and_stops_on_ctrl_c() -> None:
         runtime_url = text.split("runtime API", 1)[1].split()[0]
         assert "IAM_URL=" in text and "url_resolver=" in text and "runtime_url=" in text
         assert requests.get(runtime_url + "/backends", timeout=TIMEOUT).status_code == 401
+        control_url = runtime_url.removesuffix("/api/v1") + "/_double/clock"
+        assert requests.get(control_url, timeout=TIMEOUT).status_code == 401
+        control_token = text.split("Control API token:", 1)[1].split()[0]
+        headers = {"X-Runtime-Double-Control": control_token}
+        assert requests.get(control_url, headers=headers, timeout=TIMEOUT).status_code == 200
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=TIMEOUT)
     finally:

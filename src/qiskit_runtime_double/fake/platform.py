@@ -56,6 +56,33 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _accepted_keys(api_keys: object) -> frozenset[str] | None:
+    """``api_keys`` checked (None: any key); errors name the argument, never a key."""
+    if api_keys is None:
+        return None
+    if isinstance(api_keys, (str, bytes)):
+        raise TypeError(
+            "api_keys must be a list of API keys, not a single string (which would make each of "
+            "its characters a key): pass api_keys=[key], or None to accept any non-empty key."
+        )
+    if not isinstance(api_keys, Iterable):
+        raise TypeError(
+            f"api_keys must be a list of API keys (or None for any), got {type(api_keys).__name__}"
+        )
+    keys = list(api_keys)
+    if not keys:
+        raise ValueError(
+            "api_keys is empty, so IAM would accept no key at all: give at least one key, or "
+            "None to accept any non-empty key."
+        )
+    for index, key in enumerate(keys):
+        if not isinstance(key, str):
+            raise TypeError(f"api_keys[{index}] is {type(key).__name__}; each API key is a str")
+        if not key:
+            raise ValueError(f"api_keys[{index}] is empty; each API key is a non-empty str")
+    return frozenset(keys)
+
+
 def _iam_error(status: int, code: str, message: str) -> HttpResponse:
     """IAM's own error shape, which differs from the rest of IBM Cloud's."""
     body = {
@@ -69,10 +96,11 @@ def _iam_error(status: int, code: str, message: str) -> HttpResponse:
 class Platform:
     """IAM token, Global Search and Global Catalog endpoints serving the fake's instance.
 
-    ``api_keys``: None accepts any non-empty API key; a collection accepts only those keys (a wrong
-    key gets IAM's 400 ``BXNIM0415E``). ``require_auth``: whether the runtime API (through
-    ``guard``), Global Search and the Catalog insist on a token this IAM issued (``serve()`` turns
-    it on; in-process use leaves it off). ``token_lifetime``: seconds an access token is valid.
+    ``api_keys``: None accepts any non-empty API key; a collection of non-empty strings (not a bare
+    string) accepts only those keys (a wrong key gets IAM's 400 ``BXNIM0415E``).
+    ``require_auth``: whether the runtime API (through ``guard``), Global Search and the Catalog
+    insist on a token this IAM issued (``serve()`` turns it on; in-process use leaves it off).
+    ``token_lifetime``: seconds an access token is valid.
     ``wall_clock``: the clock stamping and checking tokens (default: real time, see the module doc).
 
     Controls for tests: ``listed`` (False: Global Search does not list the instance, as for a key
@@ -94,7 +122,7 @@ class Platform:
                 f"token_lifetime must be a positive number of seconds, got {token_lifetime}"
             )
         self.plan = plan
-        self.api_keys: frozenset[str] | None = None if api_keys is None else frozenset(api_keys)
+        self.api_keys: frozenset[str] | None = _accepted_keys(api_keys)
         self.require_auth = require_auth
         self.token_lifetime = float(token_lifetime)
         self.wall_clock: Clock = wall_clock or SystemClock()

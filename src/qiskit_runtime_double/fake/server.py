@@ -4,13 +4,16 @@ A werkzeug server (imported lazily: ``import qiskit_runtime_double`` stays light
 and hands every request, through the WSGI adapter of ``wsgi.py``, to the fake's ``app``: the
 runtime API under ``/api/v1``, plus the IAM, Global Search and Catalog endpoints (``platform.py``).
 Get one with ``FakeRuntime.serve()``; ``compat.official_service(server)`` points the official
-client at it. How simulated time moves while served is ``fake/pacing.py``'s business.
+client at it. How simulated time moves while served is ``fake/pacing.py``'s business; what the
+server refuses before any route sees a request (web pages, DNS rebinding, the control API without
+its token) is ``fake/guard.py``'s.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
+import math
+import secrets
 import socket
 import threading
 from collections import deque
@@ -19,6 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..wire.http import HttpRequest, HttpResponse
+from .guard import CONTROL_HEADER, RequestGuard, is_loopback
 from .pacing import PACES, Pace
 from .wsgi import wsgi_adapter
 
@@ -26,22 +30,14 @@ if TYPE_CHECKING:
     from ..wire.http import App
     from .runtime import FakeRuntime
 
-__all__ = ["FakeServer", "ServedRequest", "is_loopback"]
+__all__ = ["CONTROL_HEADER", "FakeServer", "ServedRequest", "is_loopback"]
 
 _log = logging.getLogger(__name__)
 
 #: How many served requests the log keeps (oldest dropped first).
 LOG_SIZE = 5_000
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+#: The shortest control token accepted (a generated one has 43 characters).
+MIN_TOKEN_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -61,6 +57,12 @@ class FakeServer:
     fake requires IAM tokens on the runtime API (``require_auth``) and paces simulated time with
     ``pace`` (see ``fake/pacing.py``); ``stop()`` restores both. ``app`` replaces what is served
     (default ``fake.app``), e.g. to wrap it in test middleware. ``requests`` lists what was served.
+
+    Everything served is behind ``fake/guard.py``'s ``RequestGuard``: requests from web pages
+    and foreign ``Host`` names are refused, and the control API (``/_double``) needs the header
+    ``X-Runtime-Double-Control: <control_token>`` (``control_headers`` has it ready).
+    ``control_token``: None (default) draws a random one; a string of at least 16 printable
+    characters chooses it (e.g. for a harness starting the server in another process).
     """
 
     def __init__(
@@ -74,30 +76,44 @@ class FakeServer:
         pace: Pace = "poll",
         speed: float = 1.0,
         app: App | None = None,
+        control_token: str | None = None,
     ) -> None:
+        _check_arguments(host, port, allow_remote, require_auth, pace, speed)
         if not allow_remote and not is_loopback(host):
             raise ValueError(
                 f"refusing to serve the fake on {host!r}: it is not a loopback address, so other "
                 "machines could reach a service that accepts any API key. Use host='127.0.0.1' "
                 "(the default), or pass allow_remote=True if you really mean to expose it."
             )
-        if not 0 <= port <= 65535:
-            raise ValueError(f"port must be an int from 0 (pick a free one) to 65535, got {port!r}")
-        if pace not in PACES:
-            raise ValueError(f"unknown pace {pace!r}; expected one of {', '.join(PACES)}")
         self.fake = fake
         self.host = host.strip("[]")  # "[::1]" as in URLs; the socket wants "::1"
         self._requested_port = port
         self._require_auth = require_auth
         self._pace: Pace = pace
-        self._speed = speed
+        self._speed = float(speed)
         self._app = app if app is not None else fake.app
+        self._token = _control_token(control_token)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._restore: tuple[bool, Pace, float] | None = None
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()  # not ``_lock``: request threads log while stop() waits
         self._log: deque[ServedRequest] = deque(maxlen=LOG_SIZE)
+
+    # --- the control token -------------------------------------------------------------------
+
+    @property
+    def control_token(self) -> str:
+        """The secret the control API (``/_double/...``) requires (``X-Runtime-Double-Control``)."""
+        return self._token
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """Headers for a control API request: the token, and the JSON content type bodies need.
+
+        ``requests.post(server.url + "/_double/reset", headers=server.control_headers)``
+        """
+        return {CONTROL_HEADER: self._token, "Content-Type": "application/json"}
 
     # --- addresses ---------------------------------------------------------------------------
 
@@ -157,7 +173,7 @@ class FakeServer:
                 f"  IAM token       {url}/identity/token",
                 f"  Global Search   {url}/v3/resources/search",
                 f"  Global Catalog  {self.catalog_url}",
-                f"  control API     {url}/_double/...",
+                f"  control API     {url}/_double/... (header {CONTROL_HEADER}: <control token>)",
                 f"  instance (CRN)  {crn}",
                 f"  backends        {', '.join(self.fake.backend_names)}",
                 f"  API keys        {keys}",
@@ -197,7 +213,11 @@ class FakeServer:
     # --- life cycle --------------------------------------------------------------------------
 
     def start(self) -> FakeServer:
-        """Bind and serve in a background thread (no-op when already running)."""
+        """Bind and serve in a background thread (no-op when already running).
+
+        When it fails (a busy port, a pace the fake's clock cannot follow), nothing is left
+        changed: no socket, no thread, the fake's ``require_auth`` and pace as they were.
+        """
         with self._lock:
             if self._server is not None:
                 return self
@@ -206,10 +226,14 @@ class FakeServer:
             # We bind the socket ourselves: werkzeug answers a failed bind with sys.exit(1).
             listener = _listen(self.host, self._requested_port)
             try:
+                address, port = listener.getsockname()[:2]
+                guard = RequestGuard.for_address(
+                    self._app, host=self.host, address=address, port=port, control_token=self._token
+                )
                 server: Any = make_server(
                     self.host,
                     self._requested_port,
-                    wsgi_adapter(self._app, self._served),
+                    wsgi_adapter(guard, self._served),
                     threaded=True,
                     request_handler=_quiet_handler(),
                     fd=listener.fileno(),
@@ -218,17 +242,24 @@ class FakeServer:
                 listener.close()  # werkzeug serves on a duplicate of it
             server.log = _server_log  # werkzeug's default configures the root of its own logger
             platform, pacer = self.fake.platform, self.fake.pacer
-            self._restore = (platform.require_auth, pacer.pace, pacer.speed)
-            platform.require_auth = self._require_auth
-            pacer.set_pace(self._pace, self._speed)
-            self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"qiskit-runtime-double:{server.port}",
-                daemon=True,
-            )
-            self._thread.start()
+            restore = (platform.require_auth, pacer.pace, pacer.speed)
+            try:
+                pacer.set_pace(self._pace, self._speed)  # first: it is what may refuse
+                platform.require_auth = self._require_auth
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name=f"qiskit-runtime-double:{server.port}",
+                    daemon=True,
+                )
+                thread.start()
+            except BaseException:
+                platform.require_auth = restore[0]
+                pacer.set_pace(restore[1], restore[2])
+                server.server_close()
+                raise
+            self._restore = restore
+            self._server, self._thread = server, thread
             return self
 
     def stop(self) -> None:
@@ -258,6 +289,52 @@ class FakeServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _check_arguments(
+    host: object,
+    port: object,
+    allow_remote: object,
+    require_auth: object,
+    pace: object,
+    speed: object,
+) -> None:
+    """Each argument of ``FakeServer`` (and ``serve()``) of the right type and range."""
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a str such as '127.0.0.1', got {type(host).__name__}")
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise TypeError(f"port must be an int (0 picks a free one), got {type(port).__name__}")
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be an int from 0 (pick a free one) to 65535, got {port!r}")
+    for name, flag in (("allow_remote", allow_remote), ("require_auth", require_auth)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {type(flag).__name__}")
+    if pace not in PACES:
+        raise ValueError(f"unknown pace {pace!r}; expected one of {', '.join(PACES)}")
+    if not isinstance(speed, (int, float)) or isinstance(speed, bool):
+        raise TypeError(f"speed must be a number (1.0 = real time), got {type(speed).__name__}")
+    if not (math.isfinite(speed) and speed > 0):
+        raise ValueError(f"speed must be a positive finite number (1.0 = real time), got {speed}")
+
+
+def _control_token(chosen: str | None) -> str:
+    if chosen is None:
+        return secrets.token_urlsafe(32)
+    if not isinstance(chosen, str):
+        raise TypeError(
+            f"control_token must be a str (or None for a random one), got {type(chosen).__name__}"
+        )
+    # Never echo it: a near-miss of a secret is still a secret.
+    if len(chosen) < MIN_TOKEN_LENGTH:
+        raise ValueError(
+            f"control_token must have at least {MIN_TOKEN_LENGTH} characters (it guards the "
+            f"control API), got {len(chosen)}; or pass None for a random one."
+        )
+    if not (chosen.isascii() and chosen.isprintable() and " " not in chosen):
+        raise ValueError(
+            "control_token must be printable ASCII without spaces (it travels in an HTTP header)."
+        )
+    return chosen
 
 
 def _listen(host: str, port: int) -> socket.socket:
