@@ -14,6 +14,7 @@
         │   ├── SessionClosedError            run() on a closed session (no HTTP call made)
         │   └── ClockError                    a wait needs time that a frozen clock will not give
         ├── IBMInputValueError  (also ValueError)   bad user input, e.g. max_time="soon"
+        │   ├── IBMInputTypeError (also TypeError)   an argument of the wrong type, e.g. shots=1.5
         │   ├── BackendNotFoundError (also QiskitBackendNotFoundError)
         │   └── AccountNotFoundError          no saved account or environment variables
         ├── IBMNotAuthorizedError             HTTP 401 from the service
@@ -43,6 +44,7 @@ __all__ = [
     "ClockError",
     "IBMApiError",
     "IBMError",
+    "IBMInputTypeError",
     "IBMInputValueError",
     "IBMNotAuthorizedError",
     "IBMRuntimeError",
@@ -77,6 +79,15 @@ class IBMRuntimeError(IBMError):
 
 class IBMInputValueError(IBMError, ValueError):
     """An input value is invalid. Also a ``ValueError``, as the seed API promises."""
+
+
+class IBMInputTypeError(IBMInputValueError, TypeError):
+    """An argument of the wrong type, e.g. ``shots=1.5`` or ``created_after="yesterday"``.
+
+    A ``TypeError``, as qiskit and the official client raise for these, and an
+    ``IBMInputValueError`` (so a ``ValueError``), as every other bad input here is: code that
+    catches either keeps working.
+    """
 
 
 class BackendNotFoundError(IBMInputValueError, QiskitBackendNotFoundError):

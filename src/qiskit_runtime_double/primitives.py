@@ -7,7 +7,7 @@ and return the seed-era ``SamplerResult``/``EstimatorResult``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
@@ -25,10 +25,11 @@ from qiskit.providers import BackendV2
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.result import QuasiDistribution
 
-from .errors import IBMInputValueError
+from .errors import IBMInputTypeError, IBMInputValueError
 from .job import RuntimeJob
 from .options import EstimatorOptions, Options, SamplerOptions
 from .session import Session, current_session
+from .validation import check_positive_finite, check_positive_int
 from .wire import codec
 
 if TYPE_CHECKING:
@@ -68,6 +69,31 @@ def _submit(
     )
 
 
+def _coerce(kind: str, pubs: Iterable[Any], coerce: Callable[[Any], Any]) -> list[Any]:
+    """``coerce`` each pub (qiskit's own checks), re-raised naming the pub that failed.
+
+    qiskit raises ``TypeError`` for a value of the wrong type (``shots=1.5``) and ``ValueError``
+    for a bad value; they become ``IBMInputTypeError`` and ``IBMInputValueError``.
+    """
+    if isinstance(pubs, QuantumCircuit) or not isinstance(pubs, Iterable):
+        raise IBMInputValueError(
+            f"pubs must be a list of {kind} pubs, got {type(pubs).__name__}: wrap a single "
+            f"circuit in a list, e.g. {kind}.run([circuit])."
+        )
+    coerced = []
+    for index, pub in enumerate(pubs):
+        try:
+            coerced.append(coerce(pub))
+        except TypeError as exc:
+            raise IBMInputTypeError(f"Invalid pubs[{index}] for {kind}.run: {exc}") from exc
+        except ValueError as exc:
+            raise IBMInputValueError(f"Invalid pubs[{index}] for {kind}.run: {exc}") from exc
+    if not coerced:
+        example = "[circuit]" if kind == "sampler" else "[(circuit, observable)]"
+        raise IBMInputValueError(f"run() needs at least one pub, e.g. {kind}.run({example}).")
+    return coerced
+
+
 def _parameter_array(pub: SamplerPub | EstimatorPub) -> np.ndarray:
     return np.asarray(pub.parameter_values.as_array(pub.circuit.parameters))
 
@@ -92,11 +118,12 @@ class SamplerV2(BaseSamplerV2):
         return self._options
 
     def run(self, pubs: Iterable[SamplerPubLike], *, shots: int | None = None) -> RuntimeJob:
+        """Sample each pub; ``shots`` (a positive int) applies to pubs that do not set theirs."""
         if shots is not None:
-            shots = int(shots)
-        coerced = [SamplerPub.coerce(pub, shots) for pub in pubs]
-        if not coerced:
-            raise IBMInputValueError("run() needs at least one pub, e.g. sampler.run([circuit]).")
+            shots = check_positive_int("shots", shots)
+        coerced: list[SamplerPub] = _coerce(
+            "sampler", pubs, lambda pub: SamplerPub.coerce(pub, shots)
+        )
         for index, pub in enumerate(coerced):
             if pub.circuit.num_clbits == 0:
                 raise IBMInputValueError(
@@ -105,7 +132,10 @@ class SamplerV2(BaseSamplerV2):
                     "bits, so add measurements (circuit.measure_all())."
                 )
         params = {
-            "pubs": [[pub.circuit, _parameter_array(pub), pub.shots] for pub in coerced],
+            "pubs": [
+                [pub.circuit, _parameter_array(pub), None if pub.shots is None else int(pub.shots)]
+                for pub in coerced
+            ],
             "options": self._options.program_options(),
             "version": 2,
             "support_qiskit": True,
@@ -137,15 +167,23 @@ class EstimatorV2(BaseEstimatorV2):
     def run(
         self, pubs: Iterable[EstimatorPubLike], *, precision: float | None = None
     ) -> RuntimeJob:
-        coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
-        if not coerced:
-            raise IBMInputValueError(
-                "run() needs at least one pub, e.g. estimator.run([(circuit, observable)])."
-            )
+        """Estimate each pub; ``precision`` (finite, > 0) applies to pubs that do not set theirs."""
+        if precision is not None:
+            precision = check_positive_finite("precision", precision)
+        coerced: list[EstimatorPub] = _coerce(
+            "estimator", pubs, lambda pub: EstimatorPub.coerce(pub, precision)
+        )
+        # qiskit lets a pub's precision be 0, NaN or infinite; the service does not.
+        pub_precisions = [
+            None
+            if pub.precision is None
+            else check_positive_finite(f"pubs[{index}] precision", pub.precision)
+            for index, pub in enumerate(coerced)
+        ]
         params = {
             "pubs": [
-                [pub.circuit, pub.observables.tolist(), _parameter_array(pub), pub.precision]
-                for pub in coerced
+                [pub.circuit, pub.observables.tolist(), _parameter_array(pub), pub_precision]
+                for pub, pub_precision in zip(coerced, pub_precisions, strict=True)
             ],
             "options": self._options.program_options(),
             "version": 2,
@@ -243,7 +281,7 @@ class Sampler(_SeedPrimitive):
     ) -> RuntimeJob:
         originals = _as_list(circuits)
         values = _seed_parameter_values(originals, parameter_values)
-        shots = int(run_options.pop("shots", self.options.execution.shots))
+        shots = check_positive_int("shots", run_options.pop("shots", self.options.execution.shots))
         if run_options:
             raise IBMInputValueError(
                 f"Unknown run options {sorted(run_options)}; the sampler takes shots=."
@@ -288,7 +326,7 @@ class Estimator(_SeedPrimitive):
                 "observable per circuit."
             )
         values = _seed_parameter_values(originals, parameter_values)
-        shots = int(run_options.pop("shots", self.options.execution.shots))
+        shots = check_positive_int("shots", run_options.pop("shots", self.options.execution.shots))
         if run_options:
             raise IBMInputValueError(
                 f"Unknown run options {sorted(run_options)}; the estimator takes shots=."
