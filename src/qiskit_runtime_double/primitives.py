@@ -8,7 +8,7 @@ and return the seed-era ``SamplerResult``/``EstimatorResult``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["Estimator", "EstimatorV2", "Sampler", "SamplerV2"]
 
 Mode: TypeAlias = "Session | BackendV2 | None"
+_Opts = TypeVar("_Opts", SamplerOptions, EstimatorOptions, Options)
 
 
 def _submit(
@@ -94,6 +95,28 @@ def _coerce(kind: str, pubs: Iterable[Any], coerce: Callable[[Any], Any]) -> lis
     return coerced
 
 
+def _check_mode(mode: Any) -> Mode:
+    if mode is not None and not isinstance(mode, (Session, BackendV2)):
+        raise IBMInputTypeError(
+            f"mode must be a Session, a Batch, a backend from service.backend(name) or None, got "
+            f"{mode!r}. A backend name is not enough: pass service.backend({mode!r})."
+            if isinstance(mode, str)
+            else f"mode must be a Session, a Batch, a backend or None, got {type(mode).__name__}."
+        )
+    return mode
+
+
+def _options(options: Any, kind: type[_Opts]) -> _Opts:
+    if isinstance(options, kind):
+        return options
+    if options is not None and not isinstance(options, dict):
+        raise IBMInputTypeError(
+            f"options must be a {kind.__name__} or a dict of its fields, got "
+            f"{type(options).__name__}."
+        )
+    return kind(**(options or {}))
+
+
 def _parameter_array(pub: SamplerPub | EstimatorPub) -> np.ndarray:
     return np.asarray(pub.parameter_values.as_array(pub.circuit.parameters))
 
@@ -104,10 +127,8 @@ class SamplerV2(BaseSamplerV2):
     def __init__(
         self, mode: Mode = None, options: SamplerOptions | dict[str, Any] | None = None
     ) -> None:
-        self._mode = mode
-        self._options = (
-            options if isinstance(options, SamplerOptions) else SamplerOptions(**(options or {}))
-        )
+        self._mode = _check_mode(mode)
+        self._options = _options(options, SamplerOptions)
 
     @property
     def mode(self) -> Mode:
@@ -149,12 +170,8 @@ class EstimatorV2(BaseEstimatorV2):
     def __init__(
         self, mode: Mode = None, options: EstimatorOptions | dict[str, Any] | None = None
     ) -> None:
-        self._mode = mode
-        self._options = (
-            options
-            if isinstance(options, EstimatorOptions)
-            else EstimatorOptions(**(options or {}))
-        )
+        self._mode = _check_mode(mode)
+        self._options = _options(options, EstimatorOptions)
 
     @property
     def mode(self) -> Mode:
@@ -209,9 +226,17 @@ class _SeedPrimitive:
         options: Options | dict[str, Any] | None = None,
         backend: BackendV2 | str | None = None,
     ) -> None:
+        if session is not None and not isinstance(session, Session):
+            raise IBMInputTypeError(
+                f"session must be a Session, a Batch or None, got {type(session).__name__}."
+            )
+        if backend is not None and not isinstance(backend, (BackendV2, str)):
+            raise IBMInputTypeError(
+                f"backend must be a backend, a backend name or None, got {type(backend).__name__}."
+            )
         self._session = session
         self._backend = backend
-        self.options = options if isinstance(options, Options) else Options(**(options or {}))
+        self.options = _options(options, Options)
 
     def _mode(self) -> Mode:
         if self._session is not None:

@@ -122,6 +122,25 @@ def _live_transport(
     )
 
 
+def _check_constructor_arguments(
+    texts: dict[str, object], *, transport: object, fake: object, retry: object
+) -> None:
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise IBMInputTypeError(f"{name} must be a string, got {type(value).__name__}.")
+    if transport is not None and not isinstance(transport, Transport):
+        raise IBMInputTypeError(
+            f"transport must be a Transport (with handle(request), close(), clock and base_url), "
+            f"e.g. MockTransport(handler), got {type(transport).__name__}."
+        )
+    if fake is not None and not (hasattr(fake, "app") and hasattr(fake, "plan")):
+        raise IBMInputTypeError(
+            f"fake must be a FakeRuntime, e.g. fake=FakeRuntime(), got {type(fake).__name__}."
+        )
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise IBMInputTypeError(f"retry must be a RetryPolicy, got {type(retry).__name__}.")
+
+
 def _utc_text(name: str, value: _dt.datetime | None) -> str | None:
     """``value`` in UTC, ISO-8601, as the list filter wants it; a naive datetime is local time."""
     if value is None:
@@ -179,6 +198,19 @@ class QiskitRuntimeService(Closing):
         record_mode: str = "once",
         scrub_rules: Iterable[ScrubRule] | None = None,
     ) -> None:
+        _check_constructor_arguments(
+            {
+                "channel": channel,
+                "token": token,
+                "url": url,
+                "filename": filename,
+                "name": name,
+                "instance": instance,
+            },
+            transport=transport,
+            fake=fake,
+            retry=retry,
+        )
         if transport is not None and fake is not None:
             raise IBMInputValueError("Pass either transport= or fake=, not both.")
         if fake is not None:
@@ -259,6 +291,13 @@ class QiskitRuntimeService(Closing):
         operational: bool | None = None,
     ) -> list[RuntimeBackend]:
         """The backends available, filtered by name, size, kind and operational status."""
+        if name is not None:
+            check_str("name", name)
+        if min_num_qubits is not None:
+            check_non_negative_int("min_num_qubits", min_num_qubits)
+        for flag, given in (("simulator", simulator), ("operational", operational)):
+            if given is not None:
+                check_bool(flag, given)
         names = [device.name for device in self._client.list_backends().devices]
         if name is not None:
             names = [n for n in names if n == name]
@@ -307,6 +346,10 @@ class QiskitRuntimeService(Closing):
     ) -> RuntimeJob:
         """Submit a job of ``program_id`` (outside a session unless ``session_id`` is given)."""
         check_str("program_id", program_id)
+        if callback is not None and not callable(callback):
+            raise IBMInputTypeError(
+                f"callback must be a function of (job_id, result), got {type(callback).__name__}."
+            )
         if not isinstance(inputs, dict):
             raise IBMInputTypeError(
                 f"inputs must be a dict of program parameters, got {type(inputs).__name__}."

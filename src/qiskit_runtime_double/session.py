@@ -147,6 +147,11 @@ class Session:
                 f"The session is closed. Session {self._session_id or '(never started)'} no longer "
                 "accepts jobs: open a new Session for further jobs."
             )
+        if options is not None and not isinstance(options, dict):
+            raise IBMInputTypeError(
+                f"options must be a dict of run options (e.g. {{'job_tags': ['a']}}), got "
+                f"{type(options).__name__}."
+            )
         options = dict(options or {})
         requested = options.pop("backend", None)
         if (

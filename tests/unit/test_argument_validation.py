@@ -356,6 +356,49 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "session_id",
     ),
     ("session from_id int", lambda w: Session.from_id(7, service=w.service), TYPE, "session_id"),
+    (
+        "session run options list",
+        lambda w: Session(service=w.service, backend="generic_5q").run("sampler", {}, ["x"]),
+        TYPE,
+        "options",
+    ),
+    # --- the service's constructor and backends -------------------------------------------------
+    ("service fake not a fake", lambda w: QiskitRuntimeService(fake="fake"), TYPE, "fake"),
+    (
+        "service transport not a transport",
+        lambda w: QiskitRuntimeService(transport=object()),
+        TYPE,
+        "transport",
+    ),
+    (
+        "service token int",
+        lambda w: QiskitRuntimeService(token=123, instance="crn:x"),
+        TYPE,
+        "token",
+    ),
+    (
+        "backends min_num_qubits str",
+        lambda w: w.service.backends(min_num_qubits="5"),
+        TYPE,
+        "min_num_qubits",
+    ),
+    ("backends simulator str", lambda w: w.service.backends(simulator="no"), TYPE, "simulator"),
+    (
+        "least_busy min_num_qubits float",
+        lambda w: w.service.least_busy(min_num_qubits=2.5),
+        TYPE,
+        "min_num_qubits",
+    ),
+    (
+        "run callback not callable",
+        lambda w: w.service.run("sampler", {}, backend_name="generic_5q", callback="print"),
+        TYPE,
+        "callback",
+    ),
+    # --- primitives' mode and options -----------------------------------------------------------
+    ("sampler mode str", lambda w: SamplerV2(mode="generic_5q"), TYPE, "mode"),
+    ("estimator mode int", lambda w: EstimatorV2(mode=5), TYPE, "mode"),
+    ("sampler options list", lambda w: SamplerV2(options=["default_shots"]), TYPE, "options"),
     # --- jobs -----------------------------------------------------------------------------------
     ("update_tags str", lambda w: w.job.update_tags("abc"), TYPE, "new_tags"),
     ("update_tags too many", lambda w: w.job.update_tags(TOO_MANY), VALUE, "new_tags"),
