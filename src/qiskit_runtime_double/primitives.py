@@ -70,6 +70,14 @@ def _submit(
     )
 
 
+_PUB_FORMS = {
+    "sampler": "A sampler pub is a circuit or a tuple (circuit, parameter_values, shots), shots a "
+    "positive int.",
+    "estimator": "An estimator pub is a tuple (circuit, observables, parameter_values, precision),"
+    " precision a finite number > 0.",
+}
+
+
 def _coerce(kind: str, pubs: Iterable[Any], coerce: Callable[[Any], Any]) -> list[Any]:
     """``coerce`` each pub (qiskit's own checks), re-raised naming the pub that failed.
 
@@ -77,18 +85,23 @@ def _coerce(kind: str, pubs: Iterable[Any], coerce: Callable[[Any], Any]) -> lis
     for a bad value; they become ``IBMInputTypeError`` and ``IBMInputValueError``.
     """
     if isinstance(pubs, QuantumCircuit) or not isinstance(pubs, Iterable):
-        raise IBMInputValueError(
+        # A bare circuit is a ValueError in qiskit too; anything else not iterable, a TypeError.
+        error = IBMInputValueError if isinstance(pubs, QuantumCircuit) else IBMInputTypeError
+        raise error(
             f"pubs must be a list of {kind} pubs, got {type(pubs).__name__}: wrap a single "
             f"circuit in a list, e.g. {kind}.run([circuit])."
         )
+    form = _PUB_FORMS[kind]
     coerced = []
     for index, pub in enumerate(pubs):
         try:
             coerced.append(coerce(pub))
         except TypeError as exc:
-            raise IBMInputTypeError(f"Invalid pubs[{index}] for {kind}.run: {exc}") from exc
+            raise IBMInputTypeError(f"Invalid pubs[{index}] for {kind}.run: {exc}. {form}") from exc
         except ValueError as exc:
-            raise IBMInputValueError(f"Invalid pubs[{index}] for {kind}.run: {exc}") from exc
+            raise IBMInputValueError(
+                f"Invalid pubs[{index}] for {kind}.run: {exc}. {form}"
+            ) from exc
     if not coerced:
         example = "[circuit]" if kind == "sampler" else "[(circuit, observable)]"
         raise IBMInputValueError(f"run() needs at least one pub, e.g. {kind}.run({example}).")

@@ -211,6 +211,7 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
         "shots",
     ),
     ("sampler a bare circuit", lambda w: SamplerV2(mode=w.backend).run(w.isa), VALUE, "pubs"),
+    ("sampler pubs not iterable", lambda w: SamplerV2(mode=w.backend).run(5), TYPE, "pubs"),
     (
         "sampler default_shots float",
         lambda w: SamplerV2(options={"default_shots": 1.5}),
