@@ -31,6 +31,10 @@ from .errors import (
 from .transports.base import Transport
 from .wire.http import Headers, HttpRequest, HttpResponse, build_url
 from .wire.models import (
+    MAX_JOB_TAGS,
+    MAX_TAG_LENGTH,
+    TAG_TOO_LONG_CODE,
+    TOO_MANY_TAGS_CODE,
     BackendConfiguration,
     BackendList,
     BackendProperties,
@@ -56,6 +60,9 @@ API_VERSION = "2026-04-15"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 524})
 #: A job submission answered with these may have been processed: never blindly resent.
 UNSAFE_SUBMIT_STATUSES = frozenset({500, 520, 521, 522, 524})
+
+#: Error codes of a 400 that refuses a job's tags (too many, too long).
+TAG_LIMIT_CODES = frozenset({TOO_MANY_TAGS_CODE, TAG_TOO_LONG_CODE})
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -94,6 +101,30 @@ def _server_message(response: HttpResponse) -> str:
         if isinstance(body.get("message"), str):
             return str(body["message"])
     return response.text.strip()[:500]
+
+
+def _error_code(response: HttpResponse) -> str | None:
+    """The service's error code (``errors[0].code``) in an error body, if it has one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        code = errors[0].get("code")
+        return None if code is None else str(code)
+    return None
+
+
+def _tags_refused(response: HttpResponse, what: str) -> IBMInputValueError | None:
+    """A 400 with the service's tag-limit codes: bad input about the tags, not a failure."""
+    if response.status_code != 400 or _error_code(response) not in TAG_LIMIT_CODES:
+        return None
+    return IBMInputValueError(
+        f"{what}: the service refused the job's tags: {_server_message(response)}. It allows at "
+        f"most {MAX_JOB_TAGS} tags of at most {MAX_TAG_LENGTH} characters each (job_tags, "
+        "update_tags(new_tags)): use fewer or shorter tags."
+    )
 
 
 class RuntimeClient:
@@ -292,6 +323,9 @@ class RuntimeClient:
             raise RuntimeProgramNotFound(f"Program not found: {_server_message(response)}")
         if response.status_code == 401:
             raise self._error(response, "create_job", "Failed to run program")
+        refused = _tags_refused(response, "Failed to run program")
+        if refused is not None:
+            raise refused
         if not response.is_success:
             raise IBMRuntimeError(
                 f"Failed to run program: {response.status_code}: {_server_message(response)}"
@@ -363,6 +397,9 @@ class RuntimeClient:
         response = self._send("job_tags", path={"job_id": job_id}, body=JobTagsUpdate(tags=tags))
         if response.status_code == 404:
             raise RuntimeJobNotFound(f"Job not found: {job_id}")
+        refused = _tags_refused(response, f"Failed to update tags of job {job_id}")
+        if refused is not None:
+            raise refused
         if response.status_code != 204:
             raise IBMApiError(
                 f"Failed to update tags of job {job_id}: "

@@ -15,6 +15,7 @@
         │   └── ClockError                    a wait needs time that a frozen clock will not give
         │       └── SimulationStalledError    a wait for a job the fake can never move
         ├── IBMInputValueError  (also ValueError)   bad user input, e.g. max_time="soon"
+        │   ├── IBMInputTypeError (also TypeError)   an argument of the wrong type, e.g. shots=1.5
         │   ├── BackendNotFoundError (also QiskitBackendNotFoundError)
         │   └── AccountNotFoundError          no saved account or environment variables
         ├── IBMNotAuthorizedError             HTTP 401 from the service
@@ -44,6 +45,7 @@ __all__ = [
     "ClockError",
     "IBMApiError",
     "IBMError",
+    "IBMInputTypeError",
     "IBMInputValueError",
     "IBMNotAuthorizedError",
     "IBMRuntimeError",
@@ -79,6 +81,15 @@ class IBMRuntimeError(IBMError):
 
 class IBMInputValueError(IBMError, ValueError):
     """An input value is invalid. Also a ``ValueError``, as the seed API promises."""
+
+
+class IBMInputTypeError(IBMInputValueError, TypeError):
+    """An argument of the wrong type, e.g. ``shots=1.5`` or ``created_after="yesterday"``.
+
+    A ``TypeError``, as qiskit and the official client raise for these, and an
+    ``IBMInputValueError`` (so a ``ValueError``), as every other bad input here is: code that
+    catches either keeps working.
+    """
 
 
 class BackendNotFoundError(IBMInputValueError, QiskitBackendNotFoundError):

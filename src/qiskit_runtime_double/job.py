@@ -18,6 +18,7 @@ from .errors import (
     RuntimeJobTimeoutError,
     SimulationStalledError,
 )
+from .validation import check_tags
 from .wire import codec
 from .wire.models import Job
 
@@ -274,7 +275,8 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         return self._client.job_logs(self._job_id)
 
     def update_tags(self, new_tags: list[str]) -> list[str]:
-        self._client.update_tags(self._job_id, list(new_tags))
+        """Replace the job's tags with ``new_tags``; returns the tags the service now holds."""
+        self._client.update_tags(self._job_id, check_tags("new_tags", new_tags))
         self._refresh()
         return self.tags
 

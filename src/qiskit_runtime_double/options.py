@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import IBMInputValueError
+from .validation import check_int, check_positive_finite, check_positive_int, check_tags
 
 __all__ = [
     "EnvironmentOptions",
@@ -17,32 +18,8 @@ __all__ = [
 ]
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise IBMInputValueError(f"{name} must be a positive int, got {value!r}.")
-    return value
-
-
-def _positive_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise IBMInputValueError(f"{name} must be a positive number, got {value!r}.")
-    return float(value)
-
-
-def _int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise IBMInputValueError(f"{name} must be an int, got {value!r}.")
-    return value
-
-
-def _tags(name: str, value: Any) -> list[str]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(t, str) and t for t in value):
-        raise IBMInputValueError(f"{name} must be a list of non-empty strings, got {value!r}.")
-    return list(value)
-
-
 def _level(name: str, value: Any) -> int:
-    if isinstance(value, bool) or value not in (0, 1, 2):
+    if check_int(name, value) not in (0, 1, 2):
         raise IBMInputValueError(f"{name} must be 0, 1 or 2, got {value!r}.")
     return int(value)
 
@@ -51,10 +28,10 @@ class _V2Options:
     """Options of a V2 primitive. Only options you set are sent, as the official client does."""
 
     _validators: ClassVar[dict[str, Any]] = {
-        "default_shots": _positive_int,
-        "seed_simulator": _int,
-        "max_execution_time": _positive_int,
-        "job_tags": _tags,
+        "default_shots": check_positive_int,
+        "seed_simulator": check_int,
+        "max_execution_time": check_positive_int,
+        "job_tags": check_tags,
     }
 
     def __init__(self, **values: Any) -> None:
@@ -112,7 +89,7 @@ class EstimatorOptions(_V2Options):
 
     _validators: ClassVar[dict[str, Any]] = {
         **_V2Options._validators,
-        "default_precision": _positive_float,
+        "default_precision": check_positive_finite,
         "resilience_level": _level,
     }
 
@@ -153,9 +130,17 @@ class Options:
     simulator: SimulatorOptions = field(default_factory=SimulatorOptions)
 
     def __post_init__(self) -> None:
-        if isinstance(self.optimization_level, bool) or self.optimization_level not in (0, 1, 2, 3):
+        if check_int("optimization_level", self.optimization_level) not in (0, 1, 2, 3):
             raise IBMInputValueError(
                 f"optimization_level must be 0, 1, 2 or 3, got {self.optimization_level!r}."
+            )
+        if check_int("resilience_level", self.resilience_level) not in (0, 1, 2, 3):
+            raise IBMInputValueError(
+                f"resilience_level must be 0, 1, 2 or 3, got {self.resilience_level!r}."
+            )
+        if self.max_execution_time is not None:
+            self.max_execution_time = check_positive_int(
+                "max_execution_time", self.max_execution_time
             )
         if isinstance(self.execution, dict):
             self.execution = ExecutionOptions(**self.execution)
@@ -163,4 +148,12 @@ class Options:
             self.environment = EnvironmentOptions(**self.environment)
         if isinstance(self.simulator, dict):
             self.simulator = SimulatorOptions(**self.simulator)
-        _positive_int("execution.shots", self.execution.shots)
+        self.execution.shots = check_positive_int("execution.shots", self.execution.shots)
+        if self.environment.job_tags is not None:
+            self.environment.job_tags = check_tags(
+                "environment.job_tags", self.environment.job_tags
+            )
+        if self.simulator.seed_simulator is not None:
+            self.simulator.seed_simulator = check_int(
+                "simulator.seed_simulator", self.simulator.seed_simulator
+            )

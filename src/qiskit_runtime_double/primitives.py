@@ -7,8 +7,8 @@ and return the seed-era ``SamplerResult``/``EstimatorResult``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
@@ -25,10 +25,11 @@ from qiskit.providers import BackendV2
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.result import QuasiDistribution
 
-from .errors import IBMInputValueError
+from .errors import IBMInputTypeError, IBMInputValueError
 from .job import RuntimeJob
 from .options import EstimatorOptions, Options, SamplerOptions
 from .session import Session, current_session
+from .validation import check_positive_finite, check_positive_int
 from .wire import codec
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["Estimator", "EstimatorV2", "Sampler", "SamplerV2"]
 
 Mode: TypeAlias = "Session | BackendV2 | None"
+_Opts = TypeVar("_Opts", SamplerOptions, EstimatorOptions, Options)
 
 
 def _submit(
@@ -68,6 +70,66 @@ def _submit(
     )
 
 
+_PUB_FORMS = {
+    "sampler": "A sampler pub is a circuit or a tuple (circuit, parameter_values, shots), shots a "
+    "positive int.",
+    "estimator": "An estimator pub is a tuple (circuit, observables, parameter_values, precision),"
+    " precision a finite number > 0.",
+}
+
+
+def _coerce(kind: str, pubs: Iterable[Any], coerce: Callable[[Any], Any]) -> list[Any]:
+    """``coerce`` each pub (qiskit's own checks), re-raised naming the pub that failed.
+
+    qiskit raises ``TypeError`` for a value of the wrong type (``shots=1.5``) and ``ValueError``
+    for a bad value; they become ``IBMInputTypeError`` and ``IBMInputValueError``.
+    """
+    if isinstance(pubs, QuantumCircuit) or not isinstance(pubs, Iterable):
+        # A bare circuit is a ValueError in qiskit too; anything else not iterable, a TypeError.
+        error = IBMInputValueError if isinstance(pubs, QuantumCircuit) else IBMInputTypeError
+        raise error(
+            f"pubs must be a list of {kind} pubs, got {type(pubs).__name__}: wrap a single "
+            f"circuit in a list, e.g. {kind}.run([circuit])."
+        )
+    form = _PUB_FORMS[kind]
+    coerced = []
+    for index, pub in enumerate(pubs):
+        try:
+            coerced.append(coerce(pub))
+        except TypeError as exc:
+            raise IBMInputTypeError(f"Invalid pubs[{index}] for {kind}.run: {exc}. {form}") from exc
+        except ValueError as exc:
+            raise IBMInputValueError(
+                f"Invalid pubs[{index}] for {kind}.run: {exc}. {form}"
+            ) from exc
+    if not coerced:
+        example = "[circuit]" if kind == "sampler" else "[(circuit, observable)]"
+        raise IBMInputValueError(f"run() needs at least one pub, e.g. {kind}.run({example}).")
+    return coerced
+
+
+def _check_mode(mode: Any) -> Mode:
+    if mode is not None and not isinstance(mode, (Session, BackendV2)):
+        raise IBMInputTypeError(
+            f"mode must be a Session, a Batch, a backend from service.backend(name) or None, got "
+            f"{mode!r}. A backend name is not enough: pass service.backend({mode!r})."
+            if isinstance(mode, str)
+            else f"mode must be a Session, a Batch, a backend or None, got {type(mode).__name__}."
+        )
+    return mode
+
+
+def _options(options: Any, kind: type[_Opts]) -> _Opts:
+    if isinstance(options, kind):
+        return options
+    if options is not None and not isinstance(options, dict):
+        raise IBMInputTypeError(
+            f"options must be a {kind.__name__} or a dict of its fields, got "
+            f"{type(options).__name__}."
+        )
+    return kind(**(options or {}))
+
+
 def _parameter_array(pub: SamplerPub | EstimatorPub) -> np.ndarray:
     return np.asarray(pub.parameter_values.as_array(pub.circuit.parameters))
 
@@ -78,10 +140,8 @@ class SamplerV2(BaseSamplerV2):
     def __init__(
         self, mode: Mode = None, options: SamplerOptions | dict[str, Any] | None = None
     ) -> None:
-        self._mode = mode
-        self._options = (
-            options if isinstance(options, SamplerOptions) else SamplerOptions(**(options or {}))
-        )
+        self._mode = _check_mode(mode)
+        self._options = _options(options, SamplerOptions)
 
     @property
     def mode(self) -> Mode:
@@ -92,11 +152,12 @@ class SamplerV2(BaseSamplerV2):
         return self._options
 
     def run(self, pubs: Iterable[SamplerPubLike], *, shots: int | None = None) -> RuntimeJob:
+        """Sample each pub; ``shots`` (a positive int) applies to pubs that do not set theirs."""
         if shots is not None:
-            shots = int(shots)
-        coerced = [SamplerPub.coerce(pub, shots) for pub in pubs]
-        if not coerced:
-            raise IBMInputValueError("run() needs at least one pub, e.g. sampler.run([circuit]).")
+            shots = check_positive_int("shots", shots)
+        coerced: list[SamplerPub] = _coerce(
+            "sampler", pubs, lambda pub: SamplerPub.coerce(pub, shots)
+        )
         for index, pub in enumerate(coerced):
             if pub.circuit.num_clbits == 0:
                 raise IBMInputValueError(
@@ -105,7 +166,10 @@ class SamplerV2(BaseSamplerV2):
                     "bits, so add measurements (circuit.measure_all())."
                 )
         params = {
-            "pubs": [[pub.circuit, _parameter_array(pub), pub.shots] for pub in coerced],
+            "pubs": [
+                [pub.circuit, _parameter_array(pub), None if pub.shots is None else int(pub.shots)]
+                for pub in coerced
+            ],
             "options": self._options.program_options(),
             "version": 2,
             "support_qiskit": True,
@@ -119,12 +183,8 @@ class EstimatorV2(BaseEstimatorV2):
     def __init__(
         self, mode: Mode = None, options: EstimatorOptions | dict[str, Any] | None = None
     ) -> None:
-        self._mode = mode
-        self._options = (
-            options
-            if isinstance(options, EstimatorOptions)
-            else EstimatorOptions(**(options or {}))
-        )
+        self._mode = _check_mode(mode)
+        self._options = _options(options, EstimatorOptions)
 
     @property
     def mode(self) -> Mode:
@@ -137,15 +197,23 @@ class EstimatorV2(BaseEstimatorV2):
     def run(
         self, pubs: Iterable[EstimatorPubLike], *, precision: float | None = None
     ) -> RuntimeJob:
-        coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
-        if not coerced:
-            raise IBMInputValueError(
-                "run() needs at least one pub, e.g. estimator.run([(circuit, observable)])."
-            )
+        """Estimate each pub; ``precision`` (finite, > 0) applies to pubs that do not set theirs."""
+        if precision is not None:
+            precision = check_positive_finite("precision", precision)
+        coerced: list[EstimatorPub] = _coerce(
+            "estimator", pubs, lambda pub: EstimatorPub.coerce(pub, precision)
+        )
+        # qiskit lets a pub's precision be 0, NaN or infinite; the service does not.
+        pub_precisions = [
+            None
+            if pub.precision is None
+            else check_positive_finite(f"pubs[{index}] precision", pub.precision)
+            for index, pub in enumerate(coerced)
+        ]
         params = {
             "pubs": [
-                [pub.circuit, pub.observables.tolist(), _parameter_array(pub), pub.precision]
-                for pub in coerced
+                [pub.circuit, pub.observables.tolist(), _parameter_array(pub), pub_precision]
+                for pub, pub_precision in zip(coerced, pub_precisions, strict=True)
             ],
             "options": self._options.program_options(),
             "version": 2,
@@ -171,9 +239,17 @@ class _SeedPrimitive:
         options: Options | dict[str, Any] | None = None,
         backend: BackendV2 | str | None = None,
     ) -> None:
+        if session is not None and not isinstance(session, Session):
+            raise IBMInputTypeError(
+                f"session must be a Session, a Batch or None, got {type(session).__name__}."
+            )
+        if backend is not None and not isinstance(backend, (BackendV2, str)):
+            raise IBMInputTypeError(
+                f"backend must be a backend, a backend name or None, got {type(backend).__name__}."
+            )
         self._session = session
         self._backend = backend
-        self.options = options if isinstance(options, Options) else Options(**(options or {}))
+        self.options = _options(options, Options)
 
     def _mode(self) -> Mode:
         if self._session is not None:
@@ -243,7 +319,7 @@ class Sampler(_SeedPrimitive):
     ) -> RuntimeJob:
         originals = _as_list(circuits)
         values = _seed_parameter_values(originals, parameter_values)
-        shots = int(run_options.pop("shots", self.options.execution.shots))
+        shots = check_positive_int("shots", run_options.pop("shots", self.options.execution.shots))
         if run_options:
             raise IBMInputValueError(
                 f"Unknown run options {sorted(run_options)}; the sampler takes shots=."
@@ -288,7 +364,7 @@ class Estimator(_SeedPrimitive):
                 "observable per circuit."
             )
         values = _seed_parameter_values(originals, parameter_values)
-        shots = int(run_options.pop("shots", self.options.execution.shots))
+        shots = check_positive_int("shots", run_options.pop("shots", self.options.execution.shots))
         if run_options:
             raise IBMInputValueError(
                 f"Unknown run options {sorted(run_options)}; the estimator takes shots=."

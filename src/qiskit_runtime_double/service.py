@@ -14,13 +14,22 @@ from urllib.parse import urlsplit
 from .accounts import Account, find_account
 from .backend import RuntimeBackend
 from .client import RetryPolicy, RuntimeClient
-from .errors import BackendNotFoundError, IBMInputValueError
+from .errors import BackendNotFoundError, IBMInputTypeError, IBMInputValueError
 from .job import RuntimeJob
 from .transports.base import Closing, Transport
 from .transports.cassette import CassetteTransport, needs_inner
 from .transports.endpoints import DEFAULT_CLOUD_URL, iam_url_for, is_crn, runtime_url_for
 from .transports.inprocess import InProcessTransport
 from .transports.live import LiveTransport
+from .validation import (
+    check_bool,
+    check_datetime,
+    check_job_id,
+    check_non_negative_int,
+    check_positive_int,
+    check_str,
+    check_tags,
+)
 from .wire import codec
 from .wire.models import JobCreateRequest
 
@@ -45,6 +54,17 @@ _RUN_OPTIONS = {
     "image": "runtime",
     "instance": None,  # the instance travels in the Service-CRN header, never in the body
 }
+
+
+def _run_option(key: str, value: Any) -> Any:
+    """A ``run(options=...)`` value, checked (``key`` is the name the caller used)."""
+    if key in ("job_tags", "tags"):
+        return check_tags(key, value)
+    if key == "max_execution_time":
+        return check_positive_int(key, value)
+    if key == "private":
+        return check_bool(key, value)
+    return check_str(key, value)  # log_level, image
 
 
 def get_default_service() -> QiskitRuntimeService | None:
@@ -102,6 +122,32 @@ def _live_transport(
     )
 
 
+def _check_constructor_arguments(
+    texts: dict[str, object], *, transport: object, fake: object, retry: object
+) -> None:
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise IBMInputTypeError(f"{name} must be a string, got {type(value).__name__}.")
+    if transport is not None and not isinstance(transport, Transport):
+        raise IBMInputTypeError(
+            f"transport must be a Transport (with handle(request), close(), clock and base_url), "
+            f"e.g. MockTransport(handler), got {type(transport).__name__}."
+        )
+    if fake is not None and not (hasattr(fake, "app") and hasattr(fake, "plan")):
+        raise IBMInputTypeError(
+            f"fake must be a FakeRuntime, e.g. fake=FakeRuntime(), got {type(fake).__name__}."
+        )
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise IBMInputTypeError(f"retry must be a RetryPolicy, got {type(retry).__name__}.")
+
+
+def _utc_text(name: str, value: _dt.datetime | None) -> str | None:
+    """``value`` in UTC, ISO-8601, as the list filter wants it; a naive datetime is local time."""
+    if value is None:
+        return None
+    return check_datetime(name, value).astimezone(_dt.timezone.utc).isoformat()
+
+
 def _is_ibm_cloud_url(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host == "cloud.ibm.com" or host.endswith(".cloud.ibm.com")
@@ -152,6 +198,19 @@ class QiskitRuntimeService(Closing):
         record_mode: str = "once",
         scrub_rules: Iterable[ScrubRule] | None = None,
     ) -> None:
+        _check_constructor_arguments(
+            {
+                "channel": channel,
+                "token": token,
+                "url": url,
+                "filename": filename,
+                "name": name,
+                "instance": instance,
+            },
+            transport=transport,
+            fake=fake,
+            retry=retry,
+        )
         if transport is not None and fake is not None:
             raise IBMInputValueError("Pass either transport= or fake=, not both.")
         if fake is not None:
@@ -232,6 +291,13 @@ class QiskitRuntimeService(Closing):
         operational: bool | None = None,
     ) -> list[RuntimeBackend]:
         """The backends available, filtered by name, size, kind and operational status."""
+        if name is not None:
+            check_str("name", name)
+        if min_num_qubits is not None:
+            check_non_negative_int("min_num_qubits", min_num_qubits)
+        for flag, given in (("simulator", simulator), ("operational", operational)):
+            if given is not None:
+                check_bool(flag, given)
         names = [device.name for device in self._client.list_backends().devices]
         if name is not None:
             names = [n for n in names if n == name]
@@ -279,9 +345,18 @@ class QiskitRuntimeService(Closing):
         result_decoder: Any = None,
     ) -> RuntimeJob:
         """Submit a job of ``program_id`` (outside a session unless ``session_id`` is given)."""
+        check_str("program_id", program_id)
+        if callback is not None and not callable(callback):
+            raise IBMInputTypeError(
+                f"callback must be a function of (job_id, result), got {type(callback).__name__}."
+            )
         if not isinstance(inputs, dict):
-            raise IBMInputValueError(
+            raise IBMInputTypeError(
                 f"inputs must be a dict of program parameters, got {type(inputs).__name__}."
+            )
+        if options is not None and not isinstance(options, dict):
+            raise IBMInputTypeError(
+                f"options must be a dict of run options, got {type(options).__name__}."
             )
         fields: dict[str, Any] = {}
         for key, value in (options or {}).items():
@@ -295,7 +370,10 @@ class QiskitRuntimeService(Closing):
                 )
             target = _RUN_OPTIONS[key]
             if target is not None and value is not None:
-                fields[target] = list(value) if target == "tags" else value
+                fields[target] = _run_option(key, value)
+        for name, given in (("backend_name", backend_name), ("session_id", session_id)):
+            if given is not None:
+                check_str(name, given)
         request = JobCreateRequest(
             program_id=program_id,
             params=codec.to_jsonable(inputs),
@@ -318,6 +396,7 @@ class QiskitRuntimeService(Closing):
 
     def job(self, job_id: str) -> RuntimeJob:
         """The job with this id (``RuntimeJobNotFound`` if there is none)."""
+        check_job_id(job_id)
         return RuntimeJob.from_wire(self._client, self._client.job(job_id), service=self)
 
     def jobs(
@@ -333,21 +412,33 @@ class QiskitRuntimeService(Closing):
         created_before: _dt.datetime | None = None,
         descending: bool = True,
     ) -> list[RuntimeJob]:
-        """Jobs of this instance, newest first by default; ``limit=None`` fetches every page."""
-        if (limit is not None and limit < 0) or skip < 0:
-            raise IBMInputValueError(f"limit and skip must not be negative (got {limit}, {skip}).")
+        """Jobs of this instance, newest first by default; ``limit=None`` fetches every page.
+
+        ``created_after``/``created_before`` are datetimes; a naive one is local time, as in the
+        official client.
+        """
+        limit = None if limit is None else check_non_negative_int("limit", limit)
+        skip = check_non_negative_int("skip", skip)
+        for name, text in (
+            ("backend_name", backend_name),
+            ("program_id", program_id),
+            ("session_id", session_id),
+        ):
+            if text is not None:
+                check_str(name, text)
+        if pending is not None:
+            check_bool("pending", pending)
+        check_bool("descending", descending)
+        # A filter, not tags being set: the service's limits on a job's tags do not apply.
+        tags = None if job_tags is None else check_tags("job_tags", job_tags, limits=False)
         query: dict[str, Any] = {
             "backend": backend_name,
             "pending": pending,
             "program": program_id,
-            "tags": job_tags or None,
+            "tags": tags or None,
             "session_id": session_id,
-            "created_after": created_after.astimezone(_dt.timezone.utc).isoformat()
-            if created_after
-            else None,
-            "created_before": created_before.astimezone(_dt.timezone.utc).isoformat()
-            if created_before
-            else None,
+            "created_after": _utc_text("created_after", created_after),
+            "created_before": _utc_text("created_before", created_before),
             "sort": None if descending else "ASC",
         }
         collected: list[RuntimeJob] = []
@@ -362,7 +453,7 @@ class QiskitRuntimeService(Closing):
         return collected
 
     def delete_job(self, job_id: str) -> None:
-        self._client.delete_job(job_id)
+        self._client.delete_job(check_job_id(job_id))
 
     def usage(self) -> dict[str, Any]:
         """The instance's usage: consumed, limit and remaining seconds."""

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from qiskit.providers import BackendV2
 
-from .errors import IBMInputValueError, SessionClosedError
+from .errors import IBMInputTypeError, IBMInputValueError, SessionClosedError
+from .validation import check_str
 from .wire.models import SessionCreateRequest, SessionDetails
 
 if TYPE_CHECKING:
@@ -47,9 +48,7 @@ def parse_max_time(max_time: int | str | None) -> int | None:
     if max_time is None:
         return None
     if isinstance(max_time, bool) or not isinstance(max_time, (int, str)):
-        raise IBMInputValueError(
-            f"Invalid max_time value {max_time!r}: expected {_MAX_TIME_FORMS}."
-        )
+        raise IBMInputTypeError(f"Invalid max_time value {max_time!r}: expected {_MAX_TIME_FORMS}.")
     if isinstance(max_time, int):
         if max_time <= 0:
             raise IBMInputValueError(
@@ -94,7 +93,7 @@ class Session:
         elif isinstance(backend, BackendV2):
             self._backend_name = backend.name
         else:
-            raise IBMInputValueError(
+            raise IBMInputTypeError(
                 f"Invalid backend {backend!r}: expected a backend name (str) or a backend object "
                 "from service.backend(name)."
             )
@@ -110,7 +109,7 @@ class Session:
 
         if service is not None:
             if not isinstance(service, QiskitRuntimeService):
-                raise IBMInputValueError(
+                raise IBMInputTypeError(
                     f"Invalid service {service!r}: expected a QiskitRuntimeService or None."
                 )
             return service
@@ -147,6 +146,11 @@ class Session:
             raise SessionClosedError(
                 f"The session is closed. Session {self._session_id or '(never started)'} no longer "
                 "accepts jobs: open a new Session for further jobs."
+            )
+        if options is not None and not isinstance(options, dict):
+            raise IBMInputTypeError(
+                f"options must be a dict of run options (e.g. {{'job_tags': ['a']}}), got "
+                f"{type(options).__name__}."
             )
         options = dict(options or {})
         requested = options.pop("backend", None)
@@ -204,6 +208,7 @@ class Session:
         max_time: int | str | None = None,
     ) -> Session:
         """A ``Session`` for an existing session id (``IBMInputValueError`` if there is none)."""
+        check_str("session_id", session_id)
         session = cls(service=service, backend=backend, max_time=max_time)
         details = session._service.client.session_details(session_id)
         if details.mode != cls._mode:

@@ -77,7 +77,11 @@ def _body(request: HttpRequest, model: type[Any]) -> Any:
             f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise BadRequest(f"Invalid request body: {problems}.") from exc
+        # A wire model may name the service's own code for a problem (tag limits: 1204, 1205).
+        codes = [err["ctx"]["code"] for err in exc.errors() if "code" in err.get("ctx", {})]
+        raise BadRequest(
+            f"Invalid request body: {problems}.", code=codes[0] if codes else None
+        ) from exc
 
 
 def _one(request: HttpRequest, name: str) -> str | None:

@@ -7,10 +7,12 @@ adds fields does not break an older client.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     ConfigDict,
@@ -18,8 +20,13 @@ from pydantic import (
     PlainSerializer,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "MAX_JOB_TAGS",
+    "MAX_TAG_LENGTH",
+    "TAG_TOO_LONG_CODE",
+    "TOO_MANY_TAGS_CODE",
     "BackendConfiguration",
     "BackendDevice",
     "BackendList",
@@ -48,6 +55,7 @@ __all__ = [
     "UsagePeriod",
     "format_timestamp",
     "parse_timestamp",
+    "tag_limit_problem",
 ]
 
 
@@ -142,6 +150,43 @@ class SessionDetails(_Response):
 
 # --- jobs -----------------------------------------------------------------------------------------
 
+#: The service's limits on a job's tags: ``components.schemas.Tags`` of IBM's OpenAPI document of
+#: the runtime API (jobs, 2026 edition). Over them it answers 400 with error code 1204 (too many
+#: tags) or 1205 (a tag too long), both listed in the official error registry.
+MAX_JOB_TAGS = 8
+MAX_TAG_LENGTH = 86
+TOO_MANY_TAGS_CODE = "1204"
+TAG_TOO_LONG_CODE = "1205"
+
+
+def tag_limit_problem(tags: Sequence[str]) -> tuple[str, str] | None:
+    """``(error code, message)`` if ``tags`` break the service's limits, else None."""
+    if len(tags) > MAX_JOB_TAGS:
+        return TOO_MANY_TAGS_CODE, (
+            f"{len(tags)} tags exceed the maximum number of tags a job can have "
+            f"(at most {MAX_JOB_TAGS} tags)"
+        )
+    for index, tag in enumerate(tags):
+        if len(tag) > MAX_TAG_LENGTH:
+            return TAG_TOO_LONG_CODE, (
+                f"tag {index} ({len(tag)} characters, starting {tag[:20]!r}) exceeds the maximum "
+                f"length a job tag can have (at most {MAX_TAG_LENGTH} characters)"
+            )
+    return None
+
+
+def _within_tag_limits(tags: list[str] | None) -> list[str] | None:
+    problem = None if tags is None else tag_limit_problem(tags)
+    if problem is not None:
+        code, message = problem
+        # The context carries the wire code, so that the fake answers 1204/1205, not 1002.
+        raise PydanticCustomError("job_tags_limit", "{message}", {"code": code, "message": message})
+    return tags
+
+
+#: Job tags as a request carries them: checked against the service's limits.
+RequestTags = Annotated[list[str], AfterValidator(_within_tag_limits)]
+
 
 class JobCreateRequest(_Request):
     """``POST /jobs``. Fields beyond ``program_id`` and ``params`` are optional."""
@@ -151,7 +196,7 @@ class JobCreateRequest(_Request):
     backend: str | None = None
     session_id: str | None = None
     log_level: str | None = None
-    tags: list[str] | None = None
+    tags: RequestTags | None = None
     cost: int | None = Field(default=None, gt=0)
     runtime: str | None = None
     private: bool | None = None
@@ -210,7 +255,7 @@ class JobList(_Response):
 
 
 class JobTagsUpdate(_Request):
-    tags: list[str]
+    tags: RequestTags
 
     @field_validator("tags")
     @classmethod
