@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 from ..clock import Clock
 from ..errors import CassetteMismatchError, CassetteNotFoundError, IBMInputValueError
 from ..wire.http import Headers, HttpRequest, HttpResponse
+from ..wire.submit_keys import submit_keys_of
 from .base import Closing, Transport
 from .cassettes.fileformat import CassetteData, Interaction, read_cassette, write_cassette
 from .cassettes.matching import Shape, shape_of
@@ -168,7 +169,7 @@ class CassetteTransport(Closing):
                     self._held_in_a_row = self._held_in_a_row + 1 if result.held else 0
                     if self._held_in_a_row > self._hold_limit:
                         raise CassetteMismatchError(self._spinning_message(shape))
-                    return self._index.interactions[result.index].response
+                    return _rekeyed(self._index.interactions[result.index], request)
                 if self._replaying:
                     raise CassetteMismatchError(self._mismatch_message(result))
             inner = self._inner
@@ -342,6 +343,20 @@ class CassetteTransport(Closing):
             "still running when recording stopped). Record again with the wait included, or "
             f"raise hold_limit (now {self._hold_limit})."
         )
+
+
+def _rekeyed(recorded: Interaction, request: HttpRequest) -> HttpResponse:
+    """The recorded answer, with the recorded request's idempotency keys replaced by those of
+    ``request``: a replayed lookup of a lost submission then finds the key it asks for."""
+    response = recorded.response
+    pairs = zip(submit_keys_of(recorded.request), submit_keys_of(request), strict=False)
+    content = response.content
+    for old, new in pairs:
+        if old != new:
+            content = content.replace(old.encode(), new.encode())
+    if content is response.content:
+        return response
+    return HttpResponse(response.status_code, response.headers, content)
 
 
 def _key(shape: Shape) -> tuple[object, ...]:
