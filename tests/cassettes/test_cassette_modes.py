@@ -10,7 +10,7 @@ import pytest
 from qiskit_runtime_double import IBMInputValueError, MockTransport
 from qiskit_runtime_double.errors import CassetteFormatError, CassetteNotFoundError
 from qiskit_runtime_double.transports.cassette import CassetteTransport, needs_inner, use_cassette
-from qiskit_runtime_double.transports.cassettes import fileformat, read_cassette
+from qiskit_runtime_double.transports.cassettes import read_cassette
 
 from .conftest import Script, get, post
 
@@ -211,7 +211,7 @@ def test_a_crash_while_writing_leaves_the_previous_file_intact(
 
     transport = CassetteTransport(path, "rewrite", inner=Script().transport())
     transport.handle(get("/sessions/s1"))
-    monkeypatch.setattr(fileformat.os, crash_in, crash)
+    monkeypatch.setattr(os, crash_in, crash)
     with pytest.raises(KeyboardInterrupt):
         transport.save()
     monkeypatch.undo()
