@@ -215,6 +215,7 @@ def test_a_crash_while_writing_leaves_the_previous_file_intact(
     with pytest.raises(KeyboardInterrupt):
         transport.save()
     monkeypatch.undo()
+    transport.discard()  # else, never closed, it would be saved (and warn) when collected
 
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["c.yaml"]  # no temporary file left behind
