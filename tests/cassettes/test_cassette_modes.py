@@ -237,3 +237,18 @@ def test_post_answers_are_recorded_in_order(tmp_path: Path, script: Script) -> N
     with CassetteTransport(path) as transport:
         ids = [transport.handle(post("/jobs", body)).json()["id"] for _ in range(2)]
     assert ids == ["job1", "job2"]
+
+
+@pytest.mark.parametrize("mode", ["replay", "once"])
+def test_save_on_a_replaying_cassette_leaves_the_file_as_it_is(
+    tmp_path: Path, script: Script, mode: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    record(path, script, get("/backends"))
+    before = path.read_bytes()
+
+    with CassetteTransport(path, mode) as transport:
+        transport.handle(get("/backends"))
+        transport.save()
+
+    assert path.read_bytes() == before
