@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -107,46 +108,51 @@ if fail:
 """
 
 
-def run_script(tmp_path: Path, *, keep: bool, fail: bool) -> tuple[Path, str]:
-    path = tmp_path / "at-exit.yaml"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(SCRIPT),
-            str(path),
-            "keep" if keep else "-",
-            "fail" if fail else "-",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == (1 if fail else 0), done.stderr
-    return path, done.stderr
+@dataclass(frozen=True)
+class Exit:
+    path: Path
+    returncode: int
+    stderr: str
 
 
-def test_a_recording_still_open_at_exit_is_saved_with_a_warning(tmp_path: Path) -> None:
-    path, stderr = run_script(tmp_path, keep=False, fail=False)
+@pytest.fixture(scope="module")
+def exits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Exit]:
+    """The script run to its end three ways, in parallel (each is an interpreter start)."""
+    scenarios = {"ends": ("-", "-"), "fails": ("-", "fail"), "fails-kept": ("keep", "fail")}
+    running = {}
+    for name, (keep, fail) in scenarios.items():
+        path = tmp_path_factory.mktemp(name) / "at-exit.yaml"
+        command = [sys.executable, "-c", textwrap.dedent(SCRIPT), str(path), keep, fail]
+        running[name] = (path, subprocess.Popen(command, stderr=subprocess.PIPE, text=True))
+    results = {}
+    for name, (path, process) in running.items():
+        _, stderr = process.communicate(timeout=120)
+        results[name] = Exit(path, process.returncode, stderr)
+    return results
 
-    assert "UnclosedCassetteWarning" in stderr
-    assert str(path) in stderr and "saved at interpreter exit" in stderr and "close()" in stderr
-    data = read_cassette(path)
+
+def test_a_recording_still_open_at_exit_is_saved_with_a_warning(exits: dict[str, Exit]) -> None:
+    done = exits["ends"]
+
+    assert done.returncode == 0, done.stderr
+    assert "UnclosedCassetteWarning" in done.stderr and str(done.path) in done.stderr
+    assert "saved at interpreter exit" in done.stderr and "close()" in done.stderr
+    data = read_cassette(done.path)
     assert data is not None and len(data.interactions) == 1
 
 
 @pytest.mark.parametrize("keep", [False, True])
 def test_a_program_dying_of_an_exception_discards_unless_keep_on_failure(
-    tmp_path: Path, keep: bool
+    exits: dict[str, Exit], keep: bool
 ) -> None:
-    path, stderr = run_script(tmp_path, keep=keep, fail=True)
+    done = exits["fails-kept" if keep else "fails"]
 
-    assert "RuntimeError: the script failed" in stderr
-    assert "UnclosedCassetteWarning" in stderr and str(path) in stderr
+    assert done.returncode == 1
+    assert "RuntimeError: the script failed" in done.stderr
+    assert "UnclosedCassetteWarning" in done.stderr and str(done.path) in done.stderr
     if keep:
-        assert "saved at interpreter exit" in stderr
-        assert path.exists()
+        assert "saved at interpreter exit" in done.stderr
+        assert done.path.exists()
     else:
-        assert "discarded" in stderr and "keep_on_failure=True" in stderr
-        assert not path.exists()
+        assert "discarded" in done.stderr and "keep_on_failure=True" in done.stderr
+        assert not done.path.exists()
