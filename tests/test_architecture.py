@@ -15,8 +15,11 @@ are resolved, and the rules below are checked. A broken rule fails with ``file:l
 4. Heavy dependencies live in one module each and are imported lazily there (inside a function,
    or under ``TYPE_CHECKING``), so ``import qiskit_runtime_double`` stays light.
 5. The pytest plugin uses only public names of the package, and never ``_pytest``.
+6. ``transports.*`` never imports the client side: from the package it may use only ``wire``,
+   ``errors``, ``clock`` and ``transports.*``. Retries and the safety of job submissions
+   (``submission``) live above every transport, so every transport gets them.
 
-Layering rules (1-3) count ``TYPE_CHECKING`` imports too: a type-only dependency is still a
+Layering rules (1-3, 6) count ``TYPE_CHECKING`` imports too: a type-only dependency is still a
 dependency of the design, and the next refactor tends to make it a runtime one.
 """
 
@@ -60,6 +63,8 @@ FAKE_EDGE = (
     f"{PKG}.fake.router",
     f"{PKG}.fake.guard",
 )
+#: Rule 6: all that ``transports.*`` may import from the package.
+TRANSPORTS_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}.transports")
 #: Rule 4: each heavy dependency and the only modules that may import it (lazily).
 HEAVY_HOMES = {
     "requests": (f"{PKG}.transports.live",),
@@ -255,6 +260,18 @@ def _check(imp: Import) -> Iterator[tuple[str, str]]:
             f"{what}; the fake's state never imports its HTTP facade ({', '.join(FAKE_EDGE)})",
         )
 
+    # Rule 6
+    if (
+        _within(imp.importer, f"{PKG}.transports")
+        and ours
+        and not _within(imp.target, *TRANSPORTS_MAY_IMPORT)
+    ):
+        yield (
+            "6 (transports never import the client side)",
+            f"{what}; transports.* may import only wire, errors, clock and transports.* from "
+            "the package",
+        )
+
     # Rule 4
     top = imp.target.split(".")[0]
     if top in HEAVY_HOMES:
@@ -321,7 +338,7 @@ def test_scan_visits_the_real_tree() -> None:
     assert result.imports, "no imports found at all: the collector is broken"
 
 
-@pytest.mark.parametrize("rule", ["0", "1", "2", "3", "4", "5"])
+@pytest.mark.parametrize("rule", ["0", "1", "2", "3", "4", "5", "6"])
 def test_real_tree_obeys_rule(rule: str) -> None:
     broken = [str(v) for v in _real_scan().violations if v.rule.split()[0] == rule]
 
@@ -390,7 +407,10 @@ SYNTHETIC = {
     """,
     f"src/{PKG}/transports/__init__.py": "from .base import Transport\n",
     f"src/{PKG}/transports/base.py": "from ..wire import http\nfrom ..clock import Clock\n",
-    f"src/{PKG}/transports/mock.py": "from .base import Transport\n",
+    f"src/{PKG}/transports/mock.py": """
+        from .base import Transport
+        from ..submission import SafeSubmitter  # rule 6
+    """,
     f"src/{PKG}/transports/live.py": """
         import requests  # rule 4
 
@@ -466,7 +486,7 @@ def test_checker_flags_exactly_the_marked_lines(tmp_path: Path) -> None:
     found = {(v.path, v.line, v.rule.split()[0]) for v in result.violations}
 
     assert len(result.files) == len(SYNTHETIC)
-    assert {rule for _, _, rule in expected} == {"0", "1", "2", "3", "4", "5"}
+    assert {rule for _, _, rule in expected} == {"0", "1", "2", "3", "4", "5", "6"}
     assert found == expected, "\n".join(str(v) for v in result.violations)
 
 

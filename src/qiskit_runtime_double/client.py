@@ -2,13 +2,15 @@
 
 Nothing above this module sees a status code. Retries of transient failures (429, 5xx, dropped
 connections) also live here, waiting through the transport's clock, so every transport gets the
-same policy and a fake or a cassette never makes the client sleep for real.
+same policy and a fake or a cassette never makes the client sleep for real. So does the safety of
+job submissions (``submission.py``): a ``POST /jobs`` whose outcome is unknown is looked up by its
+idempotency tag before it is ever sent again, over every transport.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,12 +23,18 @@ from .errors import (
     IBMInputValueError,
     IBMNotAuthorizedError,
     IBMRuntimeError,
-    RequestNotSent,
     RequestsApiError,
     RuntimeInvalidStateError,
     RuntimeJobNotFound,
     RuntimeProgramNotFound,
     TransportError,
+)
+from .submission import (
+    AMBIGUOUS_STATUSES,
+    SafeSubmitter,
+    job_without_key,
+    jobs_without_keys,
+    new_submit_key,
 )
 from .transports.base import Transport
 from .wire.http import Headers, HttpRequest, HttpResponse, build_url
@@ -56,10 +64,9 @@ __all__ = ["API_VERSION", "RetryPolicy", "RuntimeClient"]
 
 #: The ``IBM-API-Version`` the official client 0.51 sends.
 API_VERSION = "2026-04-15"
-#: Statuses worth retrying: throttling and transient server or gateway failures.
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 524})
-#: A job submission answered with these may have been processed: never blindly resent.
-UNSAFE_SUBMIT_STATUSES = frozenset({500, 520, 521, 522, 524})
+#: Statuses worth retrying: throttling and transient server or gateway failures. A job
+#: submission answered with one that may hide a created job is looked up first (submission.py).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 #: Error codes of a 400 that refuses a job's tags (too many, too long).
 TAG_LIMIT_CODES = frozenset({TOO_MANY_TAGS_CODE, TAG_TOO_LONG_CODE})
@@ -69,11 +76,16 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential back-off: ``backoff * 2**attempt`` seconds, capped; or the Retry-After."""
+    """Exponential back-off: ``backoff * 2**attempt`` seconds, capped; or the Retry-After.
+
+    ``lookup_delay`` is the least wait before looking up a job submission whose outcome was lost
+    (job lists can lag a moment behind creation; see ``submission.py``).
+    """
 
     retries: int = 5
     backoff: float = 0.5
     max_wait: float = 30.0
+    lookup_delay: float = 1.0
 
     def wait(self, attempt: int, response: HttpResponse | None) -> float:
         if response is not None and "Retry-After" in response.headers:
@@ -128,7 +140,11 @@ def _tags_refused(response: HttpResponse, what: str) -> IBMInputValueError | Non
 
 
 class RuntimeClient:
-    """Typed operations of the runtime REST API over one transport."""
+    """Typed operations of the runtime REST API over one transport.
+
+    ``submit_key`` makes the idempotency tags of job submissions (random by default; see
+    ``submission.py``).
+    """
 
     def __init__(
         self,
@@ -137,8 +153,10 @@ class RuntimeClient:
         instance: str | None = None,
         retry: RetryPolicy | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        submit_key: Callable[[], str] = new_submit_key,
     ) -> None:
         self.transport = transport
+        self._submit_key = submit_key
         self.instance = instance
         self.retry = retry or RetryPolicy()
         headers = {"Accept": "application/json", "IBM-API-Version": API_VERSION}
@@ -164,6 +182,16 @@ class RuntimeClient:
         query: Mapping[str, Any] | None = None,
         body: BaseModel | None = None,
     ) -> HttpResponse:
+        return self._exchange(self._request(name, path=path, query=query, body=body))
+
+    def _request(
+        self,
+        name: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: BaseModel | None = None,
+    ) -> HttpRequest:
         spec = route(name)
         url = build_url(self.transport.base_url, spec.path(**(path or {})), query)
         headers = dict(self._headers)
@@ -172,31 +200,45 @@ class RuntimeClient:
             headers["Content-Type"] = "application/json"
             payload = body.model_dump(mode="json", by_alias=True, exclude_none=True)
             content = json.dumps(payload, separators=(",", ":")).encode()
-        request = HttpRequest(spec.method, url, Headers(headers), content)
-        submit = name == "create_job"
+        return HttpRequest(spec.method, url, Headers(headers), content)
+
+    def _exchange(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request``, retrying transient failures; never used for job submissions,
+        which may not be repeated blindly (``_submit``)."""
         attempt = 0
         while True:
             try:
                 response = self.transport.handle(request)
             except TransportError as exc:
-                # A submission whose connection dropped may have been processed: resending could
-                # create a second job. Other requests are safe to repeat.
-                # RequestNotSent never reached the server, so even a submission may be resent.
-                unsafe = submit and not isinstance(exc, RequestNotSent)
-                if unsafe or attempt >= self.retry.retries:
-                    if str(exc).startswith(spec.method):
+                if attempt >= self.retry.retries:
+                    if str(exc).startswith(request.method):
                         raise  # the transport already named the endpoint
-                    raise TransportError(f"{spec.method} {url} failed: {exc}") from exc
+                    raise TransportError(f"{request.method} {request.url} failed: {exc}") from exc
                 self.clock.sleep(self.retry.wait(attempt, None))
                 attempt += 1
                 continue
-            retryable = response.status_code in RETRY_STATUSES
-            if submit and response.status_code in UNSAFE_SUBMIT_STATUSES:
-                retryable = False
-            if not retryable or attempt >= self.retry.retries:
+            if response.status_code not in RETRY_STATUSES or attempt >= self.retry.retries:
                 return response
             self.clock.sleep(self.retry.wait(attempt, response))
             attempt += 1
+
+    def _submit(self, request: JobCreateRequest) -> HttpResponse:
+        """``POST /jobs`` with an idempotency tag, never resent blindly (``submission.py``)."""
+        key = self._submit_key()
+        keyed = request.model_copy(update={"tags": [*(request.tags or []), key]})
+        submitter = SafeSubmitter(
+            send=self.transport.handle,
+            lookup=self._find_tagged,
+            sleep=self.clock.sleep,
+            retry=self.retry,
+        )
+        return submitter.submit(
+            self._request("create_job", body=keyed), key, self._request("create_job", body=request)
+        )
+
+    def _find_tagged(self, key: str) -> HttpResponse:
+        query = {"tags": key, "exclude_params": True, "limit": 10}
+        return self._send("list_jobs", query=query)
 
     def _call(self, name: str, what: str, **kwargs: Any) -> HttpResponse:
         """Send, and raise the generic exception for an error status."""
@@ -318,7 +360,7 @@ class RuntimeClient:
     # --- jobs --------------------------------------------------------------------------------
 
     def submit_job(self, request: JobCreateRequest) -> JobCreateResponse:
-        response = self._send("create_job", body=request)
+        response = self._submit(request)
         if response.status_code == 404:
             raise RuntimeProgramNotFound(f"Program not found: {_server_message(response)}")
         if response.status_code == 401:
@@ -327,9 +369,13 @@ class RuntimeClient:
         if refused is not None:
             raise refused
         if not response.is_success:
-            raise IBMRuntimeError(
-                f"Failed to run program: {response.status_code}: {_server_message(response)}"
-            )
+            message = f"Failed to run program: {response.status_code}: {_server_message(response)}"
+            if response.status_code in AMBIGUOUS_STATUSES:
+                message += (
+                    ". Each attempt was checked by its idempotency tag: no job was created, so "
+                    "submitting again is safe."
+                )
+            raise IBMRuntimeError(message)
         return self._model(response, JobCreateResponse, "Job submission")
 
     def job(self, job_id: str, *, exclude_params: bool = True) -> Job:
@@ -341,13 +387,13 @@ class RuntimeClient:
             raise IBMRuntimeError(
                 f"Failed to retrieve job: {self._error(response, 'get_job', job_id)}"
             )
-        return self._model(response, Job, f"Job {job_id}")
+        return job_without_key(self._model(response, Job, f"Job {job_id}"))
 
     def jobs(self, query: Mapping[str, Any]) -> JobList:
         response = self._call(
             "list_jobs", "Failed to list jobs", query={"exclude_params": True, **query}
         )
-        return self._model(response, JobList, "Job list")
+        return jobs_without_keys(self._model(response, JobList, "Job list"))
 
     def job_results(self, job_id: str) -> str:
         response = self._send("job_results", path={"job_id": job_id})

@@ -186,3 +186,31 @@ def test_a_form_body_with_another_api_key_matches(tmp_path: Path) -> None:
         )
     )
     assert answer.json() == {"access_token": "<SCRUBBED>"}
+
+
+KEY_A, KEY_B = "qrd-submit-" + "a" * 20, "qrd-submit-" + "b" * 20
+
+
+def test_idempotency_keys_in_a_submission_do_not_take_part(cassette: Replayer) -> None:
+    tagged = {"program_id": "sampler", "params": {}, "tags": ["mine", KEY_A]}
+    untagged = {"program_id": "sampler", "params": {}}  # recorded before the client tagged
+    transport = cassette(post("/jobs", tagged), post("/jobs", untagged))
+
+    assert index(transport, post("/jobs", {**tagged, "tags": ["mine", KEY_B]})) == 0
+    assert index(transport, post("/jobs", {**untagged, "tags": [KEY_B]})) == 1
+    with pytest.raises(CassetteMismatchError, match=r"body.tags\[0\]: 'theirs' here"):
+        transport.handle(post("/jobs", {**tagged, "tags": ["theirs", KEY_B]}))
+
+
+def test_a_replayed_lookup_answers_with_the_key_it_is_asked_for(tmp_path: Path) -> None:
+    path = tmp_path / "lookup.yaml"
+    found = {"jobs": [{"id": "j1", "tags": ["mine", KEY_A]}], "count": 1}
+    inner = MockTransport(lambda r: HttpResponse.from_json(200, found), base_url=BASE)
+    with CassetteTransport(path, "once", inner=inner) as rec:
+        rec.handle(get(f"/jobs?tags={KEY_A}&limit=10"))
+
+    answer = CassetteTransport(path).handle(get(f"/jobs?limit=10&tags={KEY_B}"))
+
+    assert answer.json()["jobs"][0]["tags"] == ["mine", KEY_B]
+    assert normalize_query(f"tags={KEY_A}") == normalize_query(f"tags={KEY_B}")
+    assert normalize_query("tags=mine") != normalize_query("tags=theirs")

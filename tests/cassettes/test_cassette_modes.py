@@ -10,7 +10,7 @@ import pytest
 from qiskit_runtime_double import IBMInputValueError, MockTransport
 from qiskit_runtime_double.errors import CassetteFormatError, CassetteNotFoundError
 from qiskit_runtime_double.transports.cassette import CassetteTransport, needs_inner, use_cassette
-from qiskit_runtime_double.transports.cassettes import fileformat, read_cassette
+from qiskit_runtime_double.transports.cassettes import read_cassette
 
 from .conftest import Script, get, post
 
@@ -211,10 +211,11 @@ def test_a_crash_while_writing_leaves_the_previous_file_intact(
 
     transport = CassetteTransport(path, "rewrite", inner=Script().transport())
     transport.handle(get("/sessions/s1"))
-    monkeypatch.setattr(fileformat.os, crash_in, crash)
+    monkeypatch.setattr(os, crash_in, crash)
     with pytest.raises(KeyboardInterrupt):
         transport.save()
     monkeypatch.undo()
+    transport.discard()  # else, never closed, it would be saved (and warn) when collected
 
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["c.yaml"]  # no temporary file left behind
@@ -236,3 +237,18 @@ def test_post_answers_are_recorded_in_order(tmp_path: Path, script: Script) -> N
     with CassetteTransport(path) as transport:
         ids = [transport.handle(post("/jobs", body)).json()["id"] for _ in range(2)]
     assert ids == ["job1", "job2"]
+
+
+@pytest.mark.parametrize("mode", ["replay", "once"])
+def test_save_on_a_replaying_cassette_leaves_the_file_as_it_is(
+    tmp_path: Path, script: Script, mode: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    record(path, script, get("/backends"))
+    before = path.read_bytes()
+
+    with CassetteTransport(path, mode) as transport:
+        transport.handle(get("/backends"))
+        transport.save()
+
+    assert path.read_bytes() == before

@@ -33,8 +33,8 @@ import pytest
 from qiskit_runtime_double import QiskitRuntimeService
 from qiskit_runtime_double.client import RetryPolicy
 from qiskit_runtime_double.transports.live import LiveTransport
-from qiskit_runtime_double.transports.submit import KEY_PREFIX
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
+from qiskit_runtime_double.wire.submit_keys import KEY_PREFIX
 
 API_KEY = "stub-api-key-0123456789"
 CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/acct0123:inst4567::"
@@ -257,10 +257,11 @@ def live(stub: Stub, **kwargs: Any) -> LiveTransport:
     )
 
 
-def over(transport: LiveTransport, retries: int = 2) -> QiskitRuntimeService:
-    return QiskitRuntimeService(
-        transport=transport, instance=CRN, retry=RetryPolicy(retries=retries, backoff=0.0)
-    )
+def over(
+    transport: LiveTransport, retries: int = 2, lookup_delay: float = 0.0
+) -> QiskitRuntimeService:
+    policy = RetryPolicy(retries=retries, backoff=0.0, lookup_delay=lookup_delay)
+    return QiskitRuntimeService(transport=transport, instance=CRN, retry=policy)
 
 
 def get(transport: LiveTransport, path: str = "/backends") -> HttpResponse:

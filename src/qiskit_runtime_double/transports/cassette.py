@@ -13,7 +13,9 @@ Modes (``mode=``):
 
 Saving happens at ``close()`` (or ``save()``), atomically, with every interaction scrubbed (loaded
 ones too). ``discard()`` drops what was recorded; leaving the context manager on an exception
-discards unless ``keep_on_failure=True``, so a failed test leaves no half-recorded cassette.
+discards unless ``keep_on_failure=True``, so a failed test leaves no half-recorded cassette. A
+recording transport that is never closed is saved when it is garbage-collected or at interpreter
+exit, with an ``UnclosedCassetteWarning`` (``cassettes/recorder.py`` has the rule).
 
 The clock: replaying, a ``CassetteClock`` that never sleeps and jumps along the recorded times;
 recording, the inner transport's clock (so recording from the fake stays in simulated time).
@@ -21,12 +23,9 @@ recording, the inner transport's clock (so recording from the fake stays in simu
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
-import platform
 import threading
 from collections.abc import Iterable
-from importlib import metadata as _metadata
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal, cast, get_args
@@ -34,21 +33,31 @@ from urllib.parse import urlsplit
 
 from ..clock import Clock
 from ..errors import CassetteMismatchError, CassetteNotFoundError, IBMInputValueError
-from ..wire.http import Headers, HttpRequest, HttpResponse
+from ..wire.http import HttpRequest, HttpResponse
+from ..wire.submit_keys import submit_keys_of
 from .base import Closing, Transport
-from .cassettes.fileformat import CassetteData, Interaction, read_cassette, write_cassette
-from .cassettes.matching import Shape, shape_of
-from .cassettes.replay import Miss, ReplayIndex, collapse_repeats
+from .cassettes.fileformat import Interaction, read_cassette
+from .cassettes.matching import Shape
+from .cassettes.recorder import (
+    Recording,
+    UnclosedCassetteWarning,
+    recorded_base_url,
+    scrubbed_shape,
+)
+from .cassettes.replay import Miss, ReplayIndex
 from .cassettes.scrub import DEFAULT_SCRUB_RULES, Scrubber, ScrubRule
-from .cassettes.summary import backends_of
 
-__all__ = ["CassetteTransport", "RecordMode", "needs_inner", "use_cassette", "vcrpy_reads"]
+__all__ = [
+    "CassetteTransport",
+    "RecordMode",
+    "UnclosedCassetteWarning",
+    "needs_inner",
+    "use_cassette",
+    "vcrpy_reads",
+]
 
 RecordMode = Literal["replay", "record", "once", "new_episodes", "rewrite"]
 MODES: Final[tuple[str, ...]] = get_args(RecordMode)
-#: Where requests go when a cassette has no base URL of its own (plain vcrpy cassettes).
-_FALLBACK_BASE_URL: Final = "http://cassette.invalid/api/v1"
-_VERSIONED_PACKAGES: Final = ("qiskit", "qiskit-runtime-double", "qiskit-aer", "qiskit-ibm-runtime")
 
 
 def needs_inner(path: str | os.PathLike[str], mode: str) -> bool:
@@ -117,9 +126,8 @@ class CassetteTransport(Closing):
         self._keep_on_failure = keep_on_failure
         self._hold_limit = hold_limit
         self._lock = threading.Lock()
-        self._recorded: list[Interaction] = []
         self._held_in_a_row = 0
-        self._discarded = self._closed = False
+        self._closed = False
 
         loaded = None if mode == "rewrite" else read_cassette(self._path)
         if mode == "replay" and loaded is None:
@@ -139,9 +147,22 @@ class CassetteTransport(Closing):
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
         self._index: ReplayIndex | None = None
         if loaded is not None and mode in ("replay", "once", "new_episodes"):
-            base_path = urlsplit(self._recorded_base_url(loaded)).path.rstrip("/")
+            base_path = urlsplit(recorded_base_url(loaded)).path.rstrip("/")
             shapes = [self._shape(i.request, base_path) for i in loaded.interactions]
             self._index = ReplayIndex(loaded.interactions, shapes, tolerance=match_tolerance)
+        self._recording: Recording | None = None
+        if not self._replaying:
+            assert inner is not None  # checked above
+            self._recording = Recording(
+                self._path,
+                checked,
+                inner,
+                self._scrubber,
+                loaded,
+                keep_on_failure=keep_on_failure,
+            )
+            # Never closed? Saved when collected or at exit, with a warning (recorder.py).
+            self._finalizer = self._recording.watch(self)
 
     # --- the Transport protocol ----------------------------------------------------------------
 
@@ -155,7 +176,7 @@ class CassetteTransport(Closing):
     @property
     def base_url(self) -> str:
         if self._replaying and self._loaded is not None:
-            return self._recorded_base_url(self._loaded)
+            return recorded_base_url(self._loaded)
         assert self._inner is not None
         return self._inner.base_url
 
@@ -168,15 +189,15 @@ class CassetteTransport(Closing):
                     self._held_in_a_row = self._held_in_a_row + 1 if result.held else 0
                     if self._held_in_a_row > self._hold_limit:
                         raise CassetteMismatchError(self._spinning_message(shape))
-                    return self._index.interactions[result.index].response
+                    return _rekeyed(self._index.interactions[result.index], request)
                 if self._replaying:
                     raise CassetteMismatchError(self._mismatch_message(result))
             inner = self._inner
             assert inner is not None
             sent_at = inner.clock.now()
         response = inner.handle(request)  # outside the lock: a live request may take a while
-        with self._lock:
-            self._recorded.append(Interaction(request, response, sent_at))
+        assert self._recording is not None  # not replaying, so recording
+        self._recording.add(Interaction(request, response, sent_at))
         return response
 
     def close(self) -> None:
@@ -185,8 +206,11 @@ class CassetteTransport(Closing):
             return
         self._closed = True
         try:
-            if self._should_save():
-                self.save()
+            if self._recording is not None:
+                self._finalizer.detach()  # closed: nothing to do when collected or at exit
+                self._recording.finish()
+                if self._recording.should_save():
+                    self._recording.save()
         finally:
             if self._inner is not None:
                 self._inner.close()
@@ -209,40 +233,20 @@ class CassetteTransport(Closing):
     @property
     def new_interactions(self) -> int:
         """How many interactions this transport recorded so far (not yet discarded)."""
-        return len(self._recorded)
+        return len(self._recording.interactions) if self._recording is not None else 0
 
     def discard(self) -> None:
         """Forget what was recorded: ``close()`` will not write the file."""
-        with self._lock:
-            self._discarded = True
-            self._recorded.clear()
+        if self._recording is not None:
+            self._recording.discard()
 
     def save(self) -> None:
-        """Write the cassette now (atomically, scrubbed). ``close()`` calls this when recording."""
-        with self._lock:
-            interactions = self._to_save()
-            base_url = self._scrubber.url(self.base_url)
-            scrubbed = [
-                Interaction(
-                    self._scrubber.request(i.request),
-                    self._scrubber.response(i.response),
-                    i.recorded_at,
-                )
-                for i in interactions
-            ]
-            base_path = urlsplit(base_url).path.rstrip("/")
-            scrubbed = collapse_repeats(
-                scrubbed, [shape_of(i.request, base_path) for i in scrubbed]
-            )
-            metadata = {
-                "recorded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                "source": type(self._inner).__name__ if self._inner is not None else "unknown",
-                "base_url": base_url,
-                "package_versions": _package_versions(),
-                "backends": backends_of(scrubbed, base_path),
-            }
-            extra = self._loaded.extra if self._loaded is not None else {}
-            write_cassette(self._path, CassetteData(scrubbed, metadata, dict(extra)))
+        """Write the cassette now (atomically, scrubbed). ``close()`` calls this when recording.
+
+        A replaying transport has nothing to save: the file is left as it is.
+        """
+        if self._recording is not None:
+            self._recording.save()
 
     def __exit__(
         self,
@@ -261,44 +265,7 @@ class CassetteTransport(Closing):
     # --- internals -----------------------------------------------------------------------------
 
     def _shape(self, request: HttpRequest, base_path: str) -> Shape:
-        # Match after scrubbing: the recording holds placeholders where the request has secrets.
-        form = "form-urlencoded" in request.headers.get("Content-Type", "")
-        scrubbed = HttpRequest(
-            request.method,
-            self._scrubber.url(request.url),
-            Headers(),
-            self._scrubber.body(request.content, "request", form=form),
-        )
-        return shape_of(scrubbed, base_path)
-
-    def _should_save(self) -> bool:
-        if self._discarded or self._replaying:
-            return False
-        return bool(self._recorded) or (self._mode == "rewrite")
-
-    def _to_save(self) -> list[Interaction]:
-        loaded = self._loaded.interactions if self._loaded is not None else []
-        if self._mode == "new_episodes":
-            return [*loaded, *self._recorded]
-        if self._mode != "record" or not loaded:
-            return list(self._recorded)
-        # vcrpy's "all": this run's answers replace the recorded ones for the same requests.
-        assert self._loaded is not None and self._inner is not None
-        new_base = urlsplit(self._inner.base_url).path.rstrip("/")
-        old_base = urlsplit(self._recorded_base_url(self._loaded)).path.rstrip("/")
-        fresh = {_key(self._shape(i.request, new_base)) for i in self._recorded}
-        kept = [i for i in loaded if _key(self._shape(i.request, old_base)) not in fresh]
-        return [*kept, *self._recorded]
-
-    @staticmethod
-    def _recorded_base_url(data: CassetteData) -> str:
-        if data.base_url:
-            return data.base_url
-        for item in data.interactions:  # a plain vcrpy cassette: guess from the first request
-            parts = urlsplit(item.request.url)
-            head, found, _ = parts.path.partition("/api/v1")
-            return f"{parts.scheme}://{parts.netloc}{head}{found}"
-        return _FALLBACK_BASE_URL
+        return scrubbed_shape(self._scrubber, request, base_path)
 
     def _not_found_message(self) -> str:
         return (
@@ -344,8 +311,18 @@ class CassetteTransport(Closing):
         )
 
 
-def _key(shape: Shape) -> tuple[object, ...]:
-    return (*shape.bucket, shape.digest)
+def _rekeyed(recorded: Interaction, request: HttpRequest) -> HttpResponse:
+    """The recorded answer, with the recorded request's idempotency keys replaced by those of
+    ``request``: a replayed lookup of a lost submission then finds the key it asks for."""
+    response = recorded.response
+    pairs = zip(submit_keys_of(recorded.request), submit_keys_of(request), strict=False)
+    content = response.content
+    for old, new in pairs:
+        if old != new:
+            content = content.replace(old.encode(), new.encode())
+    if content is response.content:
+        return response
+    return HttpResponse(response.status_code, response.headers, content)
 
 
 def _check_mode(mode: str) -> RecordMode:
@@ -354,16 +331,6 @@ def _check_mode(mode: str) -> RecordMode:
             f"Unknown cassette mode {mode!r}; expected one of {', '.join(MODES)}."
         )
     return cast(RecordMode, mode)  # checked just above
-
-
-def _package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in _VERSIONED_PACKAGES:
-        try:
-            versions[name] = _metadata.version(name)
-        except _metadata.PackageNotFoundError:
-            continue
-    return versions
 
 
 def vcrpy_reads(path: str | os.PathLike[str]) -> int:

@@ -6,11 +6,13 @@ naming the request and the cause (never a token or an API key).
 
 What it adds to each request the client builds: ``Authorization: Bearer <IAM token>`` (exchanged
 from the API key and cached, see ``iam.py``) and ``User-Agent: qiskit-runtime-double/<version>``.
-What it does not do: retry. Retries of 429/5xx and dropped connections are the client's, with its
-back-off, except for two cases only the transport can handle: a 401 forces one token refresh and one
-retry of that request (the token may have been revoked or expired early), and job submissions go
-through ``SafeSubmitter`` (``submit.py``), which checks whether a submission whose outcome was lost
-created its job before sending it again.
+What it does not do: retry, or make job submissions safe. Retries of 429/5xx and dropped
+connections are the client's, with its back-off, and so is the idempotency tag that keeps a lost
+job submission from being sent twice (``submission.py``): every transport gets both. The one retry
+made here is one only the transport can make: a 401 forces one token refresh and one resend of that
+request (the token may have been revoked or expired early). A failure that certainly happened
+before the request left (resolving, connecting, a refused certificate) is ``RequestNotSent``, which
+tells the client that even a job submission may be resent.
 """
 
 from __future__ import annotations
@@ -21,21 +23,20 @@ import time
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ..clock import Clock, SystemClock
-from ..errors import IBMApiError, IBMInputValueError, IBMNotAuthorizedError, TransportError
+from ..errors import (
+    IBMApiError,
+    IBMInputValueError,
+    IBMNotAuthorizedError,
+    RequestNotSent,
+    TransportError,
+)
 from ..wire.http import Headers, HttpRequest, HttpResponse
 from .base import Closing
 from .endpoints import iam_url_for, runtime_url_for
 from .iam import TokenCache, iam_token_form, iam_token_url
-from .submit import (
-    RequestNotSent,
-    SafeSubmitter,
-    is_jobs_read,
-    is_submission,
-    new_submit_key,
-    strip_submit_keys,
-)
 
 if TYPE_CHECKING:
     import requests
@@ -86,10 +87,8 @@ class LiveTransport(Closing):
     ``session`` is a ``requests.Session`` to use (it stays the caller's to close); by default one
     is created at the first request and closed by ``close()``.
 
-    ``safe_submit`` (default on) makes job submission retry-safe with an idempotency tag (see
-    ``submit.py``): ``recovery_delay`` is the pause before looking a lost submission up,
-    ``submit_key`` makes the tags (random by default). ``token_timer`` is the monotonic timer the
-    IAM token's lifetime is measured on (``time.monotonic``; see ``iam.py`` for why not ``clock``).
+    ``token_timer`` is the monotonic timer the IAM token's lifetime is measured on
+    (``time.monotonic``; see ``iam.py`` for why not ``clock``).
     """
 
     def __init__(
@@ -104,9 +103,6 @@ class LiveTransport(Closing):
         submit_timeout: float = 900.0,
         clock: Clock | None = None,
         session: requests.Session | None = None,
-        safe_submit: bool = True,
-        recovery_delay: float = 1.0,
-        submit_key: Callable[[], str] = new_submit_key,
         token_timer: Callable[[], float] = time.monotonic,
     ) -> None:
         # Callers without type checking pass anything: check what the types promise.
@@ -121,6 +117,7 @@ class LiveTransport(Closing):
                 "QISKIT_IBM_TOKEN, or save an account."
             )
         self._runtime_url = runtime_url.rstrip("/")
+        self._jobs_path = urlsplit(self._runtime_url).path + "/jobs"
         self._iam_url = iam_url.rstrip("/")
         self._api_key = api_key
         self._instance = instance
@@ -135,16 +132,6 @@ class LiveTransport(Closing):
         self._user_agent = f"qiskit-runtime-double/{_version()}"
         self._tokens = TokenCache(
             self._fetch_token, token_timer, where=iam_token_url(self._iam_url)
-        )
-        self._submitter = (
-            SafeSubmitter(
-                self._authorized,
-                clock=self._clock,
-                key_factory=submit_key,
-                recovery_delay=recovery_delay,
-            )
-            if safe_submit
-            else None
         )
 
     # --- the Transport protocol ---------------------------------------------------------------
@@ -167,12 +154,7 @@ class LiveTransport(Closing):
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Send ``request`` with authentication; return the answer, whatever its status."""
-        if is_submission(request, self._runtime_url) and self._submitter is not None:
-            return self._submitter.submit(request)
-        response = self._authorized(request)
-        if is_jobs_read(request, self._runtime_url):
-            response = strip_submit_keys(response)
-        return response
+        return self._authorized(request)
 
     def close(self) -> None:
         """Close the ``requests`` session this transport created (a given one is the caller's)."""
@@ -256,7 +238,7 @@ class LiveTransport(Closing):
             headers["User-Agent"] = self._user_agent
         if self._instance and "service-crn" not in {k.lower() for k in headers}:
             headers["Service-CRN"] = self._instance
-        submit = is_submission(request, self._runtime_url)
+        submit = request.method.upper() == "POST" and request.path.rstrip("/") == self._jobs_path
         timeout = self._submit_timeout if submit else self._timeout
         return self._exchange(request.method, request.url, headers, request.content, timeout)
 
@@ -268,7 +250,7 @@ class LiveTransport(Closing):
 
                 session = requests.Session()
                 # max_retries=0: urllib3 must never resend on its own (a POST /jobs least of
-                # all); retries are the client's, and submissions are resent by SafeSubmitter.
+                # all): retries are the client's, which resends a submission only after checking.
                 adapter = HTTPAdapter(max_retries=0)
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)

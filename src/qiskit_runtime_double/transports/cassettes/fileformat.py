@@ -16,11 +16,8 @@ only bytes that are not UTF-8 become ``!!binary``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -29,6 +26,7 @@ from typing import Any, Final
 
 from ...errors import CassetteFormatError
 from ...wire.http import Headers, HttpRequest, HttpResponse
+from .atomic import atomic_write
 
 __all__ = [
     "FORMAT_VERSION",
@@ -193,25 +191,14 @@ def _dump(document: dict[str, Any]) -> str:
 
 
 def write_cassette(path: Path, data: CassetteData) -> None:
-    """Write atomically: a temporary file in the same directory, then ``os.replace``.
+    """Write atomically (``atomic.py``): a crash leaves the previous file or the new one, whole.
 
-    A crash (or an exception) mid-write leaves the previous file as it was, and no temporary file.
+    A ``kill -9`` mid-write can leave a temporary file ``.<name>.<random>.tmp`` beside the
+    cassette; the next write of the same cassette removes it.
     """
     text = _dump(to_document(data))
-    path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text.encode("utf-8"), mode=mode)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ repeated parameters as sorted lists) and its body. No header takes part (``User-
 
 Bodies: JSON compares structurally (key order ignored, numbers within a tolerance, ISO times in
 any offset spelling). The account selectors ``instance``/``hub``/``group``/``project`` at the top
-of a body are ignored (the account is not what a request means, and it is scrubbed anyway).
+of a body are ignored (the account is not what a request means, and it is scrubbed anyway), and
+so are the client's idempotency keys (``qrd-submit-...``, random on every run) among the ``tags``
+of a body or a query: an empty ``tags`` list counts as none.
 ``POST /jobs`` params are decoded with the runtime codec and compared on what they mean: circuits
 by ``codec.canonical_circuit`` (names and parameter UUIDs ignored), arrays within the tolerance.
 
@@ -30,6 +32,7 @@ from qiskit.circuit import QuantumCircuit
 from ...wire import codec
 from ...wire.http import HttpRequest
 from ...wire.routes import match_route
+from ...wire.submit_keys import KEY_PREFIX, is_submit_key, without_submit_keys
 
 __all__ = ["Array", "Circuit", "Shape", "differences", "meaning_of", "shape_of"]
 
@@ -41,6 +44,8 @@ _ISO_TIME: Final = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?$"
 )
 _BOOLEAN_WORDS: Final = frozenset({"true", "false"})
+#: What an idempotency key in a query matches as: any key matches any other.
+_ANY_KEY: Final = KEY_PREFIX + "*"
 
 
 @dataclass(frozen=True)
@@ -94,9 +99,11 @@ def normalize_query(query: str) -> QueryKey:
     grouped: dict[str, list[str]] = {}
     for key, value in parse_qsl(query, keep_blank_values=True):
         # "True" (the official client) and "true" (ours) mean the same flag.
-        grouped.setdefault(key, []).append(
-            value.lower() if value.lower() in _BOOLEAN_WORDS else value
-        )
+        if value.lower() in _BOOLEAN_WORDS:
+            value = value.lower()
+        elif key == "tags" and is_submit_key(value):
+            value = _ANY_KEY
+        grouped.setdefault(key, []).append(value)
     return tuple((key, tuple(sorted(values))) for key, values in sorted(grouped.items()))
 
 
@@ -116,11 +123,21 @@ def shape_of(request: HttpRequest, base_path: str) -> Shape:
             body, digest = text, "text:" + text
         else:
             if isinstance(body, dict):
-                body = {k: v for k, v in body.items() if k not in _ACCOUNT_KEYS}
+                body = _without_keys({k: v for k, v in body.items() if k not in _ACCOUNT_KEYS})
             digest = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return Shape(
         method, path, found.name if found else path, normalize_query(parts.query), body, digest
     )
+
+
+def _without_keys(body: dict[str, Any]) -> dict[str, Any]:
+    tags = body.get("tags")
+    if not isinstance(tags, list):
+        return body
+    kept = without_submit_keys(tags)
+    if kept:
+        return {**body, "tags": kept}
+    return {k: v for k, v in body.items() if k != "tags"}
 
 
 # --- meaning ------------------------------------------------------------------------------------

@@ -1,0 +1,252 @@
+"""What a recording cassette recorded, and saving it; and recordings that were never closed.
+
+``Recording`` holds the interactions a ``CassetteTransport`` recorded and writes them out. It is
+kept apart from the transport so that a recording whose transport was never closed can still be
+saved, by a finalizer that must not keep the transport alive:
+
+- when such a transport is garbage-collected, or at interpreter exit, whichever comes first, its
+  unsaved interactions are saved as ``close()`` would have saved them (every recording mode: what
+  was recorded is true, and losing a live recording silently is worse than keeping a short one),
+  and an ``UnclosedCassetteWarning`` names the file and says to call ``close()`` or use ``with``;
+- except when the interpreter is ending on an uncaught exception (not in an interactive session):
+  then they are discarded, as leaving a ``with`` block on an exception does, unless the transport
+  was made with ``keep_on_failure=True``; the warning says so.
+
+A recording that was discarded, or has nothing unsaved, is left alone, silently.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as _dt
+import platform
+import sys
+import threading
+import warnings
+import weakref
+from importlib import metadata as _metadata
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+from ...wire.http import Headers, HttpRequest
+from ..base import Transport
+from .fileformat import CassetteData, Interaction, write_cassette
+from .matching import Shape, shape_of
+from .replay import collapse_repeats
+from .scrub import Scrubber
+from .summary import backends_of
+
+__all__ = ["Recording", "UnclosedCassetteWarning", "recorded_base_url", "scrubbed_shape"]
+
+#: Where requests go when a cassette has no base URL of its own (plain vcrpy cassettes).
+FALLBACK_BASE_URL: Final = "http://cassette.invalid/api/v1"
+_VERSIONED_PACKAGES: Final = ("qiskit", "qiskit-runtime-double", "qiskit-aer", "qiskit-ibm-runtime")
+
+
+class UnclosedCassetteWarning(UserWarning):
+    """A recording ``CassetteTransport`` was never closed: it was saved (or discarded) when it was
+    garbage-collected or at interpreter exit. A ``UserWarning``, so it shows by default."""
+
+
+def scrubbed_shape(scrubber: Scrubber, request: HttpRequest, base_path: str) -> Shape:
+    """The shape ``request`` matches on, taken after scrubbing: the recording holds placeholders
+    where the request has secrets."""
+    form = "form-urlencoded" in request.headers.get("Content-Type", "")
+    scrubbed = HttpRequest(
+        request.method,
+        scrubber.url(request.url),
+        Headers(),
+        scrubber.body(request.content, "request", form=form),
+    )
+    return shape_of(scrubbed, base_path)
+
+
+def recorded_base_url(data: CassetteData) -> str:
+    if data.base_url:
+        return data.base_url
+    for item in data.interactions:  # a plain vcrpy cassette: guess from the first request
+        parts = urlsplit(item.request.url)
+        head, found, _ = parts.path.partition("/api/v1")
+        return f"{parts.scheme}://{parts.netloc}{head}{found}"
+    return FALLBACK_BASE_URL
+
+
+def _key(shape: Shape) -> tuple[object, ...]:
+    return (*shape.bucket, shape.digest)
+
+
+class Recording:
+    """The interactions recorded through ``inner`` for the cassette at ``path`` (module docs)."""
+
+    def __init__(
+        self,
+        path: Path,
+        mode: str,
+        inner: Transport,
+        scrubber: Scrubber,
+        loaded: CassetteData | None,
+        *,
+        keep_on_failure: bool,
+    ) -> None:
+        self.path = path
+        self.mode = mode
+        self.inner = inner
+        self.scrubber = scrubber
+        self.loaded = loaded
+        self.keep_on_failure = keep_on_failure
+        self.lock = threading.Lock()
+        self.interactions: list[Interaction] = []
+        self.discarded = False
+        self.finished = False  # closed, or handled as unclosed: nothing more to do at exit
+        self._unsaved = False
+
+    def add(self, interaction: Interaction) -> None:
+        with self.lock:
+            self.interactions.append(interaction)
+            self._unsaved = True
+
+    def discard(self) -> None:
+        with self.lock:
+            self.discarded = True
+            self.interactions.clear()
+            self._unsaved = False
+
+    def should_save(self) -> bool:
+        """What ``close()`` asks: saving on close writes even an empty ``rewrite``."""
+        if self.discarded:
+            return False
+        return bool(self.interactions) or self.mode == "rewrite"
+
+    def save(self) -> None:
+        """Write the cassette now (atomically, scrubbed)."""
+        with self.lock:
+            interactions = self._to_save()
+            base_url = self.scrubber.url(self.inner.base_url)
+            scrubbed = [
+                Interaction(
+                    self.scrubber.request(i.request),
+                    self.scrubber.response(i.response),
+                    i.recorded_at,
+                )
+                for i in interactions
+            ]
+            base_path = urlsplit(base_url).path.rstrip("/")
+            scrubbed = collapse_repeats(
+                scrubbed, [shape_of(i.request, base_path) for i in scrubbed]
+            )
+            metadata = {
+                "recorded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "source": type(self.inner).__name__,
+                "base_url": base_url,
+                "package_versions": _package_versions(),
+                "backends": backends_of(scrubbed, base_path),
+            }
+            extra = self.loaded.extra if self.loaded is not None else {}
+            write_cassette(self.path, CassetteData(scrubbed, metadata, dict(extra)))
+            self._unsaved = False
+
+    def _to_save(self) -> list[Interaction]:
+        loaded = self.loaded.interactions if self.loaded is not None else []
+        if self.mode == "new_episodes":
+            return [*loaded, *self.interactions]
+        if self.mode != "record" or not loaded:
+            return list(self.interactions)
+        # vcrpy's "all": this run's answers replace the recorded ones for the same requests.
+        assert self.loaded is not None
+        new_base = urlsplit(self.inner.base_url).path.rstrip("/")
+        old_base = urlsplit(recorded_base_url(self.loaded)).path.rstrip("/")
+        fresh = {
+            _key(scrubbed_shape(self.scrubber, i.request, new_base)) for i in self.interactions
+        }
+        kept = [
+            i
+            for i in loaded
+            if _key(scrubbed_shape(self.scrubber, i.request, old_base)) not in fresh
+        ]
+        return [*kept, *self.interactions]
+
+    # --- never closed ----------------------------------------------------------------------------
+
+    def watch(self, transport: object) -> weakref.finalize[[str], object]:
+        """Handle this recording as unclosed if ``transport`` is collected, or at exit, before
+        ``finish()``. The returned finalizer holds this recording, never ``transport``."""
+        finalizer = weakref.finalize(
+            transport, self.finish_unclosed, "when it was garbage-collected"
+        )
+        finalizer.atexit = False  # exit is ours (_at_exit): the message must say which it was
+        _UNCLOSED.add(self)
+        return finalizer
+
+    def finish(self) -> None:
+        self.finished = True
+        _UNCLOSED.discard(self)
+
+    def finish_unclosed(self, when: str) -> None:
+        with self.lock:
+            if self.finished:
+                return
+            count, lost = len(self.interactions), self._unsaved and not self.discarded
+        self.finish()
+        if not lost:
+            return
+        what = f"Cassette {self.path} was never closed"
+        advice = (
+            "Call close() on the CassetteTransport, or on the QiskitRuntimeService using it, or "
+            "use either in a `with` block: the file is then written when you mean, and not at all "
+            "when the code fails."
+        )
+        if when == _AT_EXIT and _ending_on_an_exception() and not self.keep_on_failure:
+            self.discard()
+            _warn(
+                f"{what}, and the program is ending on an uncaught exception: its {count} "
+                "recorded interaction(s) were discarded, as leaving a `with` block on an "
+                f"exception discards them (keep_on_failure=True keeps them). {advice}"
+            )
+            return
+        try:
+            self.save()
+        except Exception as exc:  # at exit or in a finalizer, a warning is all we can give
+            _warn(f"{what}, and saving its {count} interaction(s) {when} failed: {exc}. {advice}")
+            return
+        _warn(f"{what}: its {count} recorded interaction(s) were saved {when}. {advice}")
+
+
+_AT_EXIT: Final = "at interpreter exit"
+#: Recordings whose transport is alive and not closed. Process-wide by nature: the interpreter
+#: exits once, for every transport. Weak, so a recording leaves it when its finalizer has run.
+_UNCLOSED: weakref.WeakSet[Recording] = weakref.WeakSet()
+
+
+def _at_exit() -> None:
+    for recording in list(_UNCLOSED):
+        recording.finish_unclosed(_AT_EXIT)
+
+
+# Registered at import, so it runs after any handler registered later (atexit is LIFO): in
+# particular after the handlers of code that uses the cassette and may still close it at exit.
+atexit.register(_at_exit)
+
+
+def _ending_on_an_exception() -> bool:
+    """Whether the interpreter is exiting because of an uncaught exception (not interactive:
+    there, every error the user saw sets ``sys.last_value``)."""
+    if hasattr(sys, "ps1") or sys.flags.interactive:
+        return False
+    return (
+        getattr(sys, "last_exc", None) is not None or getattr(sys, "last_value", None) is not None
+    )
+
+
+def _warn(message: str) -> None:
+    warnings.warn(UnclosedCassetteWarning(message), stacklevel=2)
+
+
+def _package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED_PACKAGES:
+        try:
+            versions[name] = _metadata.version(name)
+        except _metadata.PackageNotFoundError:
+            continue
+    return versions
