@@ -133,6 +133,8 @@ def test_the_control_token_is_long_random_per_server_and_never_shown(
 def test_a_chosen_control_token_is_used_and_a_weak_one_is_refused(fake: FakeRuntime) -> None:
     chosen = "t" * 16
     assert FakeServer(fake, control_token=chosen).control_token == chosen
+    with fake.serve(control_token=chosen) as served:
+        assert served.control_token == chosen
     for weak in ("", "short", "has spaces in the middle", "x" * 15):
         with pytest.raises(ValueError, match="control_token"):
             FakeServer(fake, control_token=weak)

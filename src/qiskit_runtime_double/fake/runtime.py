@@ -373,6 +373,7 @@ class FakeRuntime:
         require_auth: bool = True,
         pace: Pace = "poll",
         speed: float = 1.0,
+        control_token: str | None = None,
     ) -> FakeServer:
         """Serve this fake over HTTP on ``host:port`` (port 0: a free one); returns it running.
 
@@ -382,6 +383,10 @@ class FakeRuntime:
         time moves by ``pace``: ``"poll"`` (default) moves it to the next simulated event at each
         poll of an unfinished job, ``"real"`` follows real time ``speed`` times as fast,
         ``"manual"`` leaves it to you. Use it as a context manager, or call ``stop()``.
+
+        The control API (``/_double``) then needs the header ``X-Runtime-Double-Control`` with
+        ``server.control_token`` (random unless ``control_token`` is given; see
+        ``docs/server-mode.md``, "Threat model").
         """
         from .server import FakeServer
 
@@ -393,6 +398,7 @@ class FakeRuntime:
             require_auth=require_auth,
             pace=pace,
             speed=speed,
+            control_token=control_token,
         )
         return server.start()
 
