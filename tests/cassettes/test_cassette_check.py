@@ -12,6 +12,7 @@ import json
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -264,3 +265,22 @@ def test_random_keys_are_credential_shaped(length: int, at_least: int) -> None:
     # A short random key reads as words now and then (measured: 0.5 % at 24 characters, 0.2 %
     # at 32); an IBM Cloud API key (44) or longer, practically never (0.03 %, 0 %).
     assert flagged >= at_least
+
+
+def _issue_cases() -> list[Any]:
+    from .test_cassette_scrubbing import ERROR_TEXTS, ISSUE_CASES
+
+    ok = HttpResponse.from_json(200, {"ok": True})
+    cases = [pytest.param(request, ok, id=name) for name, request in ISSUE_CASES.items()]
+    for name, message in ERROR_TEXTS.items():
+        error = HttpResponse.from_json(400, {"errors": [{"code": "1234", "message": message}]})
+        cases.append(pytest.param(HttpRequest("GET", f"{BASE}/jobs"), error, id=name))
+    return cases
+
+
+@pytest.mark.parametrize(("request_", "response"), _issue_cases())
+def test_check_flags_issue_cases_without_any_rule(
+    request_: HttpRequest, response: HttpResponse
+) -> None:
+    """Not only what the scrubber applies: with no rule at all, names and entropy find them."""
+    assert secret_findings(_one(response, request_), Scrubber(()))

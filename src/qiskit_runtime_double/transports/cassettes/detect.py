@@ -199,6 +199,10 @@ class Detector:
     def url(self, url: str, where: str) -> list[Finding]:
         parts = urlsplit(url)
         found: list[Finding] = []
+        if parts.password:
+            found += self.value(parts.password, f"{where} userinfo", "password")
+        elif parts.username:
+            found += self.value(parts.username, f"{where} userinfo")
         for segment in parts.path.split("/"):
             found += self.value(segment, f"{where} path")
         for name, value in parse_qsl(parts.query, keep_blank_values=True):

@@ -208,7 +208,7 @@ class Scrubber:
         self.rules = tuple(rules)
         self._headers: dict[str, str] = {}
         self._keys: dict[str, str] = {}
-        self._named: list[tuple[re.Pattern[str], re.Pattern[str] | None, ScrubRule]] = []
+        self._named: list[tuple[re.Pattern[str], re.Pattern[str] | None, set[str], str]] = []
         self._patterns: list[tuple[re.Pattern[str], Replacement, str]] = []
         for rule in self.rules:
             for header in rule.header_names:
@@ -217,7 +217,10 @@ class Scrubber:
                 self._keys.setdefault(normalise(key), rule.name)
             if rule.name_pattern is not None:
                 unless = re.compile(rule.name_unless) if rule.name_unless else None
-                self._named.append((re.compile(rule.name_pattern), unless, rule))
+                places = {"header"} if rule.in_headers else set()
+                places |= {"key"} if rule.in_json_keys else set()
+                places |= {"field"} if rule.in_fields else set()
+                self._named.append((re.compile(rule.name_pattern), unless, places, rule.name))
             if rule.pattern is not None:
                 self._patterns.append((re.compile(rule.pattern), rule.replacement, rule.name))
 
@@ -225,10 +228,9 @@ class Scrubber:
 
     def _named_rule(self, name: str, place: str) -> str | None:
         norm = normalise(name)
-        for pattern, unless, rule in self._named:
-            where = {"header": rule.in_headers, "key": rule.in_json_keys, "field": rule.in_fields}
-            if where[place] and pattern.search(norm) and not (unless and unless.search(norm)):
-                return rule.name
+        for pattern, unless, places, rule in self._named:
+            if place in places and pattern.search(norm) and not (unless and unless.search(norm)):
+                return rule
         return None
 
     def header_rule(self, name: str) -> str | None:
