@@ -284,3 +284,8 @@ def test_check_flags_issue_cases_without_any_rule(
 ) -> None:
     """Not only what the scrubber applies: with no rule at all, names and entropy find them."""
     assert secret_findings(_one(response, request_), Scrubber(()))
+
+
+def test_plain_values_under_key_like_names_are_not_flagged() -> None:
+    body = {"sort_key": "created_at", "partition_key": "2025-01-01", "schema_key": "v1.2.3"}
+    assert secret_findings(_one(HttpResponse.from_json(200, body)), SCRUBBER) == []

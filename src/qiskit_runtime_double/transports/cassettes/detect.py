@@ -34,8 +34,8 @@ from ...wire.routes import match_route
 from .fileformat import Interaction
 from .matching import relative_path
 from .names import is_id_name, is_key_name, is_secret_name, normalise
-from .scrub import Finding
-from .textpatterns import PLACEHOLDER, credential_like
+from .scrub import FORM_BODY, Finding, is_runtime_payload
+from .textpatterns import PLACEHOLDER
 
 __all__ = ["Detector", "Shape", "credential_shape", "mask", "shannon_entropy"]
 
@@ -56,7 +56,6 @@ _PIECES = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^A-Za-z0-9]")
 _RUN = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
-_FORM = re.compile(r"^[\w.~%+-]+=[^&\s]*(?:&[\w.~%+-]+=[^&\s]*)*$")
 #: Names too short or too generic for the secret words, that still hold credentials.
 _WEAK_NAMES: Final = frozenset({"sig", "pin", "otp", "nonce", "salt", "passcode", "mfa"})
 #: Our own idempotency tags (``transports/submit.py``): random by design.
@@ -135,10 +134,6 @@ def mask(value: str) -> str:
     return f"'{value[:shown]}…'"
 
 
-def _is_payload(value: dict[str, Any]) -> bool:
-    return "__type__" in value and isinstance(value.get("__value__"), str)
-
-
 def _json(content: bytes) -> Any:
     try:
         text = content.decode("utf-8")
@@ -155,7 +150,7 @@ def _json(content: bytes) -> Any:
 def _id_values(value: Any, name: str = "") -> Iterator[str]:
     """Strings under id-like names and in ``tags``, at any depth."""
     if isinstance(value, dict):
-        if _is_payload(value):
+        if is_runtime_payload(value):
             return
         for key, item in value.items():
             yield from _id_values(item, str(key))
@@ -218,7 +213,7 @@ class Detector:
             text = content.decode("utf-8")
         except UnicodeDecodeError:
             return []
-        if form or _FORM.match(text.strip()):
+        if form or FORM_BODY.match(text.strip()):
             found: list[Finding] = []
             for name, value in parse_qsl(text.strip(), keep_blank_values=True):
                 found += self.value(value, f"{side} form field {name}", name)
@@ -233,7 +228,7 @@ class Detector:
         if isinstance(value, list):
             for i, item in enumerate(value):
                 found += self.json(item, where, f"{path}[{i}]", name)
-        elif isinstance(value, dict) and not _is_payload(value):
+        elif isinstance(value, dict) and not is_runtime_payload(value):
             for key, item in value.items():
                 inner = f"{path}.{key}" if path else str(key)
                 # Inside a secret-named object ("credentials": {...}) every value is one.
@@ -252,7 +247,7 @@ class Detector:
                 return [Finding(f"value under a secret-looking name {name!r}", where)]
             norm = normalise(name)
             weak = is_key_name(name) or norm in _WEAK_NAMES
-            if weak and credential_like(value.strip()) and value.strip() not in self.known:
+            if weak and _key_like(value.strip()) and value.strip() not in self.known:
                 return [Finding(f"credential-like value under a key-like name {name!r}", where)]
             if is_id_name(name):
                 return []  # ids and digests are random by design
@@ -279,4 +274,13 @@ class Detector:
                     break
 
 
+def _key_like(value: str) -> bool:
+    """A token of 8+ characters with digits and letters that is not a date or a version."""
+    if not _KEY_LIKE.fullmatch(value) or _DATE_OR_VERSION.match(value):
+        return False
+    return any(c.isdigit() for c in value) and sum(c.isalpha() for c in value) >= 2
+
+
+_KEY_LIKE = re.compile(r"[A-Za-z0-9+/=_~.-]{8,}")
+_DATE_OR_VERSION = re.compile(r"\d{4}-\d\d-\d\d|v?\d+(?:\.\d+)+")
 _NOT_A_CREDENTIAL: Final = frozenset({"", "true", "false", "null", "none", "bearer", "basic"})

@@ -174,17 +174,17 @@ DEFAULT_SCRUB_RULES: tuple[ScrubRule, ...] = (
 
 #: Scheme words kept in front of a scrubbed credential header ("Bearer <SCRUBBED>").
 _AUTH_SCHEME = re.compile(r"^(?P<scheme>bearer|basic|apikey|token|digest)\s+", re.IGNORECASE)
-_FORM = re.compile(r"^[\w.~%+-]+=[^&\s]*(?:&[\w.~%+-]+=[^&\s]*)*$")
+FORM_BODY = re.compile(r"^[\w.~%+-]+=[^&\s]*(?:&[\w.~%+-]+=[^&\s]*)*$")
 
 
-def _is_payload(value: dict[str, Any]) -> bool:
+def is_runtime_payload(value: dict[str, Any]) -> bool:
     """A runtime-encoded object whose ``__value__`` is an encoded payload (QPY, numpy...)."""
     return "__type__" in value and isinstance(value.get("__value__"), str)
 
 
 @dataclass(frozen=True)
 class Finding:
-    """Where a rule changed something: never the value itself."""
+    """A possible secret: where, and why (a rule, a name, a shape); never the value itself."""
 
     rule: str
     where: str
@@ -287,7 +287,7 @@ class Scrubber:
                 for i, item in enumerate(value)
             ]
         if isinstance(value, dict):
-            if under is None and _is_payload(value):
+            if under is None and is_runtime_payload(value):
                 return value
             out: dict[str, Any] = {}
             for key, item in value.items():
@@ -363,7 +363,7 @@ class Scrubber:
                 if found is not None:
                     found.items.extend(local.items)
                 return json.dumps(scrubbed, separators=(",", ":"), ensure_ascii=False).encode()
-        if form or _FORM.match(text.strip()):
+        if form or FORM_BODY.match(text.strip()):
             new = self.pairs(text, f"{where} form field", found)
             new = self.text(new, f"{where} body", found)
         else:
