@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qiskit_runtime_double import HttpRequest, HttpResponse, MockTransport, VirtualClock
@@ -24,6 +26,7 @@ from qiskit_runtime_double.wire.http import Headers
 from qiskit_runtime_double.wire.models import SessionCreateRequest
 
 from .conftest import get, post
+from .planted import Plant, inner_for, plantings, requests_of
 
 #: A fake API key, kept out of literals that look like credentials to secret scanners.
 ANOTHER_KEY = "another-key"
@@ -186,14 +189,9 @@ SECRET_KEYS = ["apikey", "api_key", "API-Key", "access_token", "refreshToken", "
 secret_values = st.from_regex(r"S3CR3T[A-Za-z0-9]{12}", fullmatch=True)
 plain_text = st.text(st.characters(codec="utf-8", exclude_characters="S"), max_size=12)
 json_leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | plain_text
-#: Every key some default rule scrubs, normalised as the scrubber compares them.
-_SCRUBBED_KEYS = {
-    name.replace("_", "").replace("-", "").lower()
-    for rule in DEFAULT_SCRUB_RULES
-    for name in rule.key_names
-}
+_SCRUBBER = Scrubber(DEFAULT_SCRUB_RULES)
 plain_keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8).filter(
-    lambda k: k.replace("_", "") not in _SCRUBBED_KEYS
+    lambda k: _SCRUBBER.key_rule(k) is None
 )
 
 
@@ -256,3 +254,145 @@ def test_planted_form_fields_and_query_parameters_never_survive(
     url = scrubber.url(f"https://host/api/v1/jobs?{query}")
     form = scrubber.body(query.encode(), "request", form=True).decode()
     assert not [s for s in secret if s in url or s in form]
+
+
+# --- issue 9.6: what used to be left in a recording ---
+
+LEFT_IN = "Xk29fLq0PzA7mWc4Rv8sTy1NbE6uHg3J"
+ISSUE_CASES = {
+    "auth_token query value": get(f"/jobs?limit=5&auth_token={LEFT_IN}"),
+    "authToken JSON key": post("/jobs", {"backend": "b", "authToken": LEFT_IN}),
+    "credentials JSON key": post("/jobs", {"credentials": {"user": "me", "key": LEFT_IN}}),
+    "token-only URL userinfo": HttpRequest("GET", f"http://{LEFT_IN}@quantum.invalid/api/v1/jobs"),
+    "custom secret header": get("/jobs", **{"X-Gateway-Secret": LEFT_IN}),
+    "custom token header": get("/jobs", **{"X-Session-Token": LEFT_IN}),
+    "custom key header": get("/jobs", **{"X-Gateway-Key": LEFT_IN}),
+    "custom auth header": get("/jobs", **{"X-Auth-User": LEFT_IN}),
+}
+ERROR_TEXTS = {
+    "apikey <key>": f"The API key was rejected: apikey {LEFT_IN}",
+    "apikey=": f"Send grant_type=x&apikey={LEFT_IN} again",
+    "token=": f"bad request token={LEFT_IN}&limit=1",
+    "Cookie:": f"request had Cookie: session={LEFT_IN}; theme=dark and failed",
+    "X-Api-Key:": f"request had X-Api-Key: {LEFT_IN}, which is not valid",
+    "Authorization:": f"request had Authorization: Basic {LEFT_IN} and failed",
+    "JSON in a string": f'upstream said {{"authToken": "{LEFT_IN}", "ok": false}}',
+    "Python dict in a string": f"headers were {{'x-my-secret': '{LEFT_IN}'}}",
+    "private key block": (
+        f"-----BEGIN RSA PRIVATE KEY-----\n{LEFT_IN}\n{LEFT_IN}\n-----END RSA PRIVATE KEY-----"
+    ),
+    "IBM Cloud API key shape": "key " + "Q3v9kLm2Xp7Rz0Tb5Nw8Yc1Hd4Gf6Js-A_eUoIaKq2x7",
+}
+
+
+def _error(message: str) -> HttpResponse:
+    return HttpResponse.from_json(400, {"errors": [{"code": "1234", "message": message}]})
+
+
+@pytest.mark.parametrize("case", sorted(ISSUE_CASES))
+def test_issue_cases_are_scrubbed_and_flagged(case: str, tmp_path: Path) -> None:
+    request = ISSUE_CASES[case]
+    assert Scrubber(DEFAULT_SCRUB_RULES).findings(request), "the rules see it"
+    path = tmp_path / "c.yaml"
+    inner = MockTransport(lambda r: HttpResponse.from_json(200, {"ok": True}))
+    with CassetteTransport(path, "once", inner=inner) as transport:
+        transport.handle(request)
+    assert LEFT_IN not in path.read_text()
+
+
+@pytest.mark.parametrize("case", sorted(ERROR_TEXTS))
+def test_credentials_in_error_messages_are_scrubbed(case: str, tmp_path: Path) -> None:
+    message = ERROR_TEXTS[case]
+    secret = LEFT_IN if LEFT_IN in message else message.split()[-1]
+    path = tmp_path / "c.yaml"
+    inner = MockTransport(lambda r: _error(message))
+    with CassetteTransport(path, "once", inner=inner) as transport:
+        transport.handle(get("/jobs"))
+    text = path.read_text()
+    assert secret not in text
+    assert "1234" in text  # the rest of the answer stays
+
+
+def test_error_text_keeps_its_words() -> None:
+    scrubber = Scrubber(DEFAULT_SCRUB_RULES)
+    said = scrubber.text(ERROR_TEXTS["Cookie:"], "m")
+    assert said == "request had Cookie: session=<SCRUBBED>; theme=<SCRUBBED> and failed"
+    said = scrubber.text(ERROR_TEXTS["X-Api-Key:"], "m")
+    assert said == "request had X-Api-Key: <SCRUBBED>, which is not valid"
+    said = scrubber.text(ERROR_TEXTS["apikey <key>"], "m")
+    assert said == "The API key was rejected: apikey <SCRUBBED>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Invalid token provided; get a new token",
+        "Expected 'Authorization: Bearer <IAM access token>' (or 'apikey <key>')",
+        "Send grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=<key>.",
+        "Basic authentication is not supported",
+        "ibm-python-sdk-core/iam-authenticator-3.28.0 os.name=Linux os.version=6.18.44-fc-v669",
+        "Session c850ilz3ag6exlx5uolw has been closed (max_ttl reached)",
+        "token_type=Bearer expires_in=3600",
+    ],
+)
+def test_plain_words_about_credentials_stay(text: str) -> None:
+    assert Scrubber(DEFAULT_SCRUB_RULES).text(text, "m") == text
+
+
+def test_runtime_fields_a_replay_needs_survive() -> None:
+    body = {
+        "id": "d2tw69gsbnffwdfa3icw",
+        "session_id": "cfwgzvnwubtws50nie3y",
+        "backend": "ibm_brisbane",
+        "tags": ["qrd-submit-9f2c41d07be3a5861c4d", "mine"],
+        "max_ttl": 28800,
+        "private": True,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+        "authenticated": True,
+        "author": "me",
+        "params": {"pubs": [{"__type__": "QuantumCircuit", "__value__": "eJx/token=AAAA+Zm9v"}]},
+    }
+    content = json.dumps(body).encode()
+    assert Scrubber(DEFAULT_SCRUB_RULES).body(content, "response") == content
+    headers = Headers(
+        {
+            "WWW-Authenticate": 'Bearer realm="runtime"',
+            "Access-Control-Allow-Credentials": "true",
+            "Keep-Alive": "timeout=5",
+        }
+    )
+    assert Scrubber(DEFAULT_SCRUB_RULES).headers(headers, "response", None) == headers
+
+
+def test_new_secret_names_still_match_on_replay(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    body = {"backend": "b", "authToken": LEFT_IN, "credentials": {"key": LEFT_IN}}
+    with CassetteTransport(path, "once", inner=Secretive()) as transport:
+        transport.handle(post(f"/jobs?auth_token={LEFT_IN}", body))
+    other = {"backend": "b", "authToken": "other", "credentials": {"key": "other"}}
+    replay = CassetteTransport(path)
+    assert replay.handle(post("/jobs?auth_token=other", other)).status_code == 200
+
+
+# --- property: secrets planted everywhere, recorded through the cassette layer ---
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(plantings())
+def test_no_labelled_secret_reaches_the_file(planted: list[Plant]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.yaml"
+        with CassetteTransport(path, "once", inner=inner_for(planted)) as transport:
+            for request in requests_of(planted):
+                transport.handle(request)
+        text = path.read_text()
+        data = read_cassette(path)
+    leaked = [(i, p.place) for i, p in enumerate(planted) if p.labelled and p.secret in text]
+    assert not leaked
+    assert data is not None and len(data.interactions) == len(planted)
+    scrubber = Scrubber(DEFAULT_SCRUB_RULES)
+    for item in data.interactions:  # idempotent: nothing left for the rules
+        assert scrubber.findings(item.request, item.response) == []

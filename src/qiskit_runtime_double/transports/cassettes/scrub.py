@@ -1,14 +1,19 @@
 """Scrubbing: secrets never reach a cassette file.
 
 One rule set, applied on every write (new and loaded interactions alike, so re-saving a cassette
-re-applies it) to requests and responses: header values, URLs (query strings and paths), bodies
-(JSON at any depth, form fields, plain text), and the recorded base URL. Incoming requests go
-through the same rules before matching, so a scrubbed recording still matches the live request.
+re-applies it) to requests and responses: header values, URLs (query strings, userinfo and paths),
+bodies (JSON at any depth, form fields, plain text), and the recorded base URL. Incoming requests
+go through the same rules before matching, so a scrubbed recording still matches the live request.
 
-A rule selects by header name, by key (JSON object keys, form fields and query parameters,
-compared case-insensitively and ignoring ``_``/``-``), or by regular expression (anywhere in a
-header value, URL or text). Replacements are fixed placeholders, and every rule is idempotent:
-scrubbing a scrubbed value changes nothing, which is how ``cassette check`` finds leftovers.
+A rule selects by name (header names, JSON object keys, form fields and query parameters), either
+a list of names or a pattern searched in the normalised name (see ``names.py``: case, ``-``,
+``_``, ``.`` and spaces ignored), or by regular expression (anywhere in a header value, URL, JSON
+string or text). Replacements are fixed placeholders, and every rule is idempotent: scrubbing a
+scrubbed value changes nothing, which is how ``cassette check`` finds leftovers.
+
+What the rules never touch: the ``__value__`` string of a runtime-encoded object (``{"__type__":
+"QuantumCircuit", "__value__": <QPY, base64>}``): a payload, never a credential, that a replay must
+hand back byte for byte.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from typing import Any
 from urllib.parse import quote_plus, unquote_plus, urlsplit, urlunsplit
 
 from ...wire.http import Headers, HttpRequest, HttpResponse
+from . import textpatterns as tp
+from .names import DESCRIBES_A_SECRET, SECRET_WORD, normalise
+from .textpatterns import CRN_ACCOUNT_PLACEHOLDER, CRN_INSTANCE_PLACEHOLDER, PLACEHOLDER
 
 __all__ = [
     "CRN_ACCOUNT_PLACEHOLDER",
@@ -32,15 +40,7 @@ __all__ = [
     "Scrubber",
 ]
 
-PLACEHOLDER = "<SCRUBBED>"
-CRN_ACCOUNT_PLACEHOLDER = "0" * 32
-CRN_INSTANCE_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
-
 Replacement = str | Callable[["re.Match[str]"], str]
-
-
-def _norm_key(key: str) -> str:
-    return key.lower().replace("_", "").replace("-", "")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ class ScrubRule:
     """One kind of secret and where to find it. Build with the class methods.
 
     ``ScrubRule.headers("X-My-Token")``, ``ScrubRule.keys("my_secret")`` (JSON keys, form fields,
-    query parameters), ``ScrubRule.regex(r"sk-[A-Za-z0-9]{20,}")``. Extend the defaults with
+    query parameters), ``ScrubRule.named(r"customerref")`` (any name containing it),
+    ``ScrubRule.regex(r"sk-[A-Za-z0-9]{20,}")``. Extend the defaults with
     ``scrub_rules=[*DEFAULT_SCRUB_RULES, ScrubRule.keys("my_secret")]``.
     """
 
@@ -57,6 +58,12 @@ class ScrubRule:
     key_names: tuple[str, ...] = ()
     pattern: str | None = None
     replacement: Replacement = PLACEHOLDER
+    #: For ``named`` rules: searched in normalised names, unless ``name_unless`` also matches.
+    name_pattern: str | None = None
+    name_unless: str | None = None
+    in_headers: bool = True
+    in_json_keys: bool = True
+    in_fields: bool = True
 
     @classmethod
     def headers(cls, *names: str, name: str | None = None) -> ScrubRule:
@@ -65,8 +72,42 @@ class ScrubRule:
 
     @classmethod
     def keys(cls, *names: str, name: str | None = None) -> ScrubRule:
-        """Replace the value under these JSON keys, form fields and query parameters."""
+        """Replace the value under these JSON keys, form fields and query parameters.
+
+        Names compare normalised: ``keys("api_key")`` also takes ``apiKey`` and ``API-KEY``.
+        """
         return cls(name or f"key {', '.join(names)}", key_names=names)
+
+    @classmethod
+    def named(
+        cls,
+        pattern: str,
+        *,
+        unless: str | None = None,
+        headers: bool = True,
+        json_keys: bool = True,
+        fields: bool = True,
+        name: str | None = None,
+    ) -> ScrubRule:
+        """Replace values under every name in which ``pattern`` is found (``re.search``).
+
+        Names are normalised first (lowercase, no ``-``, ``_``, ``.`` or spaces), so write the
+        pattern that way: ``named("customerref")`` takes ``X-Customer-Ref`` and
+        ``customer_ref_v2``. ``unless``: a pattern for names to leave alone. ``headers``,
+        ``json_keys`` and ``fields`` (form fields and query parameters) say where to look.
+        Under a matching JSON key, every string and number inside is replaced.
+        """
+        re.compile(pattern)  # fail here, not at the first write
+        if unless is not None:
+            re.compile(unless)
+        return cls(
+            name or f"names matching {pattern}",
+            name_pattern=pattern,
+            name_unless=unless,
+            in_headers=headers,
+            in_json_keys=json_keys,
+            in_fields=fields,
+        )
 
     @classmethod
     def regex(
@@ -81,21 +122,8 @@ class ScrubRule:
         return cls(name or f"pattern {pattern}", pattern=pattern, replacement=replacement)
 
 
-def _crn_replacement(match: re.Match[str]) -> str:
-    # Keep the separators as found (a CRN in a query string is percent-encoded) and the region,
-    # so the CRN stays valid; replace the account and the instance.
-    sep, slash = match.group("sep"), match.group("slash")
-    account, instance = CRN_ACCOUNT_PLACEHOLDER, CRN_INSTANCE_PLACEHOLDER
-    return f"{match.group('head')}{sep}a{slash}{account}{sep}{instance}"
-
-
-_SEP = r"(?::|%3[aA])"
-_CRN = (
-    r"(?P<head>crn(?P<sep>:|%3[aA])v1" + rf"(?:{_SEP}[\w.-]*){{4}})"
-    r"(?P=sep)a(?P<slash>/|%2[fF])[0-9A-Za-z]+(?P=sep)[\w-]*"
-)
-
-#: The rules applied when ``scrub_rules`` is not given. Order matters only for readability.
+#: The rules applied when ``scrub_rules`` is not given. The list rules come first, so a finding
+#: names the most specific rule.
 DEFAULT_SCRUB_RULES: tuple[ScrubRule, ...] = (
     ScrubRule.headers(
         "Authorization",
@@ -126,33 +154,37 @@ DEFAULT_SCRUB_RULES: tuple[ScrubRule, ...] = (
         "authorization",
         name="credential keys",
     ),
+    ScrubRule.named(SECRET_WORD, unless=DESCRIBES_A_SECRET, name="secret names"),
+    ScrubRule.named(
+        r"keys?$", unless=DESCRIBES_A_SECRET, json_keys=False, name="key names (headers, queries)"
+    ),
     ScrubRule.keys(
         "user_id", "ims_user_id", "iam_id", "account_id", "email", name="account identifiers"
     ),
-    ScrubRule.regex(
-        r"\b(?P<scheme>[Bb]earer|BEARER)\s+[A-Za-z0-9\-._~+/]+=*",
-        r"\g<scheme> " + PLACEHOLDER,
-        name="bearer token",
-    ),
-    ScrubRule.regex(
-        r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", PLACEHOLDER, name="JWT"
-    ),
-    ScrubRule.regex(_CRN, _crn_replacement, name="instance CRN account"),
-    ScrubRule.regex(
-        r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@",
-        r"\g<scheme>" + PLACEHOLDER + "@",
-        name="URL credentials",
-    ),
+    ScrubRule.regex(*tp.URL_USERINFO, name="URL credentials"),
+    ScrubRule.regex(*tp.PRIVATE_KEY_BLOCK, name="private key"),
+    ScrubRule.regex(tp.SECRET_ASSIGNMENT, tp.scrub_assignment, name="secret name in text"),
+    ScrubRule.regex(tp.BEARER, tp.scrub_bearer, name="bearer token"),
+    ScrubRule.regex(tp.BASIC, tp.scrub_basic, name="basic credentials"),
+    ScrubRule.regex(tp.JWT, PLACEHOLDER, name="JWT"),
+    ScrubRule.regex(tp.IBM_CLOUD_API_KEY, tp.scrub_mixed, name="IBM Cloud API key shape"),
+    ScrubRule.regex(tp.IBM_QUANTUM_TOKEN, PLACEHOLDER, name="IBM Quantum API token shape"),
+    ScrubRule.regex(tp.CRN, tp.scrub_crn, name="instance CRN account"),
 )
 
 #: Scheme words kept in front of a scrubbed credential header ("Bearer <SCRUBBED>").
 _AUTH_SCHEME = re.compile(r"^(?P<scheme>bearer|basic|apikey|token|digest)\s+", re.IGNORECASE)
-_FORM = re.compile(r"^[\w.~%+-]+=[^&\s]*(?:&[\w.~%+-]+=[^&\s]*)*$")
+FORM_BODY = re.compile(r"^[\w.~%+-]+=[^&\s]*(?:&[\w.~%+-]+=[^&\s]*)*$")
+
+
+def is_runtime_payload(value: dict[str, Any]) -> bool:
+    """A runtime-encoded object whose ``__value__`` is an encoded payload (QPY, numpy...)."""
+    return "__type__" in value and isinstance(value.get("__value__"), str)
 
 
 @dataclass(frozen=True)
 class Finding:
-    """Where a rule changed something: never the value itself."""
+    """A possible secret: where, and why (a rule, a name, a shape); never the value itself."""
 
     rule: str
     where: str
@@ -176,14 +208,42 @@ class Scrubber:
         self.rules = tuple(rules)
         self._headers: dict[str, str] = {}
         self._keys: dict[str, str] = {}
+        self._named: list[tuple[re.Pattern[str], re.Pattern[str] | None, set[str], str]] = []
         self._patterns: list[tuple[re.Pattern[str], Replacement, str]] = []
         for rule in self.rules:
             for header in rule.header_names:
-                self._headers[header.lower()] = rule.name
+                self._headers.setdefault(header.lower(), rule.name)
             for key in rule.key_names:
-                self._keys[_norm_key(key)] = rule.name
+                self._keys.setdefault(normalise(key), rule.name)
+            if rule.name_pattern is not None:
+                unless = re.compile(rule.name_unless) if rule.name_unless else None
+                places = {"header"} if rule.in_headers else set()
+                places |= {"key"} if rule.in_json_keys else set()
+                places |= {"field"} if rule.in_fields else set()
+                self._named.append((re.compile(rule.name_pattern), unless, places, rule.name))
             if rule.pattern is not None:
                 self._patterns.append((re.compile(rule.pattern), rule.replacement, rule.name))
+
+    # --- names --------------------------------------------------------------------------------
+
+    def _named_rule(self, name: str, place: str) -> str | None:
+        norm = normalise(name)
+        for pattern, unless, places, rule in self._named:
+            if place in places and pattern.search(norm) and not (unless and unless.search(norm)):
+                return rule
+        return None
+
+    def header_rule(self, name: str) -> str | None:
+        """The rule that replaces the value of header ``name``, if any."""
+        return self._headers.get(name.lower()) or self._named_rule(name, "header")
+
+    def key_rule(self, name: str) -> str | None:
+        """The rule that replaces the value under JSON key ``name``, if any."""
+        return self._keys.get(normalise(name)) or self._named_rule(name, "key")
+
+    def field_rule(self, name: str) -> str | None:
+        """The rule that replaces form field or query parameter ``name``, if any."""
+        return self._keys.get(normalise(name)) or self._named_rule(name, "field")
 
     # --- values -------------------------------------------------------------------------------
 
@@ -197,23 +257,43 @@ class Scrubber:
                 value = new
         return value
 
-    def json_value(self, value: Any, where: str, found: _Found | None = None) -> Any:
-        """A copy of a parsed JSON value with secret keys replaced and patterns applied."""
+    def json_value(
+        self,
+        value: Any,
+        where: str,
+        found: _Found | None = None,
+        *,
+        path: str = "",
+        under: str | None = None,
+    ) -> Any:
+        """A copy of a parsed JSON value with secret keys replaced and patterns applied.
+
+        ``where`` names the document ("response body"), ``path`` the place in it. ``under``: the
+        rule of a secret key above this value, which takes every string and number inside.
+        """
+        here = f"{where} {path}" if path else where
+        if under is not None:
+            if isinstance(value, bool) or value is None or value in ("", PLACEHOLDER):
+                return value
+            if isinstance(value, (str, int, float)):
+                if found is not None:
+                    found.add(under, f"{here} (key)")
+                return PLACEHOLDER
         if isinstance(value, str):
-            return self.text(value, where, found)
+            return self.text(value, here, found)
         if isinstance(value, list):
-            return [self.json_value(item, f"{where}[{i}]", found) for i, item in enumerate(value)]
+            return [
+                self.json_value(item, where, found, path=f"{path}[{i}]", under=under)
+                for i, item in enumerate(value)
+            ]
         if isinstance(value, dict):
+            if under is None and is_runtime_payload(value):
+                return value
             out: dict[str, Any] = {}
             for key, item in value.items():
-                rule = self._keys.get(_norm_key(key)) if isinstance(key, str) else None
-                inner = f"{where}.{key}" if where else str(key)
-                if rule is not None and item not in (None, "", PLACEHOLDER):
-                    if found is not None:
-                        found.add(rule, f"{inner} (key)")
-                    out[key] = PLACEHOLDER
-                else:
-                    out[key] = self.json_value(item, inner, found)
+                inner = f"{path}.{key}" if path else str(key)
+                rule = under or (self.key_rule(key) if isinstance(key, str) else None)
+                out[key] = self.json_value(item, where, found, path=inner, under=rule)
             return out
         return value
 
@@ -225,14 +305,14 @@ class Scrubber:
             if not eq:
                 continue
             key = unquote_plus(raw_key)
-            rule = self._keys.get(_norm_key(key))
+            value = unquote_plus(raw_value)
+            rule = self.field_rule(key)
             if rule is not None:
-                if unquote_plus(raw_value) != PLACEHOLDER:
+                if value not in ("", PLACEHOLDER):
                     if found is not None:
                         found.add(rule, f"{where} {key}")
                     parts[i] = f"{raw_key}={quote_plus(PLACEHOLDER)}"
                 continue
-            value = unquote_plus(raw_value)
             new = self.text(value, f"{where} {key}", found)
             if new != value:
                 parts[i] = f"{raw_key}={quote_plus(new, safe=':/')}"
@@ -247,8 +327,9 @@ class Scrubber:
     def headers(self, headers: Mapping[str, str], where: str, found: _Found | None) -> Headers:
         out: dict[str, str] = {}
         for name, value in headers.items():
-            rule = self._headers.get(name.lower())
-            if rule is None:
+            rule = self.header_rule(name)
+            if rule is None or value.strip().lower() in ("", "true", "false", PLACEHOLDER.lower()):
+                # (Access-Control-Allow-Credentials: true holds no credential)
                 out[name] = self.text(value, f"{where} header {name}", found)
                 continue
             scheme = _AUTH_SCHEME.match(value)
@@ -282,7 +363,7 @@ class Scrubber:
                 if found is not None:
                     found.items.extend(local.items)
                 return json.dumps(scrubbed, separators=(",", ":"), ensure_ascii=False).encode()
-        if form or _FORM.match(text.strip()):
+        if form or FORM_BODY.match(text.strip()):
             new = self.pairs(text, f"{where} form field", found)
             new = self.text(new, f"{where} body", found)
         else:

@@ -14,9 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...wire.routes import match_route
+from .detect import Detector
 from .fileformat import CassetteData, Interaction
 from .matching import relative_path
-from .scrub import Scrubber
+from .scrub import Finding, Scrubber
 
 __all__ = ["Summary", "backends_of", "render", "secret_findings", "summarize"]
 
@@ -194,12 +195,36 @@ def render(summary: Summary, name: str) -> str:
 
 
 def secret_findings(data: CassetteData, scrubber: Scrubber) -> list[str]:
-    """Where ``scrubber``'s rules would still change the file: each is a leak (or a rule that
-    is not idempotent). Never includes the value."""
+    """Possible secrets in a cassette, each as ``interaction <i>: <where>: <why>``; never a value.
+
+    Two independent looks: where ``scrubber``'s rules would still change the file (a leak, or a
+    rule that is not idempotent), and what looks like a credential whatever the rules say: values
+    under secret-looking names and high-entropy tokens (``detect.py``). One finding per place.
+    """
     found: list[str] = []
     if data.base_url and scrubber.url(data.base_url) != data.base_url:
         found.append("metadata base_url: matches a scrub rule")
+    base_path = urlsplit(data.base_url or "").path.rstrip("/")
+    detector = Detector.for_interactions(data.interactions, base_path)
+    if data.base_url:
+        found += [
+            f"metadata {f}" for f in _first_per_place(detector.url(data.base_url, "base_url"))
+        ]
     for index, item in enumerate(data.interactions):
-        for finding in scrubber.findings(item.request, item.response):
+        ruled = scrubber.findings(item.request, item.response)
+        shaped = detector.interaction(item.request, item.response)
+        for finding in _first_per_place([*ruled, *shaped]):
             found.append(f"interaction {index}: {finding}")
     return found
+
+
+def _first_per_place(findings: Iterable[Finding]) -> list[Finding]:
+    """The first finding at each place (a rule's finding comes before a shape's)."""
+    seen: set[str] = set()
+    out: list[Finding] = []
+    for finding in findings:
+        place = finding.where.removesuffix(" (key)")
+        if place not in seen:
+            seen.add(place)
+            out.append(finding)
+    return out
