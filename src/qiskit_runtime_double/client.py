@@ -58,6 +58,7 @@ from .wire.models import (
     SessionPatchRequest,
     Usage,
 )
+from .wire.redact import redact_url
 from .wire.routes import route
 
 __all__ = ["API_VERSION", "RetryPolicy", "RuntimeClient"]
@@ -213,7 +214,9 @@ class RuntimeClient:
                 if attempt >= self.retry.retries:
                     if str(exc).startswith(request.method):
                         raise  # the transport already named the endpoint
-                    raise TransportError(f"{request.method} {request.url} failed: {exc}") from exc
+                    raise TransportError(
+                        f"{request.method} {redact_url(request.url)} failed: {exc}"
+                    ) from exc
                 self.clock.sleep(self.retry.wait(attempt, None))
                 attempt += 1
                 continue

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import RequestNotSent, TransportError
 from .wire.http import HttpRequest, HttpResponse
 from .wire.models import Job, JobList
+from .wire.redact import redact_url
 from .wire.submit_keys import KEY_PREFIX, is_submit_key, without_submit_keys
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ class SafeSubmitter:
         """Submit ``keyed`` (which carries ``key``); ``plain`` is the same without the key."""
         request: HttpRequest = keyed
         tag: str | None = key
+        where = redact_url(keyed.url)
         attempt = 0
         while True:
             outcome = self._attempt(request)
@@ -133,8 +135,8 @@ class SafeSubmitter:
                 return _settled(outcome, request)
             if tag is None:
                 raise TransportError(
-                    f"POST {request.url}: {_describe(outcome)}. The job may have been created, "
-                    "and this submission carried no idempotency tag (its own tags fill the "
+                    f"POST {where}: {_describe(outcome)}. The job may have been created, and"
+                    " this submission carried no idempotency tag (its own tags fill the "
                     "service's quota), so it is not sent again: check service.jobs() before "
                     "submitting again."
                 )
@@ -144,7 +146,7 @@ class SafeSubmitter:
                 found = self._find(tag)
             except _LookupFailed as exc:
                 raise TransportError(
-                    f"POST {request.url}: {_describe(outcome)}, and whether the job was created "
+                    f"POST {where}: {_describe(outcome)}, and whether the job was created "
                     f"could not be checked ({exc}). The job carries the tag {tag!r}: look for it "
                     f"with service.jobs(job_tags=[{tag!r}]) before submitting again."
                 ) from None
@@ -154,7 +156,7 @@ class SafeSubmitter:
                 if isinstance(outcome, HttpResponse):
                     return outcome  # checked: the client reports the status, nothing exists
                 raise TransportError(
-                    f"POST {request.url}: {outcome}. Sent {attempt + 1} time(s) and checked "
+                    f"POST {where}: {outcome}. Sent {attempt + 1} time(s) and checked "
                     f"after each (tag {tag!r}): no job was created, so submitting again is safe."
                 ) from outcome
             attempt += 1
@@ -212,7 +214,9 @@ def _settled(outcome: Outcome, request: HttpRequest) -> HttpResponse:
         return outcome
     if str(outcome).startswith(request.method):
         raise outcome  # the transport already named the endpoint
-    raise TransportError(f"{request.method} {request.url} failed: {outcome}") from outcome
+    raise TransportError(
+        f"{request.method} {redact_url(request.url)} failed: {outcome}"
+    ) from outcome
 
 
 def _refused_for_tags(outcome: Outcome) -> bool:

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..wire.http import HttpRequest, HttpResponse
+from ..wire.redact import redact_query, redact_text
 from .guard import CONTROL_HEADER, RequestGuard, is_loopback
 from .pacing import PACES, Pace
 from .wsgi import wsgi_adapter
@@ -206,7 +207,9 @@ class FakeServer:
             self._log.clear()
 
     def _served(self, request: HttpRequest, response: HttpResponse) -> None:
-        entry = ServedRequest(request.method, request.path, request.query, response.status_code)
+        # No headers, no body; secret-named query values (``?token=``) redacted.
+        query = redact_query(request.query)
+        entry = ServedRequest(request.method, request.path, query, response.status_code)
         with self._log_lock:
             self._log.append(entry)
 
@@ -367,7 +370,8 @@ def _quiet_handler() -> type[Any]:
         protocol_version = "HTTP/1.1"
 
         def log(self, type: str, message: str, *args: Any) -> None:
-            # The request line has no credentials (tokens travel in headers, keys in bodies).
-            _log.debug("%s %s", self.address_string(), message % args if args else message)
+            # Tokens travel in headers and keys in bodies, but a query can carry one (?token=).
+            line = message % args if args else message
+            _log.debug("%s %s", self.address_string(), redact_text(line))
 
     return QuietHandler

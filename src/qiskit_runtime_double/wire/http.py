@@ -44,7 +44,9 @@ class Headers(Mapping[str, str]):
         return Headers(merged)
 
     def __repr__(self) -> str:
-        return f"Headers({dict(self.items())!r})"
+        from .redact import redact_headers  # a repr shows up in logs and test failures
+
+        return f"Headers({redact_headers(self)!r})"
 
 
 def build_url(base: str, path: str, query: Mapping[str, Any] | None = None) -> str:
@@ -84,6 +86,14 @@ class HttpRequest:
     def json(self) -> Any:
         return json.loads(self.content) if self.content else None
 
+    def __repr__(self) -> str:
+        from .redact import redact_url
+
+        return (
+            f"HttpRequest({self.method!r}, {redact_url(self.url)!r}, {self.headers!r}, "
+            f"{_preview(self.content)})"
+        )
+
 
 @dataclass(frozen=True)
 class HttpResponse:
@@ -114,6 +124,20 @@ class HttpResponse:
     @classmethod
     def empty(cls, status_code: int = 204) -> HttpResponse:
         return cls(status_code)
+
+    def __repr__(self) -> str:
+        return f"HttpResponse({self.status_code}, {self.headers!r}, {_preview(self.content)})"
+
+
+def _preview(content: bytes, limit: int = 300) -> str:
+    """A body as a repr shows it: its start, with credential-shaped parts redacted."""
+    from .redact import redact_text
+
+    if not content:
+        return "b''"
+    text = redact_text(content[:limit].decode("utf-8", errors="replace"))
+    more = f" ... ({len(content)} bytes)" if len(content) > limit else ""
+    return repr(text) + more
 
 
 #: An application: what answers requests in process (the fake's REST facade is one).

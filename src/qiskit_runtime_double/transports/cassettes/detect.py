@@ -31,11 +31,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ...wire.http import HttpRequest, HttpResponse
 from ...wire.routes import match_route
+from ...wire.secret_names import is_id_name, is_key_name, is_secret_name, normalise
+from ...wire.secret_text import PLACEHOLDER
 from .fileformat import Interaction
 from .matching import relative_path
-from .names import is_id_name, is_key_name, is_secret_name, normalise
 from .scrub import FORM_BODY, Finding, is_runtime_payload
-from .textpatterns import PLACEHOLDER
 
 __all__ = ["Detector", "Shape", "credential_shape", "mask", "shannon_entropy"]
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus, urlsplit, urlunsplit
 
+from ...wire import secret_text as tp
 from ...wire.http import Headers, HttpRequest, HttpResponse
-from . import textpatterns as tp
-from .names import DESCRIBES_A_SECRET, SECRET_WORD, normalise
-from .textpatterns import CRN_ACCOUNT_PLACEHOLDER, CRN_INSTANCE_PLACEHOLDER, PLACEHOLDER
+from ...wire.secret_names import DESCRIBES_A_SECRET, SECRET_WORD, normalise
+from ...wire.secret_text import CRN_ACCOUNT_PLACEHOLDER, CRN_INSTANCE_PLACEHOLDER, PLACEHOLDER
 
 __all__ = [
     "CRN_ACCOUNT_PLACEHOLDER",

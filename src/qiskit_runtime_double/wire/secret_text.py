@@ -12,7 +12,7 @@ import re
 from typing import Final
 from urllib.parse import quote_plus
 
-from .names import WHITESPACE_SCHEMES, is_key_name, is_secret_name, normalise
+from .secret_names import WHITESPACE_SCHEMES, is_key_name, is_secret_name, normalise
 
 __all__ = [
     "BASIC",
