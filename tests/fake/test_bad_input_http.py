@@ -18,6 +18,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
 
 from qiskit_runtime_double.fake import FakeRuntime
+from qiskit_runtime_double.fake.executor import InvalidWorkload, NoOpExecutor
 from qiskit_runtime_double.fake.platform import APIKEY_GRANT
 from qiskit_runtime_double.fake.server import FakeServer
 from qiskit_runtime_double.wire import codec
@@ -332,3 +333,21 @@ def test_control_values_beyond_the_simulation_are_a_4xx_and_the_fake_keeps_servi
     assert [answer.status_code < 500 for answer in answers] == [True] * 4, [
         (answer.status_code, answer.text[:200]) for answer in answers
     ]
+
+
+# --- the no-op executor (benchmarks) counts shots for the same precisions -------------------------
+
+
+@pytest.mark.parametrize(
+    ("precision", "outcome"), [(1e-200, "needs more than"), (1e154, 32), (0.1, 128)]
+)
+def test_the_noop_executor_counts_any_precision_the_service_accepts(
+    precision: float, outcome: str | int
+) -> None:
+    entry = FakeRuntime([BACKEND]).catalogue[BACKEND]
+    params = {"pubs": [[bell(), {"ZZ": 1.0}, None, precision]]}
+    if isinstance(outcome, str):
+        with pytest.raises(InvalidWorkload, match=f"Pub 0 precision .* {outcome}"):
+            NoOpExecutor().prepare("estimator", params, entry)
+    else:
+        assert NoOpExecutor().prepare("estimator", params, entry).total_shots == outcome

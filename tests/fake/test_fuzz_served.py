@@ -8,7 +8,7 @@ query strings, path parameters, methods and credentials. No fault is injected: t
 that make later requests fail on purpose (``POST /_double/faults/http``, ``POST /_double/usage``,
 ``POST /_double/backends/{name}/status``) are left out, so any 5xx is a bug.
 
-The run is deterministic (``derandomize``) and bounded: about 2,300 requests. The module prints
+The run is deterministic (``derandomize``) and bounded: about 1,550 requests. The module prints
 how many requests each family made and the status classes they got (``pytest -s`` shows it).
 """
 
@@ -174,7 +174,8 @@ def mostly(
     return st.integers(0, 99).flatmap(lambda n: usual if n < percent else other)
 
 
-TEXT = st.text(max_size=30)
+#: Any text, lone surrogates included (JSON carries them as "\ud800" escapes).
+TEXT = st.text(st.characters(exclude_categories=()), max_size=30)
 #: Text a URL or header can carry (no lone surrogates, which requests cannot encode).
 URL_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 HUGE_INTS = st.sampled_from([10**30, -(10**30), 2**63, 2**64 + 1, 10**400, -(10**4000)])
@@ -194,7 +195,7 @@ JSON = st.recursive(
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value)  # ensure_ascii: a lone surrogate goes out as a "\\ud800" escape
+    return json.dumps(value)  # ASCII only: non-ASCII text and lone surrogates go out escaped
 
 
 def deep(depth: int, kind: str, closed: bool) -> bytes:
@@ -544,14 +545,14 @@ def fuzz(target: Target, family: str, requests_of: Any, examples: int) -> None:
 
 
 def test_runtime_routes_answer_hostile_requests_with_a_4xx_never_a_5xx(target: Target) -> None:
-    fuzz(target, "runtime", runtime_requests, 1_000)
+    fuzz(target, "runtime", runtime_requests, 900)
 
 
 def test_control_routes_answer_hostile_requests_with_a_4xx_never_a_5xx(target: Target) -> None:
-    fuzz(target, "control", control_requests, 350)
+    fuzz(target, "control", control_requests, 325)
 
 
 def test_iam_search_and_catalog_answer_hostile_requests_with_a_4xx_never_a_5xx(
     target: Target,
 ) -> None:
-    fuzz(target, "platform", platform_requests, 350)
+    fuzz(target, "platform", platform_requests, 325)

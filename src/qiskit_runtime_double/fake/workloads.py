@@ -184,7 +184,7 @@ class NoOpExecutor:
         pubs, options = _structure(program_id, params, entry)
         limit = entry.configuration().max_shots
         total = 0
-        for pub in pubs:
+        for index, pub in enumerate(pubs):
             parts = [*(pub if isinstance(pub, (list, tuple)) else [pub]), None, None, None]
             if program_id == "sampler":
                 shots = parts[2] if isinstance(parts[2], Integral) else None
@@ -194,7 +194,7 @@ class NoOpExecutor:
                 precision = (
                     _default_precision(options, limit)
                     if given is None
-                    else _precision("Pub precision", given, limit)
+                    else _precision(f"Pub {index} precision", given, limit)
                 )
                 total += shots_for_precision(precision)
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)

@@ -1,8 +1,8 @@
 """A WSGI adapter for an ``App``: WSGI environ -> ``HttpRequest`` -> app -> WSGI response.
 
 No server here (``server.py`` runs werkzeug): any WSGI server can serve the fake through this.
-Bodies over ``MAX_BODY_BYTES`` are refused with 413 before they are buffered, and nothing escapes
-as a traceback.
+Bodies over ``MAX_BODY_BYTES`` are refused with 413 before they are buffered, a Host header that
+is not ``host[:port]`` with 400, and nothing escapes as a traceback.
 """
 
 from __future__ import annotations
