@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from qiskit import QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp
 
 from qiskit_runtime_double import (
     BackendNotFoundError,
+    EstimatorV2,
     IBMInputValueError,
     IBMRuntimeError,
     RuntimeProgramNotFound,
@@ -82,3 +84,29 @@ def test_unknown_run_option_lists_the_known_ones(runtime: Runtime) -> None:
         Session(service=runtime.service, backend="generic_5q").run(
             "sampler", {}, options={"shots": 3}
         )
+
+
+@pytest.mark.parametrize("precision", [1e-12, 1e-200])
+def test_a_precision_needing_more_shots_than_the_backend_runs_is_refused(
+    runtime: Runtime, precision: float
+) -> None:
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    estimator = EstimatorV2(mode=runtime.backend("ibmq_qasm_simulator"))
+    with pytest.raises(IBMRuntimeError, match=r"400.*precision.*100000 shots.*at least 0\.00317"):
+        estimator.run([(circuit, SparsePauliOp("ZZ"))], precision=precision)
+    assert runtime.service.jobs(limit=None) == []
+
+
+@pytest.mark.parametrize("precision", [2.0, 1e10, 1e154])
+def test_a_precision_above_one_runs_one_shot_per_randomization(
+    runtime: Runtime, precision: float
+) -> None:
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    estimator = EstimatorV2(mode=runtime.backend("ibmq_qasm_simulator"))
+    result = estimator.run([(circuit, SparsePauliOp("ZZ"))], precision=precision).result()
+    assert result[0].metadata["shots"] == 32
+    assert abs(float(result[0].data.evs)) <= 1

@@ -6,13 +6,13 @@ they are answered in the IBM Cloud error shape ``{"errors": [...], "trace", "sta
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from ..wire.http import Headers, HttpRequest, HttpResponse
+from ..wire.jsonbody import JsonBodyError, parse_json_body
 from ..wire.models import (
     BackendDevice,
     BackendList,
@@ -67,9 +67,9 @@ def _body(request: HttpRequest, model: type[Any]) -> Any:
             f"The request body exceeds {MAX_BODY_BYTES} bytes.", status=413, code="1002"
         )
     try:
-        data = json.loads(request.content or b"null")
-    except ValueError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}. Send a JSON object.") from exc
+        data = parse_json_body(request.content)
+    except JsonBodyError as exc:
+        raise BadRequest(exc.message) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -89,16 +89,26 @@ def _one(request: HttpRequest, name: str) -> str | None:
     return values[-1] if values else None
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for an error message, cut short: a hostile value can be megabytes long."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} chars)"
+
+
 def _int(request: HttpRequest, name: str, default: int, *, low: int, high: int) -> int:
     text = _one(request, name)
     if text is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise BadRequest(f"Query parameter {name}={text!r} is not an integer.") from None
+    expected = f"an integer from {low} to {high}"
+    # Decimal ASCII digits only (int() would also take "1_000", " 7" or other scripts' digits),
+    # and no more of them than ``high`` has: int() of thousands of digits raises, and is slow.
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise BadRequest(f"Query parameter {name}={_shown(text)} is not {expected}.")
+    if len(digits.lstrip("0")) > len(str(high)):
+        raise BadRequest(f"Query parameter {name}={_shown(text)} is out of range: use {expected}.")
+    value = int(text)
     if not low <= value <= high:
-        raise BadRequest(f"Query parameter {name}={value} is out of range [{low}, {high}].")
+        raise BadRequest(f"Query parameter {name}={value} is out of range: use {expected}.")
     return value
 
 
@@ -107,7 +117,7 @@ def _bool(request: HttpRequest, name: str) -> bool | None:
     if text is None:
         return None
     if text.lower() not in ("true", "false"):
-        raise BadRequest(f"Query parameter {name}={text!r} must be true or false.")
+        raise BadRequest(f"Query parameter {name}={_shown(text)} must be true or false.")
     return text.lower() == "true"
 
 
@@ -118,7 +128,10 @@ def _time(request: HttpRequest, name: str) -> Any:
     try:
         return parse_timestamp(text)
     except ValueError:
-        raise BadRequest(f"Query parameter {name}={text!r} is not an ISO-8601 timestamp.") from None
+        raise BadRequest(
+            f"Query parameter {name}={_shown(text)} is not an ISO-8601 timestamp "
+            "(e.g. 2025-01-01T09:00:00Z)."
+        ) from None
 
 
 class RuntimeApp:
@@ -291,7 +304,7 @@ class RuntimeApp:
     def _list_jobs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         sort = (_one(request, "sort") or "DESC").upper()
         if sort not in ("ASC", "DESC"):
-            raise BadRequest(f"Query parameter sort={sort!r} must be ASC or DESC.")
+            raise BadRequest(f"Query parameter sort={_shown(sort)} must be ASC or DESC.")
         query = JobFilter(
             limit=_int(request, "limit", 200, low=0, high=10_000),
             offset=_int(request, "offset", 0, low=0, high=10**9),

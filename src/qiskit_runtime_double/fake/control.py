@@ -3,7 +3,6 @@ served on another thread or process. Reserved paths; not part of the IBM API."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from ..wire.control import (
     describe_errors,
 )
 from ..wire.http import HttpRequest, HttpResponse
+from ..wire.jsonbody import parse_json_body
 from .app import error_response
 from .errors import BadRequest, FakeArgumentError, NotFound, ServiceError
 
@@ -38,8 +38,8 @@ Handler = Callable[[HttpRequest, dict[str, str]], HttpResponse]
 
 def _parse(request: HttpRequest, model: type[BaseModel]) -> Any:
     try:
-        return model.model_validate(json.loads(request.content or b"{}"))
-    except ValueError as exc:  # JSONDecodeError and ValidationError are both ValueErrors
+        return model.model_validate(parse_json_body(request.content, empty={}))
+    except ValueError as exc:  # JsonBodyError and ValidationError are both ValueErrors
         detail = describe_errors(exc) if isinstance(exc, ValidationError) else str(exc)
         raise BadRequest(f"Invalid control request body for {model.__name__}: {detail}") from exc
 

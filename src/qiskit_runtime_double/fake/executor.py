@@ -14,6 +14,7 @@ The workload types, the ``Executor`` protocol, the checks every executor shares 
 
 from __future__ import annotations
 
+import cmath
 import re
 import threading
 import warnings
@@ -129,15 +130,25 @@ def _coerce(index: int, coerce: Any, pub: tuple[Any, ...], default: Any) -> Any:
     """qiskit's pub coercion (broadcasting, shapes, observables), its errors naming the pub."""
     try:
         coerced = coerce(pub, default)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int beyond a float
         text = str(exc).rstrip(".")
         hint = _OBSERVABLES_HINT if "observable" in text.lower() else _VALUES_HINT
         raise InvalidWorkload(f"Pub {index}: {text}. {hint}") from exc
     if coerced.circuit.num_parameters == 0 and coerced.parameter_values.shape != ():
         raise InvalidWorkload(f"Pub {index}: parameter values are given, but the circuit has none.")
+    if not all(np.isfinite(values).all() for values in coerced.parameter_values.data.values()):
+        raise InvalidWorkload(
+            f"Pub {index}: parameter values must be finite numbers; some are NaN or infinite "
+            f"(a missing value, None, reads as NaN). {_VALUES_HINT}"
+        )
     if coerced.size == 0:
         raise InvalidWorkload(f"Pub {index}: the pub is empty (shape {coerced.shape}).")
     return coerced
+
+
+def _clipped(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class AerExecutor:
@@ -162,7 +173,9 @@ class AerExecutor:
             total = sum(pub.shots * pub.size for pub in pubs)
         else:
             precision = _default_precision(options, limit)
-            pubs = [_estimator_pub(i, raw, precision, entry) for i, raw in enumerate(raw_pubs)]
+            pubs = [
+                _estimator_pub(i, raw, precision, entry, limit) for i, raw in enumerate(raw_pubs)
+            ]
             total = sum(shots_for_precision(pub.precision) * pub.size for pub in pubs)
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
 
@@ -187,14 +200,21 @@ def _sampler_pub(index: int, raw: Any, default: int, entry: BackendEntry, limit:
     return _coerce(index, SamplerPub.coerce, (circuit, values, shots), default)
 
 
-def _estimator_pub(index: int, raw: Any, default: float, entry: BackendEntry) -> Any:
+def _estimator_pub(index: int, raw: Any, default: float, entry: BackendEntry, limit: int) -> Any:
     shape = "[circuit, observables, values, precision]"
     circuit, observables, values, precision = _parts(index, raw, range(2, 5), shape)
     circuit = _circuit(index, circuit, entry)
     if precision is not None:
-        precision = _precision(f"Pub {index} precision", precision)
+        precision = _precision(f"Pub {index} precision", precision, limit)
     pub = (circuit, observables, values, precision)
-    return _coerce(index, EstimatorPub.coerce, pub, default)
+    coerced = _coerce(index, EstimatorPub.coerce, pub, default)
+    for observable in coerced.observables.ravel().tolist():
+        if not all(cmath.isfinite(coefficient) for coefficient in observable.values()):
+            raise InvalidWorkload(
+                f"Pub {index}: an observable has a coefficient that is not finite (NaN or "
+                f"infinite): {_clipped(observable)}. {_OBSERVABLES_HINT}"
+            )
+    return coerced
 
 
 class _Simulation:

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 
 from ..clock import Clock, SystemClock
 from ..wire.http import HttpRequest, HttpResponse
+from ..wire.jsonbody import JsonBodyError, parse_json_body
 from .app import error_response
 from .errors import INVALID_CREDENTIALS, NOT_AUTHORIZED
 
@@ -44,6 +45,8 @@ SEARCH_PREFIX = "/v3/resources"
 CATALOG_PREFIX = "/catalog"
 #: IAM's code for an API key it does not know (seen in IBM's SDK tests and public fixtures).
 KEY_NOT_FOUND = "BXNIM0415E"
+#: The most results Global Search returns per page (its ``limit`` query parameter's maximum).
+SEARCH_LIMIT = 1000
 #: Plans the official client treats as free; every other plan is reported as paid.
 FREE_PLANS = frozenset({"open", "lite", "free"})
 
@@ -81,6 +84,15 @@ def _accepted_keys(api_keys: object) -> frozenset[str] | None:
         if not key:
             raise ValueError(f"api_keys[{index}] is empty; each API key is a non-empty str")
     return frozenset(keys)
+
+
+def _search_limit(text: str) -> int | None:
+    """Global Search's ``limit`` as an int from 0 to ``SEARCH_LIMIT``, or None if it is not one."""
+    digits = text.lstrip("0") or ("0" if text else "")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= len(str(SEARCH_LIMIT))):
+        return None
+    value = int(digits)
+    return value if value <= SEARCH_LIMIT else None
 
 
 def _iam_error(status: int, code: str, message: str) -> HttpResponse:
@@ -338,12 +350,12 @@ class Platform:
 
     def _search(self, request: HttpRequest) -> HttpResponse:
         try:
-            body = json.loads(request.content or b"{}")
-        except ValueError:
+            body = parse_json_body(request.content, empty={})
+        except JsonBodyError as exc:
             return error_response(
                 400,
                 "bad_request",
-                'The search body is not JSON. Send {"query": ..., "fields": [...]}.',
+                f'{exc.message} The search body is {{"query": ..., "fields": [...]}}.',
             )
         if not isinstance(body, dict):
             return error_response(
@@ -359,7 +371,14 @@ class Platform:
             and (not query or "quantum-computing" in query)
         )
         limit_text = (request.query.get("limit") or ["10"])[-1]
-        limit = int(limit_text) if limit_text.isdigit() else 10
+        limit = _search_limit(limit_text)
+        if limit is None:
+            return error_response(
+                400,
+                "bad_request",
+                f"Query parameter limit={limit_text[:40]!r} must be an integer from 0 to "
+                f"{SEARCH_LIMIT}.",
+            )
         items = [self._item()] if wanted and limit > 0 else []
         return HttpResponse.from_json(200, {"limit": limit, "items": items})
 

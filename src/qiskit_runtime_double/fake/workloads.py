@@ -114,10 +114,31 @@ def _shots(what: str, value: Any, limit: int) -> int:
     return int(value)
 
 
-def _precision(what: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not float(value) > 0:
-        raise InvalidWorkload(f"{what} must be a positive number, got {value!r}.")
-    return float(value)
+def _precision(what: str, value: Any, limit: int) -> float:
+    """A finite positive precision whose shots (``shots_for_precision``) are at most ``limit``."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InvalidWorkload(f"{what} must be a finite positive number, got {value!r:.40}.")
+    try:
+        precision = float(value)
+    except OverflowError:  # an int beyond a double's range
+        precision = math.inf
+    if not (math.isfinite(precision) and precision > 0):
+        raise InvalidWorkload(f"{what} must be a finite positive number, got {precision:g}.")
+    # The smallest precision the shot limit allows. Compared before computing the shots, which
+    # overflow for a tiny precision (1/precision^2).
+    smallest = 1 / math.sqrt(limit)
+    if precision < smallest or shots_for_precision(precision) > limit:
+        raise InvalidWorkload(
+            f"{what} {precision:g} needs more than the {limit} shots per pub this backend runs "
+            f"(1/precision² shots): use a precision of at least {_round_up(smallest):.3g}."
+        )
+    return precision
+
+
+def _round_up(value: float) -> float:
+    """``value`` rounded up to 3 significant digits: a bound an error message can suggest."""
+    scale = 10.0 ** (math.floor(math.log10(value)) - 2)
+    return math.ceil(value / scale) * scale
 
 
 def _default_shots(options: dict[str, Any], limit: int) -> int:
@@ -128,7 +149,7 @@ def _default_shots(options: dict[str, Any], limit: int) -> int:
 def _default_precision(options: dict[str, Any], limit: int) -> float:
     """``default_precision``, else the precision ``default_shots`` buys, else the service's."""
     if options.get("default_precision") is not None:
-        return _precision("options.default_precision", options["default_precision"])
+        return _precision("options.default_precision", options["default_precision"], limit)
     if options.get("default_shots") is not None:
         return 1 / math.sqrt(_default_shots(options, limit))
     return DEFAULT_PRECISION
@@ -136,8 +157,9 @@ def _default_precision(options: dict[str, Any], limit: int) -> float:
 
 def shots_for_precision(precision: float) -> int:
     """Shots that reach ``precision`` on a unit-norm observable: 1/precision², in whole
-    randomizations."""
-    shots = math.ceil(1 / precision**2 - 1e-9)
+    randomizations (so at least one shot per randomization, even for a precision above 1)."""
+    # 1/precision^2 is below one shot from precision 1 on, and overflows for a huge precision.
+    shots = 1 if precision >= 1 else math.ceil(1 / precision**2 - 1e-9)
     return math.ceil(shots / NUM_RANDOMIZATIONS) * NUM_RANDOMIZATIONS
 
 
@@ -162,14 +184,18 @@ class NoOpExecutor:
         pubs, options = _structure(program_id, params, entry)
         limit = entry.configuration().max_shots
         total = 0
-        for pub in pubs:
+        for index, pub in enumerate(pubs):
             parts = [*(pub if isinstance(pub, (list, tuple)) else [pub]), None, None, None]
             if program_id == "sampler":
                 shots = parts[2] if isinstance(parts[2], Integral) else None
                 total += int(shots) if shots else _default_shots(options, limit)
             else:
-                given = parts[3] if isinstance(parts[3], Real) else None
-                precision = float(given) if given else _default_precision(options, limit)
+                given = parts[3]
+                precision = (
+                    _default_precision(options, limit)
+                    if given is None
+                    else _precision(f"Pub {index} precision", given, limit)
+                )
                 total += shots_for_precision(precision)
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
 

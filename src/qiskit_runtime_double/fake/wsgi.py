@@ -1,17 +1,18 @@
 """A WSGI adapter for an ``App``: WSGI environ -> ``HttpRequest`` -> app -> WSGI response.
 
 No server here (``server.py`` runs werkzeug): any WSGI server can serve the fake through this.
-Bodies over ``MAX_BODY_BYTES`` are refused with 413 before they are buffered, and nothing escapes
-as a traceback.
+Bodies over ``MAX_BODY_BYTES`` are refused with 413 before they are buffered, a Host header that
+is not ``host[:port]`` with 400, and nothing escapes as a traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..wire.http import Headers, HttpRequest, HttpResponse
 from .app import MAX_BODY_BYTES, error_response
@@ -58,9 +59,32 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
         chunks.append(chunk)
 
 
+class BadHost(ValueError):
+    """The request's Host header is not ``host[:port]`` (HTTP answers that with 400)."""
+
+
+#: RFC 3986 ``host [":" port]``: a bracketed IPv6 literal, or a name or IPv4 address.
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{0,5})?")
+
+
+def _splits(url: str) -> bool:
+    """Whether ``urlsplit`` takes ``url`` (it refuses bad IPv6 literals such as ``[1.2.3.4]``)."""
+    try:
+        urlsplit(url)
+    except ValueError:
+        return False
+    return True
+
+
 def _to_request(environ: dict[str, Any], body: bytes) -> HttpRequest:
     scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    # The URL is built from the Host header: one with "/", "?" or "[" would move or break the path.
+    if _HOST.fullmatch(host) is None or not _splits(f"{scheme}://{host}/"):
+        raise BadHost(
+            f"The Host header {host[:80]!r} is not host[:port]. Send the server's address, "
+            "e.g. Host: 127.0.0.1:8080."
+        )
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw and raw.startswith("/"):
         # The request target as sent (still percent-encoded), in WSGI's latin-1 transport form.
@@ -107,6 +131,8 @@ def wsgi_adapter(
             else:
                 request = _to_request(environ, body)
                 response = app(request)
+        except BadHost as exc:
+            response = error_response(400, "1002", str(exc))
         except Exception as exc:
             _log.exception(
                 "the fake server failed on %s %s",

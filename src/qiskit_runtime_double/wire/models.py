@@ -68,11 +68,18 @@ def format_timestamp(value: datetime) -> str:
 
 
 def parse_timestamp(text: str) -> datetime:
-    """Parse a service timestamp (``Z`` or ``+00:00``) into an aware UTC datetime."""
+    """Parse a service timestamp (``Z`` or ``+00:00``) into an aware UTC datetime.
+
+    A ``ValueError`` for text that is not one, including a time whose UTC equivalent falls outside
+    years 1 to 9999 (``9999-12-31T23:59:59-01:00``).
+    """
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{text!r} is outside the years 1 to 9999 in UTC") from None
 
 
 #: A timestamp on the wire: parsed from either spelling, written as ``...sssZ``.
