@@ -72,7 +72,9 @@ def parse_json_body(content: bytes, *, empty: Any = None) -> Any:
 def _check(value: Any) -> None:
     """Refuse nesting beyond ``MAX_DEPTH`` and non-finite floats, without recursion."""
     _check_number(value, ())
-    stack: list[tuple[Any, int, _Path]] = [(value, 1, ())] if isinstance(value, (list, dict)) else []
+    stack: list[tuple[Any, int, _Path]] = (
+        [(value, 1, ())] if isinstance(value, (list, dict)) else []
+    )
     while stack:
         container, depth, path = stack.pop()
         if depth > MAX_DEPTH:
