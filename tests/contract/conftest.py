@@ -31,6 +31,8 @@ from qiskit_runtime_double.transports.cassette import CassetteTransport, vcrpy_r
 from qiskit_runtime_double.transports.cassettes import DEFAULT_SCRUB_RULES, Scrubber, read_cassette
 from qiskit_runtime_double.transports.cassettes.summary import secret_findings
 
+from ..helpers import live_transport
+
 
 @dataclass
 class Runtime:
@@ -60,16 +62,8 @@ def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]
     if request.param == "cassette":
         yield from _through_cassette(fake, tmp_path / "contract.yaml")
         return
-    from qiskit_runtime_double.transports.live import LiveTransport
-
     with fake.serve(pace="manual") as server:
-        transport = LiveTransport(
-            runtime_url=server.runtime_url,
-            iam_url=server.iam_url,
-            api_key="contract-suite-key",
-            instance=server.instance,
-            clock=fake.clock,
-        )
+        transport = live_transport(server, "contract-suite-key")
         service = QiskitRuntimeService(transport=transport, instance=server.instance)
         yield Runtime(fake, service)
         service.close()

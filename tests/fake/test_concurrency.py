@@ -29,6 +29,8 @@ from qiskit_runtime_double import (
 )
 from qiskit_runtime_double.fake.workloads import NoOpExecutor
 
+from ..helpers import bell, isa, live_transport
+
 #: Generous: the work of each test takes a fraction of this on a loaded 2-core machine.
 DEADLINE = 120.0
 
@@ -67,15 +69,6 @@ def run_threads(targets: list[Callable[[], None]], deadline: float = DEADLINE) -
         pytest.fail(f"threads still running after {deadline} s (deadlock?):\n{stacks}")
     if errors:
         raise errors[0]
-
-
-def bell(qubits: int = 2) -> QuantumCircuit:
-    circuit = QuantumCircuit(qubits)
-    circuit.h(0)
-    for q in range(1, qubits):
-        circuit.cx(0, q)
-    circuit.measure_all()
-    return circuit
 
 
 def test_threads_submitting_and_waiting_on_one_fake_never_deadlock() -> None:
@@ -165,8 +158,6 @@ def test_stress_many_threads_sessions_cancels_and_clock_moves() -> None:
 
 def test_served_fake_with_concurrent_http_clients() -> None:
     """Loopback HTTP, 8 clients at once, the server pacing time on polls."""
-    from qiskit_runtime_double.transports.live import LiveTransport
-
     fake = FakeRuntime(backends=["generic_5q"], seed=8, executor=NoOpExecutor())
     circuit = transpiled(fake, "generic_5q")
     ids: list[str] = []
@@ -174,13 +165,7 @@ def test_served_fake_with_concurrent_http_clients() -> None:
     with fake.serve() as server:
 
         def client() -> None:
-            transport = LiveTransport(
-                runtime_url=server.runtime_url,
-                iam_url=server.iam_url,
-                api_key="stress-key",
-                instance=server.instance,
-                clock=fake.clock,
-            )
+            transport = live_transport(server, "stress-key")
             with QiskitRuntimeService(transport=transport, instance=server.instance) as service:
                 backend = service.backend("generic_5q")
                 with Session(backend=backend) as session:
@@ -277,10 +262,7 @@ def test_an_interrupted_execution_fails_the_job_and_frees_its_readers() -> None:
 
 
 def transpiled(fake: FakeRuntime, name: str) -> QuantumCircuit:
-    from qiskit.transpiler import generate_preset_pass_manager
-
-    backend = QiskitRuntimeService(fake=fake).backend(name)
-    return generate_preset_pass_manager(backend=backend, optimization_level=1).run(bell())
+    return isa(QiskitRuntimeService(fake=fake), bell(), name)
 
 
 def _batch(**kwargs: Any) -> Any:

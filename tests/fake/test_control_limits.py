@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 from qiskit import QuantumCircuit
-from qiskit.transpiler import generate_preset_pass_manager
 
 from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService, SamplerV2
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
+
+from ..helpers import bell, isa
 
 BASE = "http://runtime-double.invalid"
 
@@ -38,12 +39,7 @@ def fake() -> FakeRuntime:
 
 
 def _isa_bell(service: QiskitRuntimeService) -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    backend = service.backend("generic_5q")
-    return generate_preset_pass_manager(backend=backend, optimization_level=1).run(circuit)
+    return isa(service, bell(), "generic_5q")
 
 
 def _still_works(fake: FakeRuntime) -> None:

@@ -16,6 +16,8 @@ from qiskit_runtime_double import (
     SimulationStalledError,
 )
 
+from ..helpers import live_transport
+
 
 def test_waiting_without_timeout_on_an_offline_backend_names_job_backend_and_reason(
     fake: FakeRuntime, service: QiskitRuntimeService, isa_bell: QuantumCircuit
@@ -81,19 +83,12 @@ def test_a_job_queued_behind_others_is_not_stalled(
 
 
 def test_stall_detection_over_http_with_the_fakes_clock(isa_bell: QuantumCircuit) -> None:
-    from qiskit_runtime_double.transports.live import LiveTransport
-
     fake = FakeRuntime(backends=["generic_5q"], seed=3)
     fake.set_backend_status("generic_5q", operational=False)
-    with fake.serve(pace="manual") as server:
-        transport = LiveTransport(
-            runtime_url=server.runtime_url,
-            iam_url=server.iam_url,
-            api_key="stall-key",
-            instance=server.instance,
-            clock=fake.clock,
-        )
-        with QiskitRuntimeService(transport=transport, instance=server.instance) as service:
-            job = SamplerV2(mode=service.backend("generic_5q")).run([isa_bell])
-            with pytest.raises(SimulationStalledError, match="generic_5q"):
-                job.result()
+    with (
+        fake.serve(pace="manual") as server,
+        QiskitRuntimeService(transport=live_transport(server), instance=server.instance) as service,
+    ):
+        job = SamplerV2(mode=service.backend("generic_5q")).run([isa_bell])
+        with pytest.raises(SimulationStalledError, match="generic_5q"):
+            job.result()

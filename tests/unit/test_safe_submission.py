@@ -35,6 +35,8 @@ from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.models import JobCreateRequest
 from qiskit_runtime_double.wire.submit_keys import KEY_PREFIX
 
+from ..helpers import live_transport
+
 TRANSPORTS = ["inprocess", "mock", "http", "cassette"]
 #: (where, what): "before" the fake handles the submission, or "after" it created the job.
 FAULTS = [
@@ -102,16 +104,8 @@ def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
     instance = fake.plan.instance
     kind = request.param
     if kind == "http":
-        from qiskit_runtime_double.transports.live import LiveTransport
-
         with fake.serve(pace="manual") as server:
-            live = LiveTransport(
-                runtime_url=server.runtime_url,
-                iam_url=server.iam_url,
-                api_key="safe-submission-test-key",
-                instance=server.instance,
-                clock=fake.clock,
-            )
+            live = live_transport(server, "safe-submission-test-key")
             faulty = Faulty(live)
             service = QiskitRuntimeService(transport=faulty, instance=instance, retry=POLICY)
             yield Setup(fake, faulty, service)

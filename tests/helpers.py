@@ -1,0 +1,42 @@
+"""Small builders the test modules share."""
+
+from __future__ import annotations
+
+from qiskit import QuantumCircuit
+from qiskit.transpiler import generate_preset_pass_manager
+
+from qiskit_runtime_double import QiskitRuntimeService
+from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.transports.live import LiveTransport
+
+
+def live_transport(server: FakeServer, api_key: str = "test-key") -> LiveTransport:
+    """Our live transport onto a served fake, waiting on the fake's own clock.
+
+    With ``pace="manual"`` (or any pace) a client built on it sees the same simulated timeline
+    over HTTP as in process: its polls move the fake's clock instead of sleeping.
+    """
+    return LiveTransport(
+        runtime_url=server.runtime_url,
+        iam_url=server.iam_url,
+        api_key=api_key,
+        instance=server.instance,
+        clock=server.fake.clock,
+    )
+
+
+def bell(qubits: int = 2) -> QuantumCircuit:
+    """A GHZ state on ``qubits`` qubits (a Bell pair by default), measured."""
+    circuit = QuantumCircuit(qubits)
+    circuit.h(0)
+    for qubit in range(1, qubits):
+        circuit.cx(0, qubit)
+    circuit.measure_all()
+    return circuit
+
+
+def isa(service: QiskitRuntimeService, circuit: QuantumCircuit, backend: str) -> QuantumCircuit:
+    """``circuit`` transpiled for ``backend`` of ``service`` (seeded, so reproducible)."""
+    target = service.backend(backend)
+    manager = generate_preset_pass_manager(backend=target, optimization_level=1, seed_transpiler=1)
+    return manager.run(circuit)
