@@ -16,21 +16,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .client_errors import error_for
 from .clock import Clock
 from .errors import (
-    BackendNotFoundError,
     IBMApiError,
-    IBMInputValueError,
-    IBMNotAuthorizedError,
-    IBMRuntimeError,
-    RequestsApiError,
-    RuntimeInvalidStateError,
-    RuntimeJobNotFound,
-    RuntimeProgramNotFound,
     TransportError,
 )
 from .submission import (
-    AMBIGUOUS_STATUSES,
     SafeSubmitter,
     job_without_key,
     jobs_without_keys,
@@ -39,10 +31,6 @@ from .submission import (
 from .transports.base import Transport
 from .wire.http import Headers, HttpRequest, HttpResponse, build_url
 from .wire.models import (
-    MAX_JOB_TAGS,
-    MAX_TAG_LENGTH,
-    TAG_TOO_LONG_CODE,
-    TOO_MANY_TAGS_CODE,
     BackendConfiguration,
     BackendList,
     BackendProperties,
@@ -60,17 +48,13 @@ from .wire.models import (
 )
 from .wire.redact import redact_url
 from .wire.routes import route
+from .wire.vocabulary import API_VERSION
 
 __all__ = ["API_VERSION", "RetryPolicy", "RuntimeClient"]
 
-#: The ``IBM-API-Version`` the official client 0.51 sends.
-API_VERSION = "2026-04-15"
 #: Statuses worth retrying: throttling and transient server or gateway failures. A job
 #: submission answered with one that may hide a created job is looked up first (submission.py).
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
-
-#: Error codes of a 400 that refuses a job's tags (too many, too long).
-TAG_LIMIT_CODES = frozenset({TOO_MANY_TAGS_CODE, TAG_TOO_LONG_CODE})
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -95,49 +79,6 @@ class RetryPolicy:
             except ValueError:
                 pass  # an HTTP-date Retry-After: fall back to our own back-off
         return float(min(self.backoff * 2**attempt, self.max_wait))
-
-
-def _server_message(response: HttpResponse) -> str:
-    """The human message inside an error body, in either shape the service uses, else the text."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:500] or "(empty body)"
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            first = errors[0]
-            return f"{first.get('message', '')} (code {first.get('code', '?')})".strip()
-        error = body.get("error")
-        if isinstance(error, dict):
-            return f"{error.get('message', '')} (code {error.get('code', '?')})".strip()
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-    return response.text.strip()[:500]
-
-
-def _error_code(response: HttpResponse) -> str | None:
-    """The service's error code (``errors[0].code``) in an error body, if it has one."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        code = errors[0].get("code")
-        return None if code is None else str(code)
-    return None
-
-
-def _tags_refused(response: HttpResponse, what: str) -> IBMInputValueError | None:
-    """A 400 with the service's tag-limit codes: bad input about the tags, not a failure."""
-    if response.status_code != 400 or _error_code(response) not in TAG_LIMIT_CODES:
-        return None
-    return IBMInputValueError(
-        f"{what}: the service refused the job's tags: {_server_message(response)}. It allows at "
-        f"most {MAX_JOB_TAGS} tags of at most {MAX_TAG_LENGTH} characters each (job_tags, "
-        "update_tags(new_tags)): use fewer or shorter tags."
-    )
 
 
 class RuntimeClient:
@@ -243,30 +184,19 @@ class RuntimeClient:
         query = {"tags": key, "exclude_params": True, "limit": 10}
         return self._send("list_jobs", query=query)
 
-    def _call(self, name: str, what: str, **kwargs: Any) -> HttpResponse:
-        """Send, and raise the generic exception for an error status."""
+    def _call(self, name: str, subject: str = "", **kwargs: Any) -> HttpResponse:
+        """Send; raise what an error answer means on this route (``client_errors``).
+
+        ``subject`` is the id or name the call is about, for the messages. An error status the
+        route's table accepts (a 404 on close) is returned like a success.
+        """
         response = self._send(name, **kwargs)
         if response.is_success:
             return response
-        raise self._error(response, name, what)
-
-    def _error(self, response: HttpResponse, name: str, what: str) -> Exception:
-        spec = route(name)
-        status = response.status_code
-        detail = _server_message(response)
-        where = f"{spec.method} {spec.template}"
-        if status == 401:
-            return IBMNotAuthorizedError(
-                f"{what}: the service refused the credentials (401 on {where}): {detail}. "
-                "Check the token and instance, or save a valid account."
-            )
-        if status == 503:
-            return RequestsApiError(
-                f"{what}: the service is unavailable or in maintenance mode (503 on {where}): "
-                f"{detail}. Try again later.",
-                status,
-            )
-        return RequestsApiError(f"{what}: {status} on {where}: {detail}", status)
+        error = error_for(response, name, subject)
+        if error is not None:
+            raise error
+        return response
 
     @staticmethod
     def _model(response: HttpResponse, model: type[M], what: str) -> M:
@@ -283,174 +213,80 @@ class RuntimeClient:
     # --- backends ----------------------------------------------------------------------------
 
     def list_backends(self) -> BackendList:
-        response = self._call(
-            "list_backends", "Failed to list backends", query={"include_mocks": True}
-        )
+        response = self._call("list_backends", query={"include_mocks": True})
         return self._model(response, BackendList, "Failed to list backends")
 
     def backend_configuration(self, name: str) -> BackendConfiguration:
-        response = self._send("backend_configuration", path={"backend": name})
-        if response.status_code == 404:
-            raise BackendNotFoundError(
-                f"No backend named {name!r} is available to this service: "
-                f"{_server_message(response)}. "
-                "List the available ones with service.backends()."
-            )
-        if not response.is_success:
-            raise self._error(response, "backend_configuration", f"Failed to get backend {name!r}")
+        response = self._call("backend_configuration", name, path={"backend": name})
         return self._model(response, BackendConfiguration, f"Backend {name!r} configuration")
 
     def backend_properties(self, name: str) -> BackendProperties | None:
-        response = self._call(
-            "backend_properties", f"Failed to get properties of {name!r}", path={"backend": name}
-        )
+        response = self._call("backend_properties", name, path={"backend": name})
         if not response.content or response.json() in ({}, None):
             return None  # simulators have no calibration data
         return self._model(response, BackendProperties, f"Backend {name!r} properties")
 
     def backend_status(self, name: str) -> BackendStatus:
-        response = self._call(
-            "backend_status", f"Failed to get status of {name!r}", path={"backend": name}
-        )
+        response = self._call("backend_status", name, path={"backend": name})
         return self._model(response, BackendStatus, f"Backend {name!r} status")
 
     def usage(self) -> Usage:
-        response = self._call("instance_usage", "Failed to get instance usage")
+        response = self._call("instance_usage")
         return self._model(response, Usage, "Instance usage")
 
     # --- sessions ----------------------------------------------------------------------------
 
     def create_session(self, request: SessionCreateRequest) -> SessionDetails:
-        response = self._send("create_session", body=request)
-        if response.status_code == 404:
-            raise BackendNotFoundError(
-                f"Failed to create a session on backend {request.backend!r}: "
-                f"{_server_message(response)}. List the available ones with service.backends()."
-            )
-        if not response.is_success:
-            raise self._error(response, "create_session", "Failed to create a session")
+        response = self._call("create_session", request.backend or "", body=request)
         return self._model(response, SessionDetails, "Session creation")
 
     def session_details(self, session_id: str) -> SessionDetails:
-        response = self._send("get_session", path={"session_id": session_id})
-        if response.status_code == 404:
-            raise IBMInputValueError(
-                f"Session not found: {session_id}. Check the id, or create a new Session."
-            )
-        if not response.is_success:
-            raise self._error(response, "get_session", f"Failed to get session {session_id}")
+        response = self._call("get_session", session_id, path={"session_id": session_id})
         return self._model(response, SessionDetails, f"Session {session_id}")
 
     def close_session(self, session_id: str) -> None:
-        response = self._send(
-            "close_session",
-            path={"session_id": session_id},
-            body=SessionPatchRequest(accepting_jobs=False),
-        )
-        if response.is_success or response.status_code == 404:
-            return  # 404: already gone, which is what closing wants
-        raise IBMRuntimeError(
-            f"Error closing session: {self._error(response, 'close_session', session_id)}"
-        )
+        body = SessionPatchRequest(accepting_jobs=False)
+        self._call("close_session", session_id, path={"session_id": session_id}, body=body)
 
     def cancel_session(self, session_id: str) -> None:
-        self._call(
-            "cancel_session",
-            f"Failed to cancel session {session_id}",
-            path={"session_id": session_id},
-        )
+        self._call("cancel_session", session_id, path={"session_id": session_id})
 
     # --- jobs --------------------------------------------------------------------------------
 
     def submit_job(self, request: JobCreateRequest) -> JobCreateResponse:
         response = self._submit(request)
-        if response.status_code == 404:
-            raise RuntimeProgramNotFound(f"Program not found: {_server_message(response)}")
-        if response.status_code == 401:
-            raise self._error(response, "create_job", "Failed to run program")
-        refused = _tags_refused(response, "Failed to run program")
-        if refused is not None:
-            raise refused
         if not response.is_success:
-            message = f"Failed to run program: {response.status_code}: {_server_message(response)}"
-            if response.status_code in AMBIGUOUS_STATUSES:
-                message += (
-                    ". Each attempt was checked by its idempotency tag: no job was created, so "
-                    "submitting again is safe."
-                )
-            raise IBMRuntimeError(message)
+            error = error_for(response, "create_job")
+            if error is not None:
+                raise error
         return self._model(response, JobCreateResponse, "Job submission")
 
     def job(self, job_id: str, *, exclude_params: bool = True) -> Job:
         query = {"exclude_params": True} if exclude_params else None
-        response = self._send("get_job", path={"job_id": job_id}, query=query)
-        if response.status_code == 404:
-            raise RuntimeJobNotFound(f"Job not found: {job_id}. {_server_message(response)}")
-        if not response.is_success:
-            raise IBMRuntimeError(
-                f"Failed to retrieve job: {self._error(response, 'get_job', job_id)}"
-            )
+        response = self._call("get_job", job_id, path={"job_id": job_id}, query=query)
         return job_without_key(self._model(response, Job, f"Job {job_id}"))
 
     def jobs(self, query: Mapping[str, Any]) -> JobList:
-        response = self._call(
-            "list_jobs", "Failed to list jobs", query={"exclude_params": True, **query}
-        )
+        response = self._call("list_jobs", query={"exclude_params": True, **query})
         return jobs_without_keys(self._model(response, JobList, "Job list"))
 
     def job_results(self, job_id: str) -> str:
-        response = self._send("job_results", path={"job_id": job_id})
-        if response.status_code == 404:
-            raise RuntimeJobNotFound(f"Job not found: {job_id}")
-        if not response.is_success:
-            raise self._error(response, "job_results", f"Failed to get results of job {job_id}")
-        return response.text
+        return self._call("job_results", job_id, path={"job_id": job_id}).text
 
     def cancel_job(self, job_id: str) -> None:
-        response = self._send("cancel_job", path={"job_id": job_id})
-        if response.status_code == 409:
-            raise RuntimeInvalidStateError(f"Job cannot be cancelled: {_server_message(response)}")
-        if response.status_code == 404:
-            raise RuntimeJobNotFound(f"Job not found: {job_id}")
-        if not response.is_success:
-            raise IBMRuntimeError(
-                f"Failed to cancel job: {self._error(response, 'cancel_job', job_id)}"
-            )
+        self._call("cancel_job", job_id, path={"job_id": job_id})
 
     def delete_job(self, job_id: str) -> None:
-        response = self._send("delete_job", path={"job_id": job_id})
-        if response.status_code == 404:
-            raise RuntimeJobNotFound(f"Job not found: {job_id}")
-        if not response.is_success:
-            raise IBMRuntimeError(
-                f"Failed to delete job: {self._error(response, 'delete_job', job_id)}"
-            )
+        self._call("delete_job", job_id, path={"job_id": job_id})
 
     def job_metrics(self, job_id: str) -> JobMetrics:
-        response = self._call(
-            "job_metrics", f"Failed to get metrics of job {job_id}", path={"job_id": job_id}
-        )
+        response = self._call("job_metrics", job_id, path={"job_id": job_id})
         return self._model(response, JobMetrics, f"Job {job_id} metrics")
 
     def job_logs(self, job_id: str) -> str:
-        response = self._send("job_logs", path={"job_id": job_id})
-        if response.status_code == 404:
-            return ""
-        if not response.is_success:
-            raise IBMRuntimeError(
-                f"Failed to get job logs: {self._error(response, 'job_logs', job_id)}"
-            )
-        return response.text
+        response = self._call("job_logs", job_id, path={"job_id": job_id})
+        return response.text if response.is_success else ""
 
     def update_tags(self, job_id: str, tags: list[str]) -> None:
-        response = self._send("job_tags", path={"job_id": job_id}, body=JobTagsUpdate(tags=tags))
-        if response.status_code == 404:
-            raise RuntimeJobNotFound(f"Job not found: {job_id}")
-        refused = _tags_refused(response, f"Failed to update tags of job {job_id}")
-        if refused is not None:
-            raise refused
-        if response.status_code != 204:
-            raise IBMApiError(
-                f"Failed to update tags of job {job_id}: "
-                f"{self._error(response, 'job_tags', job_id)}"
-            )
+        body = JobTagsUpdate(tags=tags)
+        self._call("job_tags", job_id, path={"job_id": job_id}, body=body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from qiskit.primitives import BasePrimitiveJob
 
@@ -21,6 +21,12 @@ from .errors import (
 from .validation import check_tags
 from .wire import codec
 from .wire.models import Job
+from .wire.vocabulary import (
+    FINAL_CLIENT_JOB_STATUSES,
+    ClientJobStatus,
+    ReasonCode,
+    client_job_status,
+)
 
 if TYPE_CHECKING:
     from .backend import RuntimeBackend
@@ -29,16 +35,10 @@ if TYPE_CHECKING:
 
 __all__ = ["JobStatus", "RuntimeJob", "RuntimeJobV2"]
 
-JobStatus = Literal["INITIALIZING", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"]
-FINAL_STATUSES: frozenset[str] = frozenset({"DONE", "ERROR", "CANCELLED"})
-_WIRE_TO_STATUS = {
-    "QUEUED": "QUEUED",
-    "RUNNING": "RUNNING",
-    "COMPLETED": "DONE",
-    "FAILED": "ERROR",
-    "CANCELLED": "CANCELLED",
-}
-RAN_TOO_LONG_CODE = 1305
+#: The official client's job statuses (``RuntimeJobV2.status()``).
+JobStatus = ClientJobStatus
+FINAL_STATUSES = FINAL_CLIENT_JOB_STATUSES
+RAN_TOO_LONG_CODE = ReasonCode.RAN_TOO_LONG
 
 #: Poll intervals grow from the first to the last (seconds of the transport's clock).
 POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.1, 1.5, 5.0
@@ -149,11 +149,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
 
     def _refresh(self, job: Job | None = None) -> None:
         job = job or self._client.job(self._job_id)
-        status = job.state.status.upper()
-        mapped = _WIRE_TO_STATUS.get(status, status)
-        if mapped == "CANCELLED" and job.state.reason_code == RAN_TOO_LONG_CODE:
-            mapped = "ERROR"
-        self._status = mapped  # type: ignore[assignment]
+        self._status = client_job_status(job.state.status, job.state.reason_code)
         self._reason, self._reason_code = job.state.reason, job.state.reason_code
         self._backend_name = job.backend or self._backend_name
         self._session_id = job.session_id or self._session_id

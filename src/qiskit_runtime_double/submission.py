@@ -51,6 +51,7 @@ from .wire.http import HttpRequest, HttpResponse
 from .wire.models import Job, JobList
 from .wire.redact import redact_url
 from .wire.submit_keys import KEY_PREFIX, is_submit_key, without_submit_keys
+from .wire.vocabulary import ErrorCode
 
 if TYPE_CHECKING:
     from .client import RetryPolicy
@@ -70,7 +71,7 @@ AMBIGUOUS_STATUSES = frozenset({500, 502, 504, 520, 521, 522, 523, 524})
 #: Answers after which the service certainly did not handle the request: resent after back-off.
 DECLINED_STATUSES = frozenset({429, 503})
 #: Error codes of a job refused for its tags (too many, too long): nothing was created.
-_TAG_LIMIT_CODES = (b"1204", b"1205")
+_TAG_LIMIT_CODES = (ErrorCode.TOO_MANY_TAGS.encode(), ErrorCode.TAG_TOO_LONG.encode())
 
 Outcome = HttpResponse | TransportError
 

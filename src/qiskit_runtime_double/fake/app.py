@@ -29,6 +29,7 @@ from ..wire.models import (
     parse_timestamp,
 )
 from ..wire.routes import match_route
+from ..wire.vocabulary import API_PREFIX, ErrorCode
 from .errors import BadRequest, NotFound, ServiceError
 from .faults import HttpFaults
 from .state import JobFilter
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["API_PREFIX", "RuntimeApp"]
 
-API_PREFIX = "/api/v1"
 #: Bodies above this size are refused (413) before parsing.
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
@@ -64,7 +64,9 @@ def error_response(status: int, code: str, message: str, trace: str | None = Non
 def _body(request: HttpRequest, model: type[Any]) -> Any:
     if len(request.content) > MAX_BODY_BYTES:
         raise ServiceError(
-            f"The request body exceeds {MAX_BODY_BYTES} bytes.", status=413, code="1002"
+            f"The request body exceeds {MAX_BODY_BYTES} bytes.",
+            status=413,
+            code=ErrorCode.VALIDATION,
         )
     try:
         data = parse_json_body(request.content)
@@ -173,7 +175,7 @@ class RuntimeApp:
         except Exception as exc:  # never a traceback to the client; the message names the type
             return error_response(
                 500,
-                "1000",
+                ErrorCode.INTERNAL,
                 f"Internal error in the fake service ({type(exc).__name__}): {exc}",
                 self.state.ids.trace_id(),
             )
@@ -193,7 +195,7 @@ class RuntimeApp:
                     ErrorBody(
                         errors=[
                             ErrorItem(
-                                code="1002",
+                                code=ErrorCode.VALIDATION,
                                 message=(
                                     f"{request.method} is not allowed on {path}; "
                                     f"use {', '.join(allowed)}."

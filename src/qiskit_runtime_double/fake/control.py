@@ -23,6 +23,7 @@ from ..wire.control import (
 )
 from ..wire.http import HttpRequest, HttpResponse
 from ..wire.jsonbody import parse_json_body
+from ..wire.vocabulary import ErrorCode
 from .app import error_response
 from .errors import BadRequest, FakeArgumentError, NotFound, ServiceError
 
@@ -86,7 +87,7 @@ class ControlApp:
             return error_response(exc.status, exc.code, str(exc))
         except (ValueError, TypeError, ClockError) as exc:
             # The fake's own argument checks (the same limits as in process, see wire/control.py)
-            return error_response(400, "1002", str(exc))
+            return error_response(400, ErrorCode.VALIDATION, str(exc))
 
     def _reset(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         self.fake.reset()

@@ -5,6 +5,8 @@ State raises these; only the REST facade (``app.py``) turns them into responses 
 
 from __future__ import annotations
 
+from ..wire.vocabulary import ErrorCode
+
 __all__ = [
     "BadRequest",
     "Conflict",
@@ -14,22 +16,21 @@ __all__ = [
     "ServiceError",
 ]
 
-#: Error codes of the official registry (quantum.cloud.ibm.com/docs/errors) that the fake uses.
-VALIDATION = "1002"
-BACKEND_NOT_FOUND = "1007"
-NOT_AUTHORIZED = "1200"
-INVALID_CREDENTIALS = "1201"
-#: Codes our registry excerpt does not list: chosen here, documented in docs/fake-service.md.
-NOT_FOUND = "1300"
-SESSION_CLOSED = "1352"
-USAGE_LIMIT = "1354"
+# The error codes the fake answers with (``wire/vocabulary.py`` says which are ours).
+VALIDATION = ErrorCode.VALIDATION
+BACKEND_NOT_FOUND = ErrorCode.BACKEND_NOT_FOUND
+NOT_AUTHORIZED = ErrorCode.NOT_AUTHORIZED
+INVALID_CREDENTIALS = ErrorCode.INVALID_CREDENTIALS
+NOT_FOUND = ErrorCode.NOT_FOUND
+SESSION_CLOSED = ErrorCode.SESSION_CLOSED
+USAGE_LIMIT = ErrorCode.USAGE_LIMIT
 
 
 class ServiceError(Exception):
     """A request the fake refuses: ``status`` is the HTTP status, ``code`` the wire error code."""
 
     status = 500
-    code = "1000"
+    code = ErrorCode.INTERNAL
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
         super().__init__(message)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..wire.http import HttpRequest, HttpResponse
 from ..wire.routes import match_route
+from ..wire.vocabulary import API_PREFIX
 
 if TYPE_CHECKING:
     from .app import RuntimeApp
@@ -34,7 +35,6 @@ __all__ = ["PACES", "Pace", "Pacer"]
 
 Pace = Literal["off", "poll", "real", "manual"]
 PACES: tuple[Pace, ...] = ("off", "poll", "real", "manual")
-_API_PREFIX = "/api/v1"
 
 
 class Pacer:
@@ -115,9 +115,9 @@ def _polled_job(request: HttpRequest) -> str | None:
     if request.method.upper() != "GET":
         return None
     path = request.path
-    if not path.startswith(_API_PREFIX + "/jobs/"):
+    if not path.startswith(API_PREFIX + "/jobs/"):
         return None
-    route, params, _ = match_route("GET", path[len(_API_PREFIX) :].rstrip("/"))
+    route, params, _ = match_route("GET", path[len(API_PREFIX) :].rstrip("/"))
     if route is None or route.name != "get_job":
         return None
     return params.get("job_id")

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs
 from ..clock import Clock, SystemClock
 from ..wire.http import HttpRequest, HttpResponse
 from ..wire.jsonbody import JsonBodyError, parse_json_body
+from ..wire.vocabulary import ErrorCode
 from .app import error_response
 from .errors import INVALID_CREDENTIALS, NOT_AUTHORIZED
 
@@ -294,7 +295,9 @@ class Platform:
                 return self._only("GET", request) or self.check(request) or self._catalog(path)
         except Exception as exc:  # never a traceback to the client; the message names the type
             return error_response(
-                500, "1000", f"Internal error in the fake platform ({type(exc).__name__})."
+                500,
+                ErrorCode.INTERNAL,
+                f"Internal error in the fake platform ({type(exc).__name__}).",
             )
         return error_response(
             404,

@@ -7,11 +7,16 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..wire.vocabulary import (
+    FINAL_WIRE_JOB_STATUSES,
+    SessionState,
+    WireJobStatus,
+)
+
 __all__ = ["TRANSITIONS", "InvalidTransition", "JobFault", "JobRecord", "Lane", "SessionRecord"]
 
-JobStatus = Literal["Queued", "Running", "Completed", "Failed", "Cancelled"]
-SessionState = Literal["open", "active", "inactive", "pending_inactive", "pending_closed", "closed"]
-FINAL_JOB_STATUSES: frozenset[str] = frozenset({"Completed", "Failed", "Cancelled"})
+JobStatus = WireJobStatus
+FINAL_JOB_STATUSES = FINAL_WIRE_JOB_STATUSES
 
 #: Every status a job may move to from each status; ``JobRecord.transition`` enforces it.
 #: Queued -> Failed is a session expiring under a queued job; Running -> Cancelled is a user's
@@ -27,11 +32,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 class InvalidTransition(RuntimeError):
     """A change of job status the transition table does not allow: a bug in the fake."""
-
-
-#: The reason and code the real service gives a job stopped at its maximum execution time.
-RAN_TOO_LONG_REASON = "RAN TOO LONG"
-RAN_TOO_LONG_CODE = 1305
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,3 @@ class Lane:
 
     def queued_count(self) -> int:
         return sum(1 for job in self.queue if job.status == "Queued")
-
-
-#: The code queued jobs of an expired session fail with (not in our registry excerpt; documented).
-SESSION_EXPIRED_CODE = 1352

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..wire.http import HttpRequest, HttpResponse
+from ..wire.vocabulary import ErrorCode
 from .app import error_response
 
 if TYPE_CHECKING:
@@ -40,5 +41,5 @@ class Router:
                 return app(request)
         known = ", ".join(prefix + "/..." for prefix, _ in self._mounts)
         return error_response(
-            404, "1300", f"No such endpoint: {request.method} {path}. Served: {known}."
+            404, ErrorCode.NOT_FOUND, f"No such endpoint: {request.method} {path}. Served: {known}."
         )

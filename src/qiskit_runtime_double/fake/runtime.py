@@ -20,6 +20,7 @@ from ..wire.control import (
     NextJobDuration,
     describe_errors,
 )
+from ..wire.vocabulary import RAN_TOO_LONG_REASON, ReasonCode
 from .app import API_PREFIX, RuntimeApp
 from .catalogue import BackendEntry, build_catalogue
 from .clock import VirtualClock
@@ -30,7 +31,7 @@ from .faults import HttpFault, HttpFaults
 from .pacing import Pace, Pacer
 from .plan import Plan
 from .platform import Platform
-from .records import RAN_TOO_LONG_CODE, RAN_TOO_LONG_REASON, JobFault, JobRecord, SessionRecord
+from .records import JobFault, JobRecord, SessionRecord
 from .router import Router
 from .state import RuntimeState
 
@@ -224,7 +225,7 @@ class FakeRuntime:
         job_id: str | None = None,
         *,
         reason: str = "Injected failure",
-        code: int | None = 1002,
+        code: int | None = ReasonCode.INJECTED,
     ) -> None:
         """Make a job (with no id: the next one submitted) end Failed with ``reason``, ``code``."""
         _text("fail_job", "job_id", job_id, optional=True)
@@ -239,7 +240,7 @@ class FakeRuntime:
         _text("make_job_run_too_long", "job_id", job_id, optional=True)
         with _named("make_job_run_too_long", "job_id"):
             self.state.fail_job(
-                job_id, JobFault("Cancelled", RAN_TOO_LONG_REASON, RAN_TOO_LONG_CODE)
+                job_id, JobFault("Cancelled", RAN_TOO_LONG_REASON, ReasonCode.RAN_TOO_LONG)
             )
 
     def set_next_job_duration(self, seconds: float) -> None:

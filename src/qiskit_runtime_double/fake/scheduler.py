@@ -24,15 +24,8 @@ import itertools
 from collections.abc import Callable
 from typing import Literal
 
-from .records import (
-    RAN_TOO_LONG_CODE,
-    RAN_TOO_LONG_REASON,
-    SESSION_EXPIRED_CODE,
-    JobRecord,
-    Lane,
-    SessionRecord,
-    SessionState,
-)
+from ..wire.vocabulary import RAN_TOO_LONG_REASON, ReasonCode, SessionState
+from .records import JobRecord, Lane, SessionRecord
 
 __all__ = ["Scheduler", "later"]
 
@@ -229,7 +222,9 @@ class Scheduler:
         lane = self.lane(job.backend)
         lane.running = None
         if job.runs_too_long:
-            job.transition("Cancelled", at, reason=RAN_TOO_LONG_REASON, code=RAN_TOO_LONG_CODE)
+            job.transition(
+                "Cancelled", at, reason=RAN_TOO_LONG_REASON, code=ReasonCode.RAN_TOO_LONG
+            )
         elif job.fault is not None:
             job.transition(job.fault.status, at, reason=job.fault.reason, code=job.fault.code)
         elif job.workload is None:
@@ -294,7 +289,7 @@ class Scheduler:
         )
         for job in list(session.queued):
             if job.status == "Queued":
-                job.transition("Failed", at, reason=reason, code=SESSION_EXPIRED_CODE)
+                job.transition("Failed", at, reason=reason, code=ReasonCode.SESSION_EXPIRED)
                 session.pending -= 1
         session.queued.clear()
         session.accepting_jobs = False

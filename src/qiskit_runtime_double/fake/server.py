@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..wire.http import HttpRequest, HttpResponse
 from ..wire.redact import redact_query, redact_text
+from ..wire.vocabulary import API_PREFIX
 from .guard import CONTROL_HEADER, RequestGuard, is_loopback
 from .pacing import PACES, Pace
 from .wsgi import wsgi_adapter
@@ -131,7 +132,7 @@ class FakeServer:
 
     @property
     def runtime_url(self) -> str:
-        return self.url + "/api/v1"
+        return self.url + API_PREFIX
 
     @property
     def iam_url(self) -> str:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from ..wire import codec
 from ..wire.control import MAX_JOB_SECONDS
 from ..wire.models import JobCreateRequest, SessionCreateRequest
+from ..wire.vocabulary import PROGRAM_IDS, ReasonCode
 from .catalogue import BackendEntry, default_backend_name
 from .clock import VirtualClock
 from .durations import DurationModel, default_duration
@@ -48,7 +49,7 @@ from .errors import (
 )
 from .ids import IdGenerator
 from .plan import Plan
-from .records import RAN_TOO_LONG_CODE, JobFault, JobRecord, SessionRecord
+from .records import JobFault, JobRecord, SessionRecord
 from .scheduler import Scheduler, later
 from .workloads import InvalidWorkload
 
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 __all__ = ["JobFilter", "RuntimeState"]
 
 #: Programs the fake runs. Anything else is a 404, as for an unknown program on the real service.
-PROGRAMS = ("sampler", "estimator")
+PROGRAMS = PROGRAM_IDS
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ class RuntimeState:
                 # Interrupted (KeyboardInterrupt...): fail this job, hand the rest back to be
                 # computed by the next transaction, and never leave a reader waiting forever.
                 with self._lock:
-                    self._settle_locked(job, None, ("Execution was interrupted.", 1000))
+                    interrupted = ("Execution was interrupted.", ReasonCode.EXECUTION_FAILED)
+                    self._settle_locked(job, None, interrupted)
                     self._unclaimed.extend(jobs[index + 1 :])
                 raise
             with self._lock:
@@ -170,7 +172,10 @@ class RuntimeState:
             return codec.encode(self.executor.execute(job.workload, entry, job.seed)), None
         except Exception as exc:  # an executor failure is the job's failure, not the service's
             text = f"Traceback (most recent call last):\n{type(exc).__name__}: {exc}"
-            return text, (f"Execution failed: {type(exc).__name__}: {exc}", 1000)
+            return text, (
+                f"Execution failed: {type(exc).__name__}: {exc}",
+                ReasonCode.EXECUTION_FAILED,
+            )
 
     def _settle_locked(
         self, job: JobRecord, result: str | None, failure: tuple[str, int] | None
@@ -478,7 +483,7 @@ class RuntimeState:
                 return job.result_text
             if job.status == "Failed":
                 return job.result_text or f"Job {job_id} failed: {job.reason}"
-            if job.status == "Cancelled" and job.reason_code == RAN_TOO_LONG_CODE:
+            if job.status == "Cancelled" and job.reason_code == ReasonCode.RAN_TOO_LONG:
                 # Clients read /results of every job in error to build their message.
                 return f"Job {job_id} was stopped: {job.reason} (code {job.reason_code})."
             raise Conflict(f"Job {job_id} is {job.status}; results exist only for completed jobs.")

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from qiskit.primitives import PrimitiveResult
 
+from ..wire.vocabulary import PROGRAM_IDS, ErrorCode
 from .catalogue import BackendEntry
 
 __all__ = [
@@ -31,8 +32,8 @@ __all__ = [
 ]
 
 #: The API's error code for a request that fails validation.
-VALIDATION_CODE = "1002"
-PROGRAMS = ("sampler", "estimator")
+VALIDATION_CODE = ErrorCode.VALIDATION
+PROGRAMS = PROGRAM_IDS
 DEFAULT_SHOTS = 4096
 DEFAULT_PRECISION = 0.015625
 #: The estimator's measurement twirling ("auto" resolves to 32 randomizations on the service).

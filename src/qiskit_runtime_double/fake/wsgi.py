@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from ..wire.http import Headers, HttpRequest, HttpResponse
+from ..wire.vocabulary import ErrorCode
 from .app import MAX_BODY_BYTES, error_response
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def wsgi_adapter(
                 request = _to_request(environ, b"")  # for the log: what was refused
                 response = error_response(
                     413,
-                    "1002",
+                    ErrorCode.VALIDATION,
                     f"The request body exceeds {MAX_BODY_BYTES} bytes (64 MiB). Send fewer or "
                     "smaller circuits per job.",
                 )
@@ -132,7 +133,7 @@ def wsgi_adapter(
                 request = _to_request(environ, body)
                 response = app(request)
         except BadHost as exc:
-            response = error_response(400, "1002", str(exc))
+            response = error_response(400, ErrorCode.VALIDATION, str(exc))
         except Exception as exc:
             _log.exception(
                 "the fake server failed on %s %s",
@@ -140,7 +141,9 @@ def wsgi_adapter(
                 environ.get("PATH_INFO"),
             )
             response = error_response(
-                500, "1000", f"Internal error in the fake server ({type(exc).__name__})."
+                500,
+                ErrorCode.INTERNAL,
+                f"Internal error in the fake server ({type(exc).__name__}).",
             )
         if on_served is not None and request is not None:
             on_served(request, response)

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from .vocabulary import ReasonCode
+
 __all__ = [
     "LIMITS",
     "MAX_BACKGROUND_JOBS",
@@ -87,7 +89,7 @@ class HttpFaultRequest(_Strict):
 class JobFaultRequest(_Strict):
     kind: Literal["fail", "ran_too_long"] = "fail"
     reason: str = Field(default="Injected failure", max_length=MAX_TEXT)
-    code: int | None = Field(default=1002, ge=0, le=2**31 - 1)
+    code: int | None = Field(default=ReasonCode.INJECTED, ge=0, le=2**31 - 1)
 
 
 class NextJobDuration(_Strict):

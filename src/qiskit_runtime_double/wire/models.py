@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .vocabulary import ErrorCode, SessionState, WireJobStatus
+
 __all__ = [
     "MAX_JOB_TAGS",
     "MAX_TAG_LENGTH",
@@ -85,9 +87,8 @@ def parse_timestamp(text: str) -> datetime:
 #: A timestamp on the wire: parsed from either spelling, written as ``...sssZ``.
 Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=str)]
 
-JobStatus = Literal["Queued", "Running", "Completed", "Failed", "Cancelled"]
+JobStatus = WireJobStatus
 SessionMode = Literal["dedicated", "batch"]
-SessionState = Literal["open", "active", "inactive", "pending_inactive", "pending_closed", "closed"]
 
 
 class _Request(BaseModel):
@@ -162,8 +163,8 @@ class SessionDetails(_Response):
 #: tags) or 1205 (a tag too long), both listed in the official error registry.
 MAX_JOB_TAGS = 8
 MAX_TAG_LENGTH = 86
-TOO_MANY_TAGS_CODE = "1204"
-TAG_TOO_LONG_CODE = "1205"
+TOO_MANY_TAGS_CODE = ErrorCode.TOO_MANY_TAGS
+TAG_TOO_LONG_CODE = ErrorCode.TAG_TOO_LONG
 
 
 def tag_limit_problem(tags: Sequence[str]) -> tuple[str, str] | None:
