@@ -324,9 +324,8 @@ def test_parameterless_circuits_take_empty_values_in_every_form(
     reference = StatevectorEstimator().run([(estimated, "ZZ", values)]).result()[0]
     expected = reference.data.evs.shape
 
-    sampler_pub, estimator_pub = run(
-        executor, entry, "sampler", [container([sampled, values, 16])]
-    )[0], run(executor, entry, "estimator", [container([estimated, {"ZZ": 1.0}, values])])[0]
+    (sampler_pub,) = run(executor, entry, "sampler", [container([sampled, values, 16])])
+    (estimator_pub,) = run(executor, entry, "estimator", [container([estimated, "ZZ", values])])
 
     assert sampler_pub.data.c.shape == expected
     assert sampler_pub.data.c.num_shots == 16
