@@ -418,7 +418,9 @@ def test_estimator_metadata_is_the_services(
         "zne_mitigation": True,
         "pec_mitigation": False,
     }
-    level_0 = run(executor, entry, "estimator", [[isa, "ZZ"]], {"resilience_level": 0})
+    # The official client sends the level beside the options; that one wins.
+    params = {"pubs": [[isa, "ZZ"]], "options": {"resilience_level": 2}, "resilience_level": 0}
+    level_0 = executor.execute(executor.prepare("estimator", params, entry), entry, 1)
     assert level_0.metadata["resilience"]["measure_mitigation"] is False
     assert level_0.metadata["twirling"]["enable_measure"] is False
 
@@ -504,7 +506,12 @@ INVALID = {
     "resilience level 3": (
         "estimator",
         {"pubs": [["BELL_NO_MEASURE", {"ZZ": 1.0}]], "options": {"resilience_level": 3}},
-        "resilience_level must be one of [0, 1, 2]",
+        "options.resilience_level must be one of [0, 1, 2]",
+    ),
+    "resilience level beside the options": (
+        "estimator",
+        {"pubs": [["BELL_NO_MEASURE", {"ZZ": 1.0}]], "resilience_level": "high"},
+        "resilience_level must be one of [0, 1, 2], got 'high'",
     ),
     "wrong observable size": (
         "estimator",

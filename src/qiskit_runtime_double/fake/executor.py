@@ -47,10 +47,10 @@ from .workloads import (
     _default_precision,
     _default_shots,
     _precision,
-    _resilience_level,
     _seed,
     _shots,
     _structure,
+    _with_resilience_level,
     shots_for_precision,
 )
 from .workloads import NUM_RANDOMIZATIONS as NUM_RANDOMIZATIONS
@@ -183,8 +183,8 @@ class AerExecutor:
             pubs = [_sampler_pub(i, raw, shots, entry, limit) for i, raw in enumerate(raw_pubs)]
             total = sum(pub.shots * pub.size for pub in pubs)
         else:
+            options = _with_resilience_level(params, options)
             precision = _default_precision(options, limit)
-            _resilience_level(options)
             pubs = [
                 _estimator_pub(i, raw, precision, entry, limit) for i, raw in enumerate(raw_pubs)
             ]

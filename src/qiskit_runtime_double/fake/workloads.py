@@ -177,14 +177,25 @@ def shots_for_precision(precision: float) -> int:
     return math.ceil(shots / NUM_RANDOMIZATIONS) * NUM_RANDOMIZATIONS
 
 
-def _resilience_level(options: dict[str, Any]) -> int | None:
-    """The estimator's ``options.resilience_level``: None (the service's default) or 0, 1, 2."""
-    level = options.get("resilience_level")
-    if level is not None and (isinstance(level, bool) or level not in RESILIENCE_LEVELS):
+def _with_resilience_level(params: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The estimator's options with its resilience level, checked: 0, 1 or 2, if given.
+
+    The official client sends the level beside the options (``params["resilience_level"]``);
+    one inside the options is read too. Unset, the service's default applies when results are
+    made.
+    """
+    level = params.get("resilience_level")
+    where = "resilience_level"
+    if level is None:
+        level, where = options.get("resilience_level"), "options.resilience_level"
+    if level is None:
+        return options
+    if isinstance(level, bool) or level not in RESILIENCE_LEVELS:
         raise InvalidWorkload(
-            f"options.resilience_level must be one of {list(RESILIENCE_LEVELS)}, got {level!r:.40}."
+            f"{where} must be one of {list(RESILIENCE_LEVELS)}, got {level!r:.40}: 0 for no "
+            "mitigation, 1 for readout mitigation (the default), 2 for ZNE as well."
         )
-    return level
+    return {**options, "resilience_level": int(level)}
 
 
 def _seed(options: dict[str, Any], seed: int) -> int:
