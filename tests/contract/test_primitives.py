@@ -179,9 +179,9 @@ def test_sampler_results_carry_execution_spans_over_the_jobs_run(
     assert all(isinstance(span, DoubleSliceSpan) for span in spans)
     assert (spans.start, spans.stop) == (record.running_at, record.finished_at)
     assert spans.pub_idxs == [0, 1]
-    for index, pub in enumerate(result):
-        (span,) = spans.filter_by_pub(index).sort()[index : index + 1]
-        assert span.mask(index).shape == pub.data.meas.array.shape[:-1]
+    for index, (span, pub) in enumerate(zip(spans, result, strict=True)):
+        assert span.pub_idxs == [index]  # one span per pub, in order
+        assert span.mask(index).shape == pub.data.meas.array.shape[:-1]  # (*shape, shots)
         assert span.mask(index).all()  # every shot of the pub was taken in its span
     assert sum(span.size for span in spans) == 100 + 3 * 50
 

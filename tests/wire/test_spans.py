@@ -194,3 +194,13 @@ def test_a_malformed_span_part_is_a_codec_error_naming_the_layout(kind: str, fla
 
     with pytest.raises(codec.CodecError, match="part is a list of"):
         codec.decode(text)
+
+
+@pytest.mark.compat
+def test_the_official_import_path_has_a_twin(official: Any) -> None:
+    from qiskit_runtime_double import execution_span
+
+    names = [name for name in vars(official.execution_span) if name[0].isupper()]
+
+    assert sorted(names) == sorted(execution_span.__all__)
+    assert all(getattr(execution_span, name) is getattr(spans, name) for name in names)

@@ -133,7 +133,11 @@ def _parts(index: int, raw: Any, sizes: range, shape: str) -> list[Any]:
 
 
 def _coerce(index: int, coerce: Any, pub: tuple[Any, ...], default: Any) -> Any:
-    """qiskit's pub coercion (broadcasting, shapes, observables), its errors naming the pub."""
+    """qiskit's pub coercion (broadcasting, shapes, observables), its errors naming the pub.
+
+    As in qiskit, a circuit without parameters takes empty values in any shape (``()``, ``[[]]``,
+    ``zeros((2, 0))``...): all but their last axis is the pub's shape, each binding run on its own.
+    """
     try:
         coerced = coerce(pub, default)
     except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int beyond a float
@@ -145,8 +149,6 @@ def _coerce(index: int, coerce: Any, pub: tuple[Any, ...], default: Any) -> Any:
         else:
             hint = _VALUES_HINT
         raise InvalidWorkload(f"Pub {index}: {text}. {hint}") from exc
-    # Values for a circuit without parameters are empty, in any shape (() or [[]] or zeros((2, 0))
-    # ...); as in qiskit, their shape is the pub's, and every binding is sampled on its own.
     if not all(np.isfinite(values).all() for values in coerced.parameter_values.data.values()):
         raise InvalidWorkload(
             f"Pub {index}: parameter values must be finite numbers; some are NaN or infinite "
