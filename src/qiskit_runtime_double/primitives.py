@@ -210,14 +210,18 @@ class EstimatorV2(BaseEstimatorV2):
             else check_positive_finite(f"pubs[{index}] precision", pub.precision)
             for index, pub in enumerate(coerced)
         ]
+        options = self._options.program_options()
+        # As the official client: the resilience level goes beside the options, not in them.
+        level = options.pop("resilience_level", None)
         params = {
             "pubs": [
                 [pub.circuit, pub.observables.tolist(), _parameter_array(pub), pub_precision]
                 for pub, pub_precision in zip(coerced, pub_precisions, strict=True)
             ],
-            "options": self._options.program_options(),
+            "options": options,
             "version": 2,
             "support_qiskit": True,
+            **({} if level is None else {"resilience_level": level}),
         }
         return _submit(self._mode, "estimator", params, self._options.job_options())
 

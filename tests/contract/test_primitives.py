@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
-from qiskit.primitives import PrimitiveResult, SamplerResult
+from qiskit.primitives import (
+    EstimatorResult,
+    PrimitiveResult,
+    PubResult,
+    SamplerResult,
+    StatevectorSampler,
+)
 from qiskit.quantum_info import SparsePauliOp
 
 from qiskit_runtime_double import (
@@ -18,6 +26,7 @@ from qiskit_runtime_double import (
     SamplerV2,
     Session,
 )
+from qiskit_runtime_double.execution_span import DoubleSliceSpan, ExecutionSpans
 
 from .conftest import Runtime
 
@@ -90,6 +99,93 @@ def test_same_seed_same_counts_on_a_noisy_backend(runtime: Runtime, bell: Quantu
     assert a == b and len(a) > 2  # noise puts some shots on 01 and 10
 
 
+#: Each form of "no values" for a circuit without parameters, as a pub's second item.
+EMPTY_VALUES: list[Any] = [(), [], [[]], np.array([]), np.zeros((2, 0))]
+
+
+def test_parameterless_pubs_take_empty_values_in_every_form(
+    runtime: Runtime, bell: QuantumCircuit
+) -> None:
+    backend = runtime.backend("ibmq_qasm_simulator")
+    plain = bell.remove_final_measurements(inplace=False)
+    sampler_pubs = [(bell, values) for values in EMPTY_VALUES] + [[bell, [[]], 8]]
+    estimator_pubs = [(plain, "ZZ", values) for values in EMPTY_VALUES] + [[plain, "ZZ", [[]]]]
+    expected = [pub.data.meas.shape for pub in StatevectorSampler().run(sampler_pubs).result()]
+
+    sampled = SamplerV2(mode=backend).run(sampler_pubs, shots=16).result()
+    estimated = EstimatorV2(mode=backend).run(estimator_pubs).result()
+
+    assert expected == [(), (), (1,), (), (2,), (1,)]
+    assert [pub.data.meas.shape for pub in sampled] == expected
+    assert [pub.data.meas.num_shots for pub in sampled] == [16] * 5 + [8]
+    assert [pub.data.evs.shape for pub in estimated] == expected
+    assert all(np.allclose(pub.data.evs, 1.0) for pub in estimated)  # ideal Bell: <ZZ> = 1
+
+
+def test_estimator_data_are_arrays_of_the_pub_shape_with_the_services_metadata(
+    runtime: Runtime,
+) -> None:
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    estimator = EstimatorV2(mode=runtime.backend("ibmq_qasm_simulator"))
+
+    result = estimator.run([(circuit, "XI"), (circuit, ["ZZ", "XX"])], precision=0.05).result()
+
+    for pub, shape in zip(result, [(), (2,)], strict=True):
+        assert type(pub) is PubResult
+        assert list(pub.data) == ["evs", "stds", "ensemble_standard_error"]
+        for name in pub.data:
+            assert isinstance(pub.data[name], np.ndarray) and pub.data[name].shape == shape, name
+        assert pub.metadata == {
+            "shots": 416,  # 1/0.05² = 400, in whole randomizations of 32
+            "target_precision": 0.05,
+            "circuit_metadata": {},
+            "resilience": {},
+            "num_randomizations": 32,
+        }
+    assert float(result[0].data.stds) == pytest.approx(0.05, rel=0.2)  # <XI> = 0: variance 1
+    assert list(result.metadata) == ["dynamical_decoupling", "twirling", "resilience", "version"]
+    assert result.metadata["resilience"]["measure_mitigation"] is True  # level 1, the default
+
+
+def test_estimator_sends_the_resilience_level_beside_the_options_as_the_official_client(
+    runtime: Runtime,
+) -> None:
+    circuit = QuantumCircuit(1)
+    circuit.h(0)
+    options = {"resilience_level": 2, "default_precision": 0.1}
+    job = EstimatorV2(mode=runtime.backend("ibmq_qasm_simulator"), options=options).run(
+        [(circuit, "X")]
+    )
+
+    params = runtime.fake.job(job.job_id()).params
+    assert params["resilience_level"] == 2
+    assert params["options"] == {"default_precision": 0.1}
+    assert job.result().metadata["resilience"]["zne_mitigation"] is True  # level 2
+
+
+def test_sampler_results_carry_execution_spans_over_the_jobs_run(
+    runtime: Runtime, bell: QuantumCircuit
+) -> None:
+    isa = runtime.isa(bell)
+    job = SamplerV2(mode=runtime.backend()).run([(isa, None, 100), (isa, np.zeros((3, 0)), 50)])
+
+    result = job.result()
+
+    spans = result.metadata["execution"]["execution_spans"]
+    record = runtime.fake.job(job.job_id())
+    assert isinstance(spans, ExecutionSpans) and result.metadata["version"] == 2
+    assert all(isinstance(span, DoubleSliceSpan) for span in spans)
+    assert (spans.start, spans.stop) == (record.running_at, record.finished_at)
+    assert spans.pub_idxs == [0, 1]
+    for index, (span, pub) in enumerate(zip(spans, result, strict=True)):
+        assert span.pub_idxs == [index]  # one span per pub, in order
+        assert span.mask(index).shape == pub.data.meas.array.shape[:-1]  # (*shape, shots)
+        assert span.mask(index).all()  # every shot of the pub was taken in its span
+    assert sum(span.size for span in spans) == 100 + 3 * 50
+
+
 def test_seed_era_sampler_transpiles_and_returns_quasi_distributions(
     runtime: Runtime, bell: QuantumCircuit
 ) -> None:
@@ -108,7 +204,13 @@ def test_seed_era_estimator(runtime: Runtime) -> None:
     circuit.cx(0, 1)
     with Session(service=runtime.service, backend="ibmq_qasm_simulator") as session:
         result = Estimator(session=session).run(circuit, SparsePauliOp("ZZ")).result()
+        pair = Estimator(session=session).run([circuit] * 2, ["ZZ", "XI"]).result()
+    assert isinstance(result, EstimatorResult)
     assert result.values[0] == pytest.approx(1, abs=0.1)
+    assert isinstance(pair.values, np.ndarray) and pair.values.shape == (2,)
+    assert [entry["shots"] for entry in pair.metadata] == [4000, 4000]
+    assert pair.metadata[0]["variance"] == pytest.approx(0, abs=1e-9)  # an eigenstate of ZZ
+    assert pair.metadata[1]["variance"] == pytest.approx(1, rel=0.1)  # <XI> = 0: variance 1
 
 
 def test_primitive_inside_a_with_block_uses_that_session(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm2, qasm3
 from qiskit.circuit import Parameter
-from qiskit.primitives import BitArray, PrimitiveResult
+from qiskit.primitives import BitArray, PrimitiveResult, StatevectorEstimator
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler import generate_preset_pass_manager
 
@@ -20,6 +21,8 @@ from qiskit_runtime_double.fake.executor import (
     NoOpExecutor,
     Workload,
 )
+from qiskit_runtime_double.wire import codec
+from qiskit_runtime_double.wire.spans import DoubleSliceSpan, ExecutionSpans
 
 SIM = "ibmq_qasm_simulator"
 
@@ -274,7 +277,10 @@ def test_precision_sets_shots_and_standard_errors(
     assert float(coarse.data.stds) == pytest.approx(0.1, rel=0.15)
     assert float(fine.data.stds) == pytest.approx(0.02, rel=0.05)
     assert abs(float(fine.data.evs)) < 5 * 0.02
-    assert np.array_equal(fine.data.stds, fine.data.ensemble_standard_error)
+    # The ensemble standard error comes from the spread of the 32 randomizations' means: another
+    # estimate of the same error, so close to stds but not equal to it.
+    assert float(fine.data.ensemble_standard_error) == pytest.approx(0.02, rel=0.35)
+    assert float(fine.data.ensemble_standard_error) != float(fine.data.stds)
     assert default.metadata["target_precision"] == 0.015625
     assert default.metadata["shots"] == 4096
     assert option.metadata["target_precision"] == 0.05
@@ -296,6 +302,163 @@ def test_estimator_parameters_and_observables_broadcast_together(
     assert pub.data.evs.shape == (2, 2)
     assert pub.data.evs[0] == pytest.approx([1.0, -1.0], abs=1e-9)
     assert pub.data.evs[1] == pytest.approx([0.0, 0.0], abs=0.05)
+
+
+# --- pubs as qiskit coerces them, results as the service returns them ----------------------------
+
+#: Every way of saying "no parameter values" for a circuit without parameters. qiskit reads the
+#: shape from all but the last axis, so [[]] and zeros((2, 0)) make pubs of 1 and 2 bindings.
+EMPTY_VALUES = [(), [], [[]], np.array([]), np.zeros((2, 0)), np.zeros((2, 3, 0)), None]
+
+
+@pytest.mark.parametrize("values", EMPTY_VALUES, ids=repr)
+@pytest.mark.parametrize("container", [tuple, list])
+def test_parameterless_circuits_take_empty_values_in_every_form(
+    values: Any,
+    container: type,
+    catalogue: dict[str, BackendEntry],
+    executor: AerExecutor,
+) -> None:
+    entry = catalogue[SIM]
+    sampled, estimated = transpile(bell(), entry), transpile(bell(measure=False), entry)
+    reference = StatevectorEstimator().run([(estimated, "ZZ", values)]).result()[0]
+    expected = reference.data.evs.shape
+
+    (sampler_pub,) = run(executor, entry, "sampler", [container([sampled, values, 16])])
+    (estimator_pub,) = run(executor, entry, "estimator", [container([estimated, "ZZ", values])])
+
+    assert sampler_pub.data.c.shape == expected
+    assert sampler_pub.data.c.num_shots == 16
+    for at in np.ndindex(expected):  # every binding sampled on its own, all 16 shots
+        assert sum(sampler_pub.data.c[at].get_counts().values()) == 16
+    assert estimator_pub.data.evs.shape == expected
+    assert np.allclose(estimator_pub.data.evs, 1.0)  # Bell ZZ on the ideal simulator
+
+
+def test_estimator_data_are_arrays_of_the_pub_shape_also_for_a_scalar_pub(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
+    entry = catalogue[SIM]
+    isa = transpile(bell(measure=False), entry)
+
+    scalar, vector = run(executor, entry, "estimator", [[isa, {"XI": 1.0}], [isa, ["ZZ", "XX"]]])
+    decoded = codec.decode(codec.encode(PrimitiveResult([scalar, vector])))
+
+    for pub, shape in ((scalar, ()), (vector, (2,))):
+        for name in ("evs", "stds", "ensemble_standard_error"):
+            assert isinstance(pub.data[name], np.ndarray), name
+            assert pub.data[name].shape == shape and pub.data[name].dtype == np.float64
+    assert [(type(p.data.stds), p.data.stds.shape) for p in decoded] == [
+        (np.ndarray, ()),
+        (np.ndarray, (2,)),
+    ]
+    assert list(scalar.data) == ["evs", "stds", "ensemble_standard_error"]
+
+
+def test_estimator_metadata_is_the_services(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
+    entry = catalogue[SIM]
+    isa = transpile(bell(measure=False), entry)
+    isa.metadata = {"name": "bell"}
+
+    defaulted = run(executor, entry, "estimator", [[isa, "ZZ"]])
+    options = {
+        "resilience_level": 2,
+        "dynamical_decoupling": {"enable": True, "sequence_type": "XY4"},
+        "twirling": {"enable_gates": False, "num_randomizations": 32},
+        "resilience": {"measure_mitigation": False},
+    }
+    configured = run(executor, entry, "estimator", [[isa, "ZZ", None, 0.1]], options)
+
+    assert defaulted[0].metadata == {
+        "shots": 4096,
+        "target_precision": 0.015625,
+        "circuit_metadata": {"name": "bell"},
+        "resilience": {},
+        "num_randomizations": 32,
+    }
+    assert list(defaulted[0].metadata) == [
+        "shots",
+        "target_precision",
+        "circuit_metadata",
+        "resilience",
+        "num_randomizations",
+    ]
+    assert defaulted.metadata == {
+        "dynamical_decoupling": {
+            "enable": False,
+            "sequence_type": "XX",
+            "extra_slack_distribution": "middle",
+            "scheduling_method": "alap",
+        },
+        "twirling": {
+            "enable_gates": False,
+            "enable_measure": True,
+            "num_randomizations": "auto",
+            "shots_per_randomization": "auto",
+            "interleave_randomizations": True,
+            "strategy": "active-accum",
+        },
+        "resilience": {
+            "measure_mitigation": True,
+            "zne_mitigation": False,
+            "pec_mitigation": False,
+        },
+        "version": 2,
+    }
+    assert configured[0].metadata["shots"] == 128
+    assert configured.metadata["dynamical_decoupling"]["enable"] is True
+    assert configured.metadata["dynamical_decoupling"]["sequence_type"] == "XY4"
+    assert configured.metadata["twirling"]["enable_gates"] is False  # set, so not the level's
+    assert configured.metadata["twirling"]["enable_measure"] is True  # level 2
+    assert configured.metadata["twirling"]["num_randomizations"] == 32
+    assert configured.metadata["resilience"] == {
+        "measure_mitigation": False,
+        "zne_mitigation": True,
+        "pec_mitigation": False,
+    }
+    # The official client sends the level beside the options; that one wins.
+    params = {"pubs": [[isa, "ZZ"]], "options": {"resilience_level": 2}, "resilience_level": 0}
+    level_0 = executor.execute(executor.prepare("estimator", params, entry), entry, 1)
+    assert level_0.metadata["resilience"]["measure_mitigation"] is False
+    assert level_0.metadata["twirling"]["enable_measure"] is False
+
+
+def test_sampler_spans_divide_the_run_window_among_the_pubs(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
+    entry = catalogue[SIM]
+    bell_isa = transpile(bell(), entry)
+    rotation = transpile(parametrised(), entry)
+    params = {"pubs": [[bell_isa, None, 100], [rotation, np.zeros((3, 2)), 100]]}
+    start = dt.datetime(2025, 3, 1, 12, tzinfo=dt.timezone.utc)
+    stop = start + dt.timedelta(seconds=2)
+    workload = executor.prepare("sampler", params, entry).ran_during(start, stop)
+
+    result = executor.execute(workload, entry, 5)
+
+    spans = result.metadata["execution"]["execution_spans"]
+    assert isinstance(spans, ExecutionSpans) and list(result.metadata) == ["execution", "version"]
+    assert [type(span) for span in spans] == [DoubleSliceSpan, DoubleSliceSpan]
+    assert (spans.start, spans.stop) == (start, stop)
+    first, second = spans
+    assert first.pub_idxs == [0] and second.pub_idxs == [1]
+    assert first.stop == second.start  # one after the other, each its share of the shots
+    assert first.duration == pytest.approx(0.5) and second.duration == pytest.approx(1.5)
+    assert first.mask(0).shape == (100,) and first.mask(0).all()
+    assert second.mask(1).shape == (3, 100) and second.mask(1).all()
+    assert (first.size, second.size) == (100, 300)
+
+
+def test_a_workload_that_never_ran_has_no_spans(
+    catalogue: dict[str, BackendEntry], executor: AerExecutor
+) -> None:
+    entry = catalogue[SIM]
+    workload = executor.prepare("sampler", {"pubs": [transpile(bell(), entry)]}, entry)
+
+    assert workload.ran_during(None, None) is workload
+    assert executor.execute(workload, entry, 1).metadata == {"version": 2}
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -335,7 +498,21 @@ INVALID = {
         {"pubs": [["PARAMETRISED", np.zeros((4, 3))]]},
         "inconsistent",
     ),
-    "values without parameters": ("sampler", {"pubs": [["BELL", np.zeros((3, 0))]]}, "has none"),
+    "values without parameters": (
+        "sampler",
+        {"pubs": [["BELL", np.zeros((3, 2))]]},
+        "circuit has no parameters: leave its values out",
+    ),
+    "resilience level 3": (
+        "estimator",
+        {"pubs": [["BELL_NO_MEASURE", {"ZZ": 1.0}]], "options": {"resilience_level": 3}},
+        "options.resilience_level must be one of [0, 1, 2]",
+    ),
+    "resilience level beside the options": (
+        "estimator",
+        {"pubs": [["BELL_NO_MEASURE", {"ZZ": 1.0}]], "resilience_level": "high"},
+        "resilience_level must be one of [0, 1, 2], got 'high'",
+    ),
     "wrong observable size": (
         "estimator",
         {"pubs": [["BELL_NO_MEASURE", {"ZZZ": 1.0}]]},

@@ -46,6 +46,7 @@ from qiskit.result import Result
 from qiskit.transpiler import CouplingMap
 
 from qiskit_runtime_double.wire import codec
+from qiskit_runtime_double.wire import spans as wire_spans
 
 UTC = dt.timezone.utc
 EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -517,22 +518,25 @@ def _spans(official: Any) -> Any:
 
 
 @pytest.mark.compat
-def test_official_only_classes_pass_through_our_decoder_losslessly(official: Any) -> None:
-    """Execution spans have no qiskit class: we keep the tagged dicts, which re-encode to the
-    same JSON, so the official client still gets its objects after a trip through the fake."""
+def test_official_spans_in_a_result_decode_to_ours_and_back(official: Any) -> None:
+    """Execution spans have no qiskit class: they decode to ours (``wire.spans``), which write
+    the same JSON, so the official client still gets its objects after a trip through the fake."""
     result = sampler_result()
     result.metadata["execution"] = {"execution_spans": _spans(official)}
     text = json.dumps(result, cls=official.RuntimeEncoder, separators=(",", ":"))
 
     ours = codec.decode(text)
-    spans = ours.metadata["execution"]["execution_spans"]
-    assert spans["__type__"] == "ExecutionSpans"
-    assert [s["__type__"] for s in spans["__value__"]["spans"]] == [
+    decoded = ours.metadata["execution"]["execution_spans"]
+    assert isinstance(decoded, wire_spans.ExecutionSpans)
+    assert [type(s).__name__ for s in decoded] == [
         "DoubleSliceSpan",
-        "ExecutionSpan",
+        "SliceSpan",
         "TwirledSliceSpan",
         "TwirledSliceSpanV2",
     ]
+    for mine, theirs in zip(decoded, _spans(official), strict=True):
+        for idx in theirs.pub_idxs:
+            np.testing.assert_array_equal(mine.mask(idx), theirs.mask(idx))
     assert codec.encode(ours) == text
     theirs = json.loads(codec.encode(ours), cls=official.RuntimeDecoder)
     assert theirs.metadata["execution"]["execution_spans"] == _spans(official)
@@ -862,18 +866,13 @@ def test_sampler_result_from_our_encoder_gives_official_counts(official: Any) ->
     shots = 100
     result = sampler_result(shots)
     start = dt.datetime(2024, 1, 1, tzinfo=UTC)
-    # What the fake writes without the official classes: the tagged form, built by hand.
-    span = {
-        "__type__": "DoubleSliceSpan",
-        "__value__": {
-            "start": start,
-            "stop": start + dt.timedelta(seconds=1),
-            "data_slices": {0: ((), 0, 1, 0, shots), 1: ((2,), 0, 2, 0, shots)},
-        },
+    # What the fake writes: our span classes (``wire.spans``), one span for both pubs here.
+    parts = {
+        0: ((shots,), slice(0, 1), slice(0, shots)),
+        1: ((2, shots), slice(0, 2), slice(0, 50)),
     }
-    result.metadata["execution"] = {
-        "execution_spans": {"__type__": "ExecutionSpans", "__value__": {"spans": [span]}}
-    }
+    span = wire_spans.DoubleSliceSpan(start, start + dt.timedelta(seconds=1), parts)
+    result.metadata["execution"] = {"execution_spans": wire_spans.ExecutionSpans([span])}
     decoded = json.loads(codec.encode(result), cls=official.RuntimeDecoder)
 
     assert isinstance(decoded, PrimitiveResult)
@@ -889,3 +888,4 @@ def test_sampler_result_from_our_encoder_gives_official_counts(official: Any) ->
     assert isinstance(spans, official.execution_span.ExecutionSpans)
     assert spans[0].pub_idxs == [0, 1]
     assert spans[0].start == start
+    assert spans[0].mask(1).shape == (2, shots) and spans[0].size == shots + 2 * 50

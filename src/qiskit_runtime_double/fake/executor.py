@@ -36,6 +36,7 @@ from qiskit.primitives import (
 from qiskit.transpiler import Target
 
 from .catalogue import BackendEntry, TargetBackend, check_isa
+from .result_metadata import estimator_metadata, execution_spans
 from .workloads import (
     DEFAULT_PRECISION,
     DEFAULT_SHOTS,
@@ -49,6 +50,7 @@ from .workloads import (
     _seed,
     _shots,
     _structure,
+    _with_resilience_level,
     shots_for_precision,
 )
 from .workloads import NUM_RANDOMIZATIONS as NUM_RANDOMIZATIONS
@@ -68,6 +70,10 @@ __all__ = [
 
 _NOISE_MODELS_PER_BACKEND = 64
 _VALUES_HINT = "Parameter values are an array of shape (*pub shape, circuit.num_parameters)."
+_NO_PARAMETERS_HINT = (
+    "The circuit has no parameters: leave its values out, or give an empty array of shape "
+    "(*pub shape, 0)."
+)
 _OBSERVABLES_HINT = (
     "Observables act on the circuit's qubits, with real coefficients: for an ISA circuit, "
     "map them with observable.apply_layout(isa_circuit.layout)."
@@ -127,15 +133,22 @@ def _parts(index: int, raw: Any, sizes: range, shape: str) -> list[Any]:
 
 
 def _coerce(index: int, coerce: Any, pub: tuple[Any, ...], default: Any) -> Any:
-    """qiskit's pub coercion (broadcasting, shapes, observables), its errors naming the pub."""
+    """qiskit's pub coercion (broadcasting, shapes, observables), its errors naming the pub.
+
+    As in qiskit, a circuit without parameters takes empty values in any shape (``()``, ``[[]]``,
+    ``zeros((2, 0))``...): all but their last axis is the pub's shape, each binding run on its own.
+    """
     try:
         coerced = coerce(pub, default)
     except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int beyond a float
         text = str(exc).rstrip(".")
-        hint = _OBSERVABLES_HINT if "observable" in text.lower() else _VALUES_HINT
+        if "observable" in text.lower():
+            hint = _OBSERVABLES_HINT
+        elif pub[0].num_parameters == 0:
+            hint = _NO_PARAMETERS_HINT
+        else:
+            hint = _VALUES_HINT
         raise InvalidWorkload(f"Pub {index}: {text}. {hint}") from exc
-    if coerced.circuit.num_parameters == 0 and coerced.parameter_values.shape != ():
-        raise InvalidWorkload(f"Pub {index}: parameter values are given, but the circuit has none.")
     if not all(np.isfinite(values).all() for values in coerced.parameter_values.data.values()):
         raise InvalidWorkload(
             f"Pub {index}: parameter values must be finite numbers; some are NaN or infinite "
@@ -172,6 +185,7 @@ class AerExecutor:
             pubs = [_sampler_pub(i, raw, shots, entry, limit) for i, raw in enumerate(raw_pubs)]
             total = sum(pub.shots * pub.size for pub in pubs)
         else:
+            options = _with_resilience_level(params, options)
             precision = _default_precision(options, limit)
             pubs = [
                 _estimator_pub(i, raw, precision, entry, limit) for i, raw in enumerate(raw_pubs)
@@ -184,8 +198,16 @@ class AerExecutor:
             simulation = self._simulations.get(entry.name)
             if simulation is None or simulation.backend is not entry.backend:
                 simulation = self._simulations[entry.name] = _Simulation(entry)
-        run = _sample if workload.program_id == "sampler" else _estimate
-        return run(list(workload.pubs), simulation, _seed(workload.options, seed))
+        seed = _seed(workload.options, seed)
+        if workload.program_id == "sampler":
+            metadata: dict[str, Any] = {}
+            if workload.run_window is not None:
+                spans = execution_spans(workload.pubs, workload.run_window)
+                metadata["execution"] = {"execution_spans": spans}
+            metadata["version"] = 2
+            return PrimitiveResult(_sample(list(workload.pubs), simulation, seed), metadata)
+        results = _estimate(list(workload.pubs), simulation, seed)
+        return PrimitiveResult(results, estimator_metadata(workload.options))
 
 
 def _sampler_pub(index: int, raw: Any, default: int, entry: BackendEntry, limit: int) -> Any:
@@ -293,21 +315,28 @@ def _bindings(pub: Any) -> dict[Any, Any]:
     return {p: array[..., i].ravel() for i, p in enumerate(pub.circuit.parameters)}
 
 
-def _sample(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveResult:
+def _sample(pubs: list[Any], simulation: _Simulation, seed: int) -> list[SamplerPubResult]:
     results: list[Any] = [None] * len(pubs)
     groups: dict[int, list[int]] = {}
     for i, pub in enumerate(pubs):  # one Aer run per distinct shot count
         groups.setdefault(pub.shots, []).append(i)
     for offset, (shots, indices) in enumerate(groups.items()):
         group = [pubs[i] for i in indices]
+        # A circuit with parameters runs once per binding (Aer's parameter_binds); one without
+        # is given once per binding of its (empty) values, so each binding has its own shots.
+        circuits, binds = [], []
+        for pub in group:
+            copies = 1 if pub.circuit.num_parameters else pub.size
+            circuits += [pub.circuit] * copies
+            binds += [_bindings(pub)] * copies
         result = simulation.run(
-            [pub.circuit for pub in group],
+            circuits,
             shots=shots,
             seed_simulator=(seed + offset) % 2**32,
-            parameter_binds=[_bindings(pub) for pub in group],
+            parameter_binds=binds,
             memory=True,
         )
-        experiments = iter(result.results)  # one per circuit and parameter binding, in order
+        experiments = iter(result.results)  # one per binding, in order
         for i, pub in zip(indices, group, strict=True):
             # No memory when nothing was measured (e.g. every measurement in an untaken branch).
             memory = [
@@ -317,7 +346,7 @@ def _sample(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveRes
             metadata = {"circuit_metadata": dict(pub.circuit.metadata or {})}
             data = DataBin(**_registers(pub, memory), shape=pub.shape)
             results[i] = SamplerPubResult(data, metadata=metadata)
-    return PrimitiveResult(results, metadata={"version": 2})
+    return results
 
 
 def _registers(pub: Any, memory: list[list[str]]) -> dict[str, BitArray]:
@@ -357,11 +386,14 @@ def _pauli_terms(observable: dict[str, Any]) -> list[tuple[str, list[int], compl
     return terms
 
 
-def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveResult:
+def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> list[PubResult]:
     """Exact expectation values from Aer, then the shot noise of the shots the precision implies.
 
-    Each Pauli term's estimate is the mean of +-1 outcomes over those shots, drawn from its
-    binomial distribution; ``stds`` are the standard errors estimated from the drawn means.
+    The shots are split over the twirling randomizations. For each Pauli term and randomization,
+    the estimate is the mean of +-1 outcomes, drawn from its binomial distribution. ``evs`` are
+    the means over all shots; ``stds`` the standard errors estimated from them; and
+    ``ensemble_standard_error`` the standard error of the randomizations' estimates, as the
+    service computes it from its twirled executions. All three have the pub's shape.
     """
     from qiskit.quantum_info import Pauli
     from qiskit_aer.library import SaveExpectationValue
@@ -381,31 +413,45 @@ def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> PrimitiveR
             observables.append(found)
         for (label, support), key in terms.items():  # a Pauli label puts qubit 0 last
             circuit.append(SaveExpectationValue(Pauli(label[::-1]), label=key), list(support))
-        binds = [_bindings(pub)] if circuit.num_parameters else None
+        # With parameters, one Aer experiment per binding; without, one for all the bindings.
+        parametrised = circuit.num_parameters > 0
+        binds = [_bindings(pub)] if parametrised else None
         result = simulation.run([circuit], seed_simulator=seed, parameter_binds=binds)
-        exact = [result.data(k) for k in range(pub.parameter_values.size)]
-        shots = shots_for_precision(pub.precision)
+        bindings = pub.parameter_values.size if parametrised else 1
+        exact = [result.data(k) for k in range(bindings)]
+        binding_index = np.arange(pub.parameter_values.size) % bindings
         binding_at, observable_at = np.broadcast_arrays(
-            np.arange(pub.parameter_values.size).reshape(pub.parameter_values.shape),
+            binding_index.reshape(pub.parameter_values.shape),
             np.arange(pub.observables.size).reshape(pub.observables.shape),
         )
+        shots = shots_for_precision(pub.precision)
+        per_randomization = shots // NUM_RANDOMIZATIONS
         evs, variances = np.zeros(pub.shape), np.zeros(pub.shape)
+        ensemble = np.zeros(pub.shape)
         for at in np.ndindex(pub.shape):
+            estimates = np.zeros(NUM_RANDOMIZATIONS)  # the observable, per randomization
             for key, coeff in observables[observable_at[at]]:
                 if key is None:  # the identity: no shot noise
                     evs[at] += coeff
+                    estimates += coeff
                     continue
                 plus = np.clip((1 + exact[binding_at[at]][key]) / 2, 0, 1)
-                mean = 2 * rng.binomial(shots, plus) / shots - 1
+                counts = rng.binomial(per_randomization, plus, size=NUM_RANDOMIZATIONS)
+                means = 2 * counts / per_randomization - 1
+                mean = float(means.mean())
                 evs[at] += coeff * mean
                 variances[at] += coeff**2 * (1 - mean**2) / shots
-        stds = np.sqrt(variances)
+                estimates += coeff * means
+            ensemble[at] = estimates.std(ddof=1) / np.sqrt(NUM_RANDOMIZATIONS)
+        # np.sqrt of a 0-d array is a numpy scalar: keep arrays, of shape () for a scalar pub.
+        stds = np.sqrt(variances, out=np.zeros(pub.shape))
         metadata = {
-            "target_precision": pub.precision,
             "shots": shots,
+            "target_precision": pub.precision,
             "circuit_metadata": dict(pub.circuit.metadata or {}),
+            "resilience": {},
             "num_randomizations": NUM_RANDOMIZATIONS,
         }
-        data = DataBin(evs=evs, stds=stds, ensemble_standard_error=stds.copy(), shape=pub.shape)
+        data = DataBin(evs=evs, stds=stds, ensemble_standard_error=ensemble, shape=pub.shape)
         results.append(PubResult(data, metadata=metadata))
-    return PrimitiveResult(results, metadata={"version": 2})
+    return results

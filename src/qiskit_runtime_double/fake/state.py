@@ -169,7 +169,8 @@ class RuntimeState:
         """``(result text, failure)``: what executing ``job`` gave (the lock is not held)."""
         entry = self.catalogue[job.backend]
         try:
-            return codec.encode(self.executor.execute(job.workload, entry, job.seed)), None
+            workload = job.workload.ran_during(job.running_at, job.finished_at)
+            return codec.encode(self.executor.execute(workload, entry, job.seed)), None
         except Exception as exc:  # an executor failure is the job's failure, not the service's
             text = f"Traceback (most recent call last):\n{type(exc).__name__}: {exc}"
             return text, (

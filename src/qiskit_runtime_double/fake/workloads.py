@@ -8,8 +8,9 @@ params' structure and options, shared by every executor; ``NoOpExecutor`` uses o
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 from typing import Any, Protocol
 
@@ -38,6 +39,8 @@ DEFAULT_SHOTS = 4096
 DEFAULT_PRECISION = 0.015625
 #: The estimator's measurement twirling ("auto" resolves to 32 randomizations on the service).
 NUM_RANDOMIZATIONS = 32
+#: The estimator's resilience levels: none, readout mitigation, and ZNE on top.
+RESILIENCE_LEVELS = (0, 1, 2)
 
 
 class InvalidWorkload(Exception):
@@ -63,6 +66,16 @@ class Workload:
     num_circuits: int
     total_shots: int
     backend_name: str
+    #: When the job held the backend, ``(start, stop)`` in UTC: the fake sets it when the run
+    #: ends (``ran_during``), and the sampler's execution spans divide it among the pubs.
+    run_window: tuple[_dt.datetime, _dt.datetime] | None = None
+
+    def ran_during(self, start: _dt.datetime | None, stop: _dt.datetime | None) -> Workload:
+        """This workload with its run window, ``start`` to ``stop`` (unchanged if either is None,
+        for a job that never ran)."""
+        if start is None or stop is None:
+            return self
+        return replace(self, run_window=(start, stop))
 
 
 class Executor(Protocol):
@@ -162,6 +175,27 @@ def shots_for_precision(precision: float) -> int:
     # 1/precision^2 is below one shot from precision 1 on, and overflows for a huge precision.
     shots = 1 if precision >= 1 else math.ceil(1 / precision**2 - 1e-9)
     return math.ceil(shots / NUM_RANDOMIZATIONS) * NUM_RANDOMIZATIONS
+
+
+def _with_resilience_level(params: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The estimator's options with its resilience level, checked: 0, 1 or 2, if given.
+
+    The official client sends the level beside the options (``params["resilience_level"]``);
+    one inside the options is read too. Unset, the service's default applies when results are
+    made.
+    """
+    level = params.get("resilience_level")
+    where = "resilience_level"
+    if level is None:
+        level, where = options.get("resilience_level"), "options.resilience_level"
+    if level is None:
+        return options
+    if isinstance(level, bool) or level not in RESILIENCE_LEVELS:
+        raise InvalidWorkload(
+            f"{where} must be one of {list(RESILIENCE_LEVELS)}, got {level!r:.40}: 0 for no "
+            "mitigation, 1 for readout mitigation (the default), 2 for ZNE as well."
+        )
+    return {**options, "resilience_level": int(level)}
 
 
 def _seed(options: dict[str, Any], seed: int) -> int:

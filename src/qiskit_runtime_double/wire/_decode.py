@@ -32,6 +32,15 @@ from qiskit.qpy.binary_io.value import (
 )
 from qiskit.result import Result
 
+from .spans import (
+    DoubleSliceSpan,
+    ExecutionSpan,
+    ExecutionSpans,
+    SliceSpan,
+    TwirledSliceSpan,
+    TwirledSliceSpanV2,
+)
+
 try:  # qiskit >= 2.1
     from qiskit.quantum_info import (
         PauliLindbladMap,
@@ -197,6 +206,35 @@ def _decode_pauli_lindblad_map(obj: dict[str, Any], value: Any) -> Any:
     return PauliLindbladMap.from_sparse_list(paulis, num_qubits=value["num_qubits"])
 
 
+def _span_decoder(cls: type[ExecutionSpan]) -> Callable[[dict[str, Any], Any], Any]:
+    """Rebuild a span of ``cls`` from its flat parts, reading them by ``cls.LAYOUT``."""
+
+    def build(obj: dict[str, Any], value: Any) -> Any:
+        parts = {int(idx): _span_part(cls, flat) for idx, flat in value["data_slices"].items()}
+        return cls(value["start"], value["stop"], parts)
+
+    return build
+
+
+def _span_part(cls: type[ExecutionSpan], flat: Any) -> tuple[Any, ...]:
+    width = sum(2 if kind == "slice" else 1 for kind in cls.LAYOUT)
+    if not isinstance(flat, list) or len(flat) != width:
+        raise CodecError(
+            f"A {cls.__name__} part is a list of {width} items ({', '.join(cls.LAYOUT)}, a slice "
+            f"as its start and stop), got {flat!r:.200}."
+        )
+    items = iter(flat)
+    part: list[Any] = []
+    for kind in cls.LAYOUT:
+        if kind == "shape":
+            part.append(tuple(next(items)))
+        elif kind == "slice":
+            part.append(slice(next(items), next(items)))
+        else:
+            part.append(next(items))
+    return tuple(part)
+
+
 def _kwargs_of(cls: Any) -> Callable[[dict[str, Any], Any], Any]:
     def build(obj: dict[str, Any], value: Any) -> Any:
         return cls(**value)
@@ -226,6 +264,13 @@ _DECODERS: Final[Mapping[str, Callable[[dict[str, Any], Any], Any]]] = MappingPr
         "PubResult": _kwargs_of(PubResult),
         "PrimitiveResult": _kwargs_of(PrimitiveResult),
         "PauliLindbladMap": _decode_pauli_lindblad_map,
+        # Execution spans: the official client's classes, rebuilt as ours (wire.spans).
+        "ExecutionSpan": _span_decoder(SliceSpan),
+        "DoubleSliceSpan": _span_decoder(DoubleSliceSpan),
+        "TwirledSliceSpan": _span_decoder(TwirledSliceSpan),
+        "TwirledSliceSpanV2": _span_decoder(TwirledSliceSpanV2),
+        "ExecutionSpans": _kwargs_of(ExecutionSpans),
+        "ExecutionSpanCollection": _kwargs_of(ExecutionSpans),  # its name before 0.34
         "to_json": lambda obj, value: value,
     }
 )

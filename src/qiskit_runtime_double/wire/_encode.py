@@ -48,6 +48,8 @@ from qiskit.qpy.binary_io.value import (
 from qiskit.result import Result
 from qiskit.transpiler import CouplingMap
 
+from .spans import ExecutionSpan, ExecutionSpans
+
 try:  # qiskit >= 2.1
     from qiskit.quantum_info import (
         PauliLindbladMap,
@@ -208,6 +210,13 @@ def _encode_container(o: Any) -> Any:
         return _tag(tag, {"data": o.data, "metadata": o.metadata})
     if isinstance(o, PrimitiveResult):
         return _tag("PrimitiveResult", {"pub_results": list(o), "metadata": o.metadata})
+    if isinstance(o, ExecutionSpans):
+        return _tag("ExecutionSpans", {"spans": list(o)})
+    if isinstance(o, ExecutionSpan):
+        # A subclass travels as the span kind it derives from (the wire knows only those).
+        kind = next((c.__name__ for c in type(o).__mro__ if c.__name__ in _OFFICIAL_SPAN_TAGS), "")
+        if kind:
+            return _span_tag(kind, o.start, o.stop, o.data_slices)
     return _encode_official_or_generic(o)
 
 
@@ -259,23 +268,27 @@ def _encode_official(o: Any, name: str) -> dict[str, Any] | None:
         return _tag("NoiseLearnerResult", {"data": o.data, "metadata": o.metadata})
     if name == "ExecutionSpans":
         return _tag("ExecutionSpans", {"spans": list(o)})
-    tag = _OFFICIAL_SPAN_TAGS.get(name)
-    if tag is None:
+    if name not in _OFFICIAL_SPAN_TAGS:
         return None
-    slices: dict[int, tuple[Any, ...]] = {}
-    for idx, entry in o._data_slices.items():
-        if name == "SliceSpan":
-            shape, sl = entry
-            slices[idx] = (shape, sl.start, sl.stop)
-        elif name == "DoubleSliceSpan":
-            shape, args, shots = entry
-            slices[idx] = (shape, args.start, args.stop, shots.start, shots.stop)
-        else:
-            shape, at_start, args, shots = entry[:4]
-            slices[idx] = (shape, at_start, args.start, args.stop, shots.start, shots.stop)
-            if name == "TwirledSliceSpanV2":
-                slices[idx] += (o._pub_shots[idx],)
-    return _tag(tag, {"start": o.start, "stop": o.stop, "data_slices": slices})
+    parts = dict(o._data_slices)
+    if name == "TwirledSliceSpanV2":  # the official class keeps the pub shots apart
+        parts = {idx: (*part[:4], o._pub_shots[idx]) for idx, part in parts.items()}
+    return _span_tag(name, o.start, o.stop, parts)
+
+
+def _span_tag(
+    name: str, start: Any, stop: Any, parts: dict[int, tuple[Any, ...]]
+) -> dict[str, Any]:
+    """A span in the official form: each pub's part flat, a slice as its start and stop."""
+    flat = {
+        idx: tuple(
+            value
+            for item in part
+            for value in ((item.start, item.stop) if isinstance(item, slice) else (item,))
+        )
+        for idx, part in parts.items()
+    }
+    return _tag(_OFFICIAL_SPAN_TAGS[name], {"start": start, "stop": stop, "data_slices": flat})
 
 
 def _encode_sparse(o: Any) -> dict[str, Any] | None:

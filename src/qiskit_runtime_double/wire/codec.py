@@ -4,8 +4,10 @@
 Tagged values travel as ``{"__type__": tag, "__value__": payload}``. Blobs are
 ``base64(zlib(bytes))`` ("b64z") for arrays and QPY, plain base64 for ``Parameter``.
 
-Where the official decoder builds a class that only exists in qiskit-ibm-runtime (execution
-spans, ``NoiseLearnerResult``, noise-learner ``_json`` objects) or in qiskit-aer
+Execution spans, whose classes live in qiskit-ibm-runtime, decode to the same classes in
+``wire.spans`` (``ExecutionSpans``, ``SliceSpan``, ``DoubleSliceSpan``, ...), which encode back to
+the official tags. Where the official decoder builds another class that only exists in
+qiskit-ibm-runtime (``NoiseLearnerResult``, noise-learner ``_json`` objects) or in qiskit-aer
 (``NoiseModel``), this decoder returns the tagged dict unchanged. Such a dict re-encodes to the
 same JSON, so a value passes through the fake or a cassette losslessly and the official client
 still decodes it. ``EstimatorPubResult`` decodes to its qiskit base class ``PubResult``.
