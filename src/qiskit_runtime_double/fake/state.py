@@ -51,7 +51,7 @@ from .ids import IdGenerator
 from .plan import Plan
 from .records import JobFault, JobRecord, SessionRecord
 from .scheduler import Scheduler, later
-from .workloads import InvalidWorkload
+from .workloads import InvalidWorkload, Workload
 
 if TYPE_CHECKING:
     from .workloads import Executor
@@ -169,7 +169,9 @@ class RuntimeState:
         """``(result text, failure)``: what executing ``job`` gave (the lock is not held)."""
         entry = self.catalogue[job.backend]
         try:
-            workload = job.workload.ran_during(job.running_at, job.finished_at)
+            workload = job.workload
+            if isinstance(workload, Workload):  # ours: tell it when it ran (execution spans)
+                workload = workload.ran_during(job.running_at, job.finished_at)
             return codec.encode(self.executor.execute(workload, entry, job.seed)), None
         except Exception as exc:  # an executor failure is the job's failure, not the service's
             text = f"Traceback (most recent call last):\n{type(exc).__name__}: {exc}"
