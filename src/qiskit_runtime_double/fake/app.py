@@ -14,7 +14,6 @@ from pydantic import BaseModel, ValidationError
 from ..wire.http import Headers, HttpRequest, HttpResponse
 from ..wire.jsonbody import JsonBodyError, parse_json_body
 from ..wire.models import (
-    BackendDevice,
     BackendList,
     BackendStatus,
     ErrorBody,
@@ -33,7 +32,7 @@ from ..wire.vocabulary import API_PREFIX, ErrorCode
 from .errors import BadRequest, NotFound, ServiceError
 from .faults import HttpFaults
 from .state import JobFilter
-from .views import job_view, metrics_view, session_view
+from .views import device_view, job_view, metrics_view, session_view
 
 if TYPE_CHECKING:
     from .clock import VirtualClock
@@ -219,12 +218,9 @@ class RuntimeApp:
     # --- backends ----------------------------------------------------------------------------
 
     def _list_backends(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        # ``include_mocks`` (sent by the official client) changes nothing: the fake has no mocks.
         devices = [
-            BackendDevice(
-                name=name,
-                physical_qubits=entry.num_qubits,
-                **{"class": "simulator" if entry.simulator else None},
-            )
+            device_view(entry, *self.state.status_of(name))
             for name, entry in self.state.catalogue.items()
         ]
         return _json(BackendList(devices=devices))
@@ -296,7 +292,14 @@ class RuntimeApp:
 
     def _create_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         job = self.state.submit_job(_body(request, JobCreateRequest))
-        return _json(JobCreateResponse(id=job.id, backend=job.backend, session_id=job.session_id))
+        return _json(
+            JobCreateResponse(
+                id=job.id,
+                backend=job.backend,
+                session_id=job.session_id,
+                private=True if job.private else None,
+            )
+        )
 
     def _get_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         exclude = _bool(request, "exclude_params")
@@ -335,6 +338,10 @@ class RuntimeApp:
 
     def _results(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         text = self.state.results(params["job_id"])
+        if text is None:
+            # "Job's final result not found" (IBM's OpenAPI document): a private job's result
+            # after its one read. The official client then returns None from ``result()``.
+            return HttpResponse.empty(204)
         return HttpResponse(
             200, Headers({"Content-Type": "text/plain; charset=utf-8"}), text.encode()
         )

@@ -476,17 +476,35 @@ class RuntimeState:
         with self.transaction():
             self._job_locked(job_id).deleted = True
 
-    def results(self, job_id: str) -> str:
+    def results(self, job_id: str) -> str | None:
+        """The job's result text; None once a private job's result was read (IBM deletes it)."""
         job = self.job(job_id)
+        self._synthesize(job)
         with self.transaction():
+            if job.status == "Completed" and job.result_deleted:
+                return None
             if job.status == "Completed" and job.result_text is not None:
-                return job.result_text
+                text = job.result_text
+                if job.private:
+                    job.result_text, job.result_deleted = None, True
+                return text
             if job.status == "Failed":
                 return job.result_text or f"Job {job_id} failed: {job.reason}"
             if job.status == "Cancelled" and job.reason_code == ReasonCode.RAN_TOO_LONG:
                 # Clients read /results of every job in error to build their message.
                 return f"Job {job_id} was stopped: {job.reason} (code {job.reason_code})."
             raise Conflict(f"Job {job_id} is {job.status}; results exist only for completed jobs.")
+
+    def _synthesize(self, job: JobRecord) -> None:
+        """Give a completed past job (``fake/history.py``) its synthetic result, computed on first
+        read and outside the lock; jobs that ran here already have theirs."""
+        make = getattr(job.workload, "synthetic_result", None)
+        if job.status != "Completed" or job.result_text is not None or not callable(make):
+            return
+        text = make()
+        with self.transaction():
+            if job.result_text is None and not job.result_deleted:
+                job.result_text = text
 
     def set_tags(self, job_id: str, tags: list[str]) -> None:
         with self.transaction():
