@@ -354,18 +354,16 @@ class QiskitRuntimeService(Closing):
         """``(online, jobs waiting, qubits, simulator)`` of a listed device."""
         status, queued = device.status, device.queue_length
         qubits, is_simulator = device.qubits, device.is_simulator
-        if status is not None and queued is not None and None not in (qubits, is_simulator):
-            assert qubits is not None and is_simulator is not None
-            return status.name == "online", queued, qubits, is_simulator
-        backend = self.backend(device.name)
-        info = self.backend_status(device.name)
-        online = info.operational if status is None else status.name == "online"
-        return (
-            online,
-            info.pending_jobs if queued is None else queued,
-            backend.num_qubits if qubits is None else qubits,
-            backend.configuration().simulator if is_simulator is None else is_simulator,
-        )
+        if status is None or queued is None or qubits is None or is_simulator is None:
+            backend = self.backend(device.name)
+            info = self.backend_status(device.name)
+            return (
+                info.operational if status is None else status.name == "online",
+                info.pending_jobs if queued is None else queued,
+                backend.num_qubits if qubits is None else qubits,
+                backend.configuration().simulator if is_simulator is None else is_simulator,
+            )
+        return status.name == "online", queued, qubits, is_simulator
 
     # --- jobs --------------------------------------------------------------------------------
 

@@ -501,8 +501,10 @@ class RuntimeState:
         make = getattr(job.workload, "synthetic_result", None)
         if job.status != "Completed" or job.result_text is not None or not callable(make):
             return
-        text = make()
-        with self.transaction():
+        self._keep_result(job, make())
+
+    def _keep_result(self, job: JobRecord, text: str) -> None:
+        with self.transaction():  # another reader may have computed it meanwhile
             if job.result_text is None and not job.result_deleted:
                 job.result_text = text
 
