@@ -9,9 +9,14 @@ import re
 import pytest
 from qiskit import QuantumCircuit
 
-from qiskit_runtime_double import BackendNotFoundError, SamplerV2
+from qiskit_runtime_double import BackendNotFoundError, RuntimeJob, SamplerV2
 
 from .conftest import Runtime
+
+
+def ids(jobs: list[RuntimeJob]) -> list[str]:
+    return [job.job_id() for job in jobs]
+
 
 # --- point 5 --------------------------------------------------------------------------------------
 
@@ -91,9 +96,9 @@ def test_a_seeded_history_is_listed_filtered_and_paged_like_live_jobs(
     assert {j.job_id() for j in everything} == {*past, live.job_id()}
     assert len(past) == 28 and all(j.creation_date < start for j in everything[1:])
 
-    oldest = runtime.service.jobs(limit=3, descending=False)
-    assert [j.job_id() for j in oldest] == [j.job_id() for j in everything[::-1][:3]]
-    assert runtime.service.jobs(limit=5, skip=26) == everything[26:]  # two left
+    newest_first = ids(everything)
+    assert ids(runtime.service.jobs(limit=3, descending=False)) == newest_first[::-1][:3]
+    assert ids(runtime.service.jobs(limit=5, skip=26)) == newest_first[26:]  # three left
     assert runtime.service.jobs(skip=1000) == []  # skip beyond the end: nothing, no error
 
     week_ago = start - dt.timedelta(days=7)

@@ -42,6 +42,9 @@ __all__ = ["API_PREFIX", "RuntimeApp"]
 
 #: Bodies above this size are refused (413) before parsing.
 MAX_BODY_BYTES = 64 * 1024 * 1024
+#: ``GET /jobs`` pages: ``limit`` 1 to 200 (default 200), ``offset`` an int32 (``JobsResponse``).
+MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1
 
 Handler = Callable[[HttpRequest, dict[str, str]], HttpResponse]
 
@@ -96,21 +99,23 @@ def _shown(text: str, limit: int = 40) -> str:
 
 
 def _int(request: HttpRequest, name: str, default: int, *, low: int, high: int) -> int:
+    """Query integer ``name``: plain decimal digits (else a 400); one outside ``low`` to ``high``
+    is replaced by ``default``, without an error, as IBM's OpenAPI document says of ``GET /jobs``'s
+    ``limit`` and ``offset``."""
     text = _one(request, name)
     if text is None:
         return default
-    expected = f"an integer from {low} to {high}"
     # Decimal ASCII digits only (int() would also take "1_000", " 7" or other scripts' digits),
-    # and no more of them than ``high`` has: int() of thousands of digits raises, and is slow.
+    # and never int() of thousands of them (slow, and refused by Python): those are out of range.
     digits = text[1:] if text[:1] in "+-" else text
     if not (digits.isascii() and digits.isdigit()):
-        raise BadRequest(f"Query parameter {name}={_shown(text)} is not {expected}.")
+        raise BadRequest(
+            f"Query parameter {name}={_shown(text)} is not an integer (use {low} to {high})."
+        )
     if len(digits.lstrip("0")) > len(str(high)):
-        raise BadRequest(f"Query parameter {name}={_shown(text)} is out of range: use {expected}.")
+        return default
     value = int(text)
-    if not low <= value <= high:
-        raise BadRequest(f"Query parameter {name}={value} is out of range: use {expected}.")
-    return value
+    return value if low <= value <= high else default
 
 
 def _bool(request: HttpRequest, name: str) -> bool | None:
@@ -311,8 +316,8 @@ class RuntimeApp:
         if sort not in ("ASC", "DESC"):
             raise BadRequest(f"Query parameter sort={_shown(sort)} must be ASC or DESC.")
         query = JobFilter(
-            limit=_int(request, "limit", 200, low=0, high=10_000),
-            offset=_int(request, "offset", 0, low=0, high=10**9),
+            limit=_int(request, "limit", MAX_PAGE, low=1, high=MAX_PAGE),
+            offset=_int(request, "offset", 0, low=0, high=MAX_OFFSET),
             backend=_one(request, "backend"),
             pending=_bool(request, "pending"),
             program=_one(request, "program"),
@@ -322,7 +327,7 @@ class RuntimeApp:
             created_before=_time(request, "created_before"),
             ascending=sort == "ASC",
         )
-        include = not _bool(request, "exclude_params")
+        include = _bool(request, "exclude_params") is False  # excluded unless asked for
         page, count = self.state.list_jobs(query)
         body = JobList(
             jobs=[job_view(job, include_params=include) for job in page],

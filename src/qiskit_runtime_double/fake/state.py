@@ -521,6 +521,25 @@ class RuntimeState:
         self._settle(page)
         return page, len(matches)
 
+    def add_past(self, jobs: list[JobRecord], sessions: list[SessionRecord]) -> None:
+        """Add final past jobs and closed past sessions (``fake/history.py``). They are listed and
+        served like any other, and never handed to the scheduler: nothing waits behind them."""
+        with self.transaction() as now:
+            known = [job.id for job in jobs if job.id in self.jobs]
+            known += [s.id for s in sessions if s.id in self.scheduler.sessions]
+            if known:
+                raise ValueError(
+                    f"past records reuse ids the fake already has ({', '.join(known[:3])}): give "
+                    "the history another seed"
+                )
+            for job in sorted(jobs, key=lambda job: job.created):
+                assert job.final and job.finished_at is not None and job.finished_at <= now
+                job.seq = next(self._seq)
+                self.jobs[job.id] = job
+            for session in sessions:
+                assert session.closed
+                self.scheduler.sessions[session.id] = session
+
     @staticmethod
     def _matches(job: JobRecord, query: JobFilter) -> bool:
         return (
