@@ -27,8 +27,8 @@ from .records import JobRecord, SessionRecord
 
 __all__ = ["device_view", "job_view", "metrics_view", "qiskit_version", "session_view"]
 
-#: The words ``devices[].status.name`` takes (``BackendsResponse``).
-_DEVICE_STATUSES: tuple[DeviceStatus, ...] = ("online", "paused", "offline")
+#: The words ``devices[].status.name`` takes for a backend that is not operational.
+_NOT_ONLINE: dict[str, DeviceStatus] = {"paused": "paused", "offline": "offline"}
 
 
 @cache
@@ -49,10 +49,7 @@ def device_view(
     status message, else ``available`` when online, else the status word (``maintenance``...).
     ``queue_length`` is the status call's ``length_queue``, never below 0 (the schema's minimum).
     """
-    if operational:
-        name: DeviceStatus = "online"
-    else:
-        name = next((word for word in _DEVICE_STATUSES[1:] if word == status), "offline")
+    name: DeviceStatus = "online" if operational else _NOT_ONLINE.get(status, "offline")
     reason = message or ("available" if operational else status)
     # The configuration's numbers (``revision: 1``) are strings in the list (``"1"``).
     processor = {
