@@ -27,7 +27,7 @@ from pathlib import Path
 BACKEND = "generic_5q"
 SHOTS = 1024
 
-CONFTEST = '''
+CONFTEST = """
 import pytest
 from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
@@ -55,21 +55,21 @@ def aer_sampler(device):
     from qiskit_aer.primitives import SamplerV2
 
     return SamplerV2.from_backend(device, seed=1)
-'''
+"""
 
-FAKE_TEST = '''
+FAKE_TEST = """
 def test_{n}(fake_session, isa_bell):
     from qiskit_runtime_double import SamplerV2
 
     result = SamplerV2(mode=fake_session).run([isa_bell], shots={shots}).result()
     assert sum(result[0].data.meas.get_counts().values()) == {shots}
-'''
+"""
 
-AER_TEST = '''
+AER_TEST = """
 def test_{n}(aer_sampler, isa_bell):
     result = aer_sampler.run([isa_bell], shots={shots}).result()
     assert sum(result[0].data.meas.get_counts().values()) == {shots}
-'''
+"""
 
 
 def per_test(rounds: int) -> tuple[float, float]:

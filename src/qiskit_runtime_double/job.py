@@ -78,6 +78,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         tags: list[str] | None = None,
         result_decoder: Any = None,
         callback: Callback | None = None,
+        private: bool = False,
     ) -> None:
         super().__init__(job_id)
         self._client = client
@@ -88,6 +89,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         self._session_id = session_id
         self._creation_date = creation_date
         self._tags = list(tags or [])
+        self._private = private
         self._decode = _decoder(result_decoder)
         self._callback = callback
         self._status: JobStatus = "INITIALIZING"
@@ -120,6 +122,11 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         return list(self._tags)
 
     @property
+    def private(self) -> bool:
+        """Whether the job is private: its inputs are never returned, its result reads once."""
+        return self._private
+
+    @property
     def service(self) -> QiskitRuntimeService:
         return self._service
 
@@ -128,7 +135,8 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
 
     @property
     def inputs(self) -> dict[str, Any]:
-        """The job's input parameters, decoded (fetched from the service)."""
+        """The job's input parameters, decoded (fetched from the service; ``{}`` for a private
+        job, whose inputs the service never returns)."""
         job = self._client.job(self._job_id, exclude_params=False)
         params = codec.from_jsonable(job.params or {})
         return params if isinstance(params, dict) else {"params": params}
@@ -156,6 +164,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         self._creation_date = job.created or self._creation_date
         self._program_id = job.program.id
         self._tags = list(job.tags)
+        self._private = bool(job.private)
 
     def status(self) -> JobStatus:
         """``QUEUED``, ``RUNNING``, ``DONE``, ``ERROR`` or ``CANCELLED`` (asks the service)."""
@@ -244,6 +253,10 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
                 f"Unable to retrieve result for job {self._job_id}. Job was cancelled."
             )
         text = self._client.job_results(self._job_id)
+        if not text:
+            # No result to give (204): a private job's result after its one read. The official
+            # client returns None then too.
+            return None
         try:
             self._result = self._decode(text)
         except json.JSONDecodeError:

@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import IBMInputValueError
-from .validation import check_int, check_positive_finite, check_positive_int, check_tags
+from .validation import (
+    check_bool,
+    check_int,
+    check_positive_finite,
+    check_positive_int,
+    check_tags,
+)
 
 __all__ = [
     "EnvironmentOptions",
@@ -24,6 +30,10 @@ def _level(name: str, value: Any) -> int:
     return int(value)
 
 
+#: V2 options that are fields of the job, not of its ``params["options"]``.
+_JOB_OPTIONS = ("max_execution_time", "job_tags", "private")
+
+
 class _V2Options:
     """Options of a V2 primitive. Only options you set are sent, as the official client does."""
 
@@ -32,6 +42,8 @@ class _V2Options:
         "seed_simulator": check_int,
         "max_execution_time": check_positive_int,
         "job_tags": check_tags,
+        # The official client's ``environment.private``: inputs never returned, result read once.
+        "private": check_bool,
     }
 
     def __init__(self, **values: Any) -> None:
@@ -62,7 +74,7 @@ class _V2Options:
         """What goes in ``params["options"]`` of the job (only the options set)."""
         sent: dict[str, Any] = {}
         for name, value in self._values.items():
-            if value is None or name in ("max_execution_time", "job_tags"):
+            if value is None or name in _JOB_OPTIONS:
                 continue
             if name == "seed_simulator":
                 sent.setdefault("simulator", {})["seed_simulator"] = value
@@ -71,9 +83,10 @@ class _V2Options:
         return sent
 
     def job_options(self) -> dict[str, Any]:
-        """What goes on the job itself (``cost``, ``tags``)."""
-        found = {"max_execution_time": self.max_execution_time, "job_tags": self.job_tags}
-        return {k: v for k, v in found.items() if v is not None}
+        """What goes on the job itself (``cost``, ``tags``, ``private``)."""
+        found = {name: self._values.get(name) for name in _JOB_OPTIONS}
+        # ``private: false`` is the default, and the official client sends private only if true.
+        return {k: v for k, v in found.items() if v is not None and v is not False}
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self._values.items() if v is not None)

@@ -31,7 +31,7 @@ from .validation import (
     check_tags,
 )
 from .wire import codec
-from .wire.models import JobCreateRequest
+from .wire.models import BackendDevice, JobCreateRequest
 
 if TYPE_CHECKING:
     from .fake.runtime import FakeRuntime
@@ -323,13 +323,47 @@ class QiskitRuntimeService(Closing):
     def least_busy(
         self, min_num_qubits: int | None = None, simulator: bool | None = False
     ) -> RuntimeBackend:
-        """The operational backend with the fewest pending jobs."""
-        candidates = self.backends(
-            min_num_qubits=min_num_qubits, simulator=simulator, operational=True
-        )
+        """The online backend with the fewest jobs waiting (simulators only if ``simulator``).
+
+        Read from one ``GET /backends``, as the official client does: a device is a candidate when
+        its ``status.name`` is ``online``, ranked by ``queue_length`` (ties: the listed order).
+        Devices listed without those fields (recordings made before the fake sent them) are
+        asked for their status instead.
+        """
+        if min_num_qubits is not None:
+            check_non_negative_int("min_num_qubits", min_num_qubits)
+        if simulator is not None:
+            check_bool("simulator", simulator)
+        candidates: list[tuple[int, str]] = []
+        for device in self._client.list_backends().devices:
+            if device.class_ == "mock":
+                continue
+            online, queued, qubits, is_simulator = self._device_load(device)
+            if not online:
+                continue
+            if min_num_qubits is not None and qubits < min_num_qubits:
+                continue
+            if simulator is not None and is_simulator != simulator:
+                continue
+            candidates.append((queued, device.name))
         if not candidates:
             raise BackendNotFoundError("No operational backend matches the criteria.")
-        return min(candidates, key=lambda b: self.backend_status(b.name).pending_jobs)
+        return self.backend(min(candidates, key=lambda candidate: candidate[0])[1])
+
+    def _device_load(self, device: BackendDevice) -> tuple[bool, int, int, bool]:
+        """``(online, jobs waiting, qubits, simulator)`` of a listed device."""
+        status, queued = device.status, device.queue_length
+        qubits, is_simulator = device.qubits, device.is_simulator
+        if status is None or queued is None or qubits is None or is_simulator is None:
+            backend = self.backend(device.name)
+            info = self.backend_status(device.name)
+            return (
+                info.operational if status is None else status.name == "online",
+                info.pending_jobs if queued is None else queued,
+                backend.num_qubits if qubits is None else qubits,
+                backend.configuration().simulator if is_simulator is None else is_simulator,
+            )
+        return status.name == "online", queued, qubits, is_simulator
 
     # --- jobs --------------------------------------------------------------------------------
 
@@ -371,6 +405,8 @@ class QiskitRuntimeService(Closing):
             target = _RUN_OPTIONS[key]
             if target is not None and value is not None:
                 fields[target] = _run_option(key, value)
+        if fields.get("private") is False:
+            del fields["private"]  # sent only when true, as the official client does
         for name, given in (("backend_name", backend_name), ("session_id", session_id)):
             if given is not None:
                 check_str(name, given)
@@ -392,6 +428,7 @@ class QiskitRuntimeService(Closing):
             tags=fields.get("tags"),
             callback=callback,
             result_decoder=result_decoder,
+            private=bool(fields.get("private")),
         )
 
     def job(self, job_id: str) -> RuntimeJob:

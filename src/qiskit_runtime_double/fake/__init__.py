@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from .clock import VirtualClock
+from .history import History, PastJob
 from .plan import Plan
 from .runtime import FakeRuntime
 
-__all__ = ["FakeRuntime", "Plan", "VirtualClock"]
+__all__ = ["FakeRuntime", "History", "PastJob", "Plan", "VirtualClock"]

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ValidationError
 from ..wire.http import Headers, HttpRequest, HttpResponse
 from ..wire.jsonbody import JsonBodyError, parse_json_body
 from ..wire.models import (
-    BackendDevice,
     BackendList,
     BackendStatus,
     ErrorBody,
@@ -33,7 +32,7 @@ from ..wire.vocabulary import API_PREFIX, ErrorCode
 from .errors import BadRequest, NotFound, ServiceError
 from .faults import HttpFaults
 from .state import JobFilter
-from .views import job_view, metrics_view, session_view
+from .views import device_view, job_view, metrics_view, session_view
 
 if TYPE_CHECKING:
     from .clock import VirtualClock
@@ -43,6 +42,9 @@ __all__ = ["API_PREFIX", "RuntimeApp"]
 
 #: Bodies above this size are refused (413) before parsing.
 MAX_BODY_BYTES = 64 * 1024 * 1024
+#: ``GET /jobs`` pages: ``limit`` 1 to 200 (default 200), ``offset`` an int32 (``JobsResponse``).
+MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1
 
 Handler = Callable[[HttpRequest, dict[str, str]], HttpResponse]
 
@@ -97,21 +99,23 @@ def _shown(text: str, limit: int = 40) -> str:
 
 
 def _int(request: HttpRequest, name: str, default: int, *, low: int, high: int) -> int:
+    """Query integer ``name``: plain decimal digits (else a 400); one outside ``low`` to ``high``
+    is replaced by ``default``, without an error, as IBM's OpenAPI document says of ``GET /jobs``'s
+    ``limit`` and ``offset``."""
     text = _one(request, name)
     if text is None:
         return default
-    expected = f"an integer from {low} to {high}"
     # Decimal ASCII digits only (int() would also take "1_000", " 7" or other scripts' digits),
-    # and no more of them than ``high`` has: int() of thousands of digits raises, and is slow.
+    # and never int() of thousands of them (slow, and refused by Python): those are out of range.
     digits = text[1:] if text[:1] in "+-" else text
     if not (digits.isascii() and digits.isdigit()):
-        raise BadRequest(f"Query parameter {name}={_shown(text)} is not {expected}.")
+        raise BadRequest(
+            f"Query parameter {name}={_shown(text)} is not an integer (use {low} to {high})."
+        )
     if len(digits.lstrip("0")) > len(str(high)):
-        raise BadRequest(f"Query parameter {name}={_shown(text)} is out of range: use {expected}.")
+        return default
     value = int(text)
-    if not low <= value <= high:
-        raise BadRequest(f"Query parameter {name}={value} is out of range: use {expected}.")
-    return value
+    return value if low <= value <= high else default
 
 
 def _bool(request: HttpRequest, name: str) -> bool | None:
@@ -219,12 +223,9 @@ class RuntimeApp:
     # --- backends ----------------------------------------------------------------------------
 
     def _list_backends(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        # ``include_mocks`` (sent by the official client) changes nothing: the fake has no mocks.
         devices = [
-            BackendDevice(
-                name=name,
-                physical_qubits=entry.num_qubits,
-                **{"class": "simulator" if entry.simulator else None},
-            )
+            device_view(entry, *self.state.status_of(name))
             for name, entry in self.state.catalogue.items()
         ]
         return _json(BackendList(devices=devices))
@@ -296,7 +297,14 @@ class RuntimeApp:
 
     def _create_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         job = self.state.submit_job(_body(request, JobCreateRequest))
-        return _json(JobCreateResponse(id=job.id, backend=job.backend, session_id=job.session_id))
+        return _json(
+            JobCreateResponse(
+                id=job.id,
+                backend=job.backend,
+                session_id=job.session_id,
+                private=True if job.private else None,
+            )
+        )
 
     def _get_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         exclude = _bool(request, "exclude_params")
@@ -308,8 +316,8 @@ class RuntimeApp:
         if sort not in ("ASC", "DESC"):
             raise BadRequest(f"Query parameter sort={_shown(sort)} must be ASC or DESC.")
         query = JobFilter(
-            limit=_int(request, "limit", 200, low=0, high=10_000),
-            offset=_int(request, "offset", 0, low=0, high=10**9),
+            limit=_int(request, "limit", MAX_PAGE, low=1, high=MAX_PAGE),
+            offset=_int(request, "offset", 0, low=0, high=MAX_OFFSET),
             backend=_one(request, "backend"),
             pending=_bool(request, "pending"),
             program=_one(request, "program"),
@@ -319,7 +327,7 @@ class RuntimeApp:
             created_before=_time(request, "created_before"),
             ascending=sort == "ASC",
         )
-        include = not _bool(request, "exclude_params")
+        include = _bool(request, "exclude_params") is False  # excluded unless asked for
         page, count = self.state.list_jobs(query)
         body = JobList(
             jobs=[job_view(job, include_params=include) for job in page],
@@ -335,6 +343,10 @@ class RuntimeApp:
 
     def _results(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         text = self.state.results(params["job_id"])
+        if text is None:
+            # "Job's final result not found" (IBM's OpenAPI document): a private job's result
+            # after its one read. The official client then returns None from ``result()``.
+            return HttpResponse.empty(204)
         return HttpResponse(
             200, Headers({"Content-Type": "text/plain; charset=utf-8"}), text.encode()
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
@@ -15,9 +16,11 @@ from ..wire.control import (
     BackgroundLoad,
     ClockMove,
     ClockState,
+    HistoryRequest,
     HttpFaultRequest,
     JobFaultRequest,
     NextJobDuration,
+    PastJobsRequest,
     UsageLimitChange,
     describe_errors,
 )
@@ -26,6 +29,7 @@ from ..wire.jsonbody import parse_json_body
 from ..wire.vocabulary import ErrorCode
 from .app import error_response
 from .errors import BadRequest, FakeArgumentError, NotFound, ServiceError
+from .history import History, PastJob
 
 if TYPE_CHECKING:
     from .runtime import FakeRuntime
@@ -67,6 +71,8 @@ class ControlApp:
             ("POST", "/backends/{backend}/status", self._backend_status),
             ("POST", "/backends/{backend}/load", self._load),
             ("POST", "/usage", self._usage),
+            ("POST", "/history", self._history),
+            ("POST", "/history/jobs", self._past_jobs),
         ]
         self._routes = [
             (method, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"), handler)
@@ -192,3 +198,16 @@ class ControlApp:
     def _usage(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         self.fake.set_usage_limit_reached(_parse(request, UsageLimitChange).reached)
         return _ok()
+
+    def _history(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        spec: HistoryRequest = _parse(request, HistoryRequest)
+        return _ok({"job_ids": self.fake.add_history(History(**spec.model_dump()))})
+
+    def _past_jobs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        body: PastJobsRequest = _parse(request, PastJobsRequest)
+        jobs = []
+        for spec in body.jobs:
+            values = spec.model_dump(exclude={"created", "ago"})
+            when = spec.created if spec.created is not None else timedelta(seconds=spec.ago or 0)
+            jobs.append(PastJob(created=when, **values))
+        return _ok({"job_ids": self.fake.add_history(jobs)})

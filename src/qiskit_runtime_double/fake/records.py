@@ -67,6 +67,8 @@ class JobRecord:
     reason: str | None = None
     reason_code: int | None = None
     result_text: str | None = None
+    #: A private job's result, once read, is deleted (as on IBM): later reads find none.
+    result_deleted: bool = False
     fault: JobFault | None = None
     deleted: bool = False
     logs: list[str] = field(default_factory=list)

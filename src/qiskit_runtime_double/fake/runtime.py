@@ -28,6 +28,7 @@ from .control import CONTROL_PREFIX, ControlApp
 from .durations import DurationModel, default_duration
 from .errors import FakeArgumentError, ServiceError
 from .faults import HttpFault, HttpFaults
+from .history import History, PastJob, Where, build_history, build_past_jobs
 from .pacing import Pace, Pacer
 from .plan import Plan
 from .platform import Platform
@@ -77,6 +78,22 @@ def _text(method: str, name: str, value: object, *, optional: bool = False) -> N
         raise TypeError(f"{method}: {name} must be a str, got {type(value).__name__} {value!r}")
 
 
+def _history_argument(method: str, history: object) -> None:
+    if history is None and method == "FakeRuntime":
+        return
+    if isinstance(history, History):
+        return
+    if isinstance(history, Sequence) and not isinstance(history, str):
+        strays = [item for item in history if not isinstance(item, PastJob)]
+        if not strays:
+            return
+        history = strays[0]
+    raise TypeError(
+        f"{method}: history must be a History(...) or a list of PastJob(...), got "
+        f"{type(history).__name__} {history!r}"
+    )
+
+
 @contextmanager
 def _named(method: str, argument: str) -> Iterator[None]:
     """The fake's own refusal (unknown job, unknown backend...) as a ``FakeArgumentError`` (a
@@ -99,7 +116,9 @@ class FakeRuntime:
     or any other ``Clock`` (e.g. ``SystemClock()``), which the fake then follows in ticking mode.
     ``seed`` fixes job and session ids and the simulator's seeds. ``require_auth`` makes the
     runtime API demand a token from the fake's IAM endpoint (``serve()`` turns it on);
-    ``api_keys``, when given, are the only API keys that IAM endpoint accepts.
+    ``api_keys``, when given, are the only API keys that IAM endpoint accepts. ``history``: past
+    jobs and sessions the fake starts with (a seeded ``History`` or a list of ``PastJob``; see
+    ``add_history``), there again after every ``reset()``.
 
     Talk to it with ``QiskitRuntimeService(fake=fake)`` or ``InProcessTransport(fake.app)``, or
     over HTTP with ``fake.serve()``.
@@ -116,8 +135,10 @@ class FakeRuntime:
         duration_model: DurationModel = default_duration,
         require_auth: bool = False,
         api_keys: Iterable[str] | None = None,
+        history: History | Sequence[PastJob] | None = None,
     ) -> None:
         _integer("FakeRuntime", "seed", seed, optional=True)
+        _history_argument("FakeRuntime", history)
         if isinstance(clock, VirtualClock):
             self.clock = clock
         elif clock is None:
@@ -156,6 +177,8 @@ class FakeRuntime:
         self._duration_model = duration_model
         self._reset_lock = threading.Lock()
         self.faults = HttpFaults()
+        self._history = history
+        self._history_calls = 0  # each add_history draws from its own seeded stream
         #: The REST facade; its ``state`` is the one reference to the fake's state (see ``reset``).
         self.runtime_app = RuntimeApp(self._new_state(), self.faults)
         #: What answers HTTP requests: the runtime API under ``/api/v1`` and the other families.
@@ -171,7 +194,8 @@ class FakeRuntime:
         self.app.mount(CONTROL_PREFIX, ControlApp(self))
 
     def _new_state(self) -> RuntimeState:
-        return RuntimeState(
+        """A fresh state, with the history given to the constructor."""
+        state = RuntimeState(
             catalogue=self.catalogue,
             clock=self.clock,
             executor=self._executor,
@@ -179,6 +203,10 @@ class FakeRuntime:
             seed=self.seed,
             duration_model=self._duration_model,
         )
+        self._history_calls = 0
+        if self._history is not None:
+            self._add_history(state, self._history)
+        return state
 
     @property
     def state(self) -> RuntimeState:
@@ -365,6 +393,28 @@ class FakeRuntime:
         with _named(method, "backend"):
             self.state.add_background_stream(backend, load.jobs_per_hour, load.duration, load.hours)
 
+    def add_history(self, history: History | Sequence[PastJob]) -> list[str]:
+        """Add past jobs and sessions, all ended before now; returns the jobs' ids, oldest first.
+
+        ``History(weeks=4, jobs_per_day=5, backends=..., programs=..., tags=..., sessions=...,
+        states=...)`` draws them from the fake's seed (or its own ``seed``); a list of
+        ``PastJob(created=..., ...)`` gives each exactly. They are listed and retrieved like any
+        job (``GET /jobs`` filters, ``GET /jobs/{id}``, metrics, a synthetic result for completed
+        ones) but never queued: they change nothing the scheduler does (``fake/history.py``).
+        """
+        _history_argument("add_history", history)
+        return self._add_history(self.state, history)
+
+    def _add_history(self, state: RuntimeState, history: History | Sequence[PastJob]) -> list[str]:
+        batch, self._history_calls = self._history_calls, self._history_calls + 1
+        where = Where(self.catalogue, self.plan, self.clock.now(), self.seed, batch)
+        if isinstance(history, History):
+            jobs, sessions = build_history(history.request(), where)
+        else:
+            jobs, sessions = build_past_jobs([job.request() for job in history], where)
+        state.add_past(jobs, sessions)
+        return [job.id for job in sorted(jobs, key=lambda job: (job.created, job.seq))]
+
     def serve(
         self,
         host: str = "127.0.0.1",
@@ -412,4 +462,4 @@ class FakeRuntime:
         with self._reset_lock:
             self.faults.clear()
             self.clock.reset()
-            self.runtime_app.state = self._new_state()
+            self.runtime_app.state = self._new_state()  # with the constructor's history

@@ -479,17 +479,37 @@ class RuntimeState:
         with self.transaction():
             self._job_locked(job_id).deleted = True
 
-    def results(self, job_id: str) -> str:
+    def results(self, job_id: str) -> str | None:
+        """The job's result text; None once a private job's result was read (IBM deletes it)."""
         job = self.job(job_id)
+        self._synthesize(job)
         with self.transaction():
+            if job.status == "Completed" and job.result_deleted:
+                return None
             if job.status == "Completed" and job.result_text is not None:
-                return job.result_text
+                text = job.result_text
+                if job.private:
+                    job.result_text, job.result_deleted = None, True
+                return text
             if job.status == "Failed":
                 return job.result_text or f"Job {job_id} failed: {job.reason}"
             if job.status == "Cancelled" and job.reason_code == ReasonCode.RAN_TOO_LONG:
                 # Clients read /results of every job in error to build their message.
                 return f"Job {job_id} was stopped: {job.reason} (code {job.reason_code})."
             raise Conflict(f"Job {job_id} is {job.status}; results exist only for completed jobs.")
+
+    def _synthesize(self, job: JobRecord) -> None:
+        """Give a completed past job (``fake/history.py``) its synthetic result, computed on first
+        read and outside the lock; jobs that ran here already have theirs."""
+        make = getattr(job.workload, "synthetic_result", None)
+        if job.status != "Completed" or job.result_text is not None or not callable(make):
+            return
+        self._keep_result(job, make())
+
+    def _keep_result(self, job: JobRecord, text: str) -> None:
+        with self.transaction():  # another reader may have computed it meanwhile
+            if job.result_text is None and not job.result_deleted:
+                job.result_text = text
 
     def set_tags(self, job_id: str, tags: list[str]) -> None:
         with self.transaction():
@@ -503,6 +523,25 @@ class RuntimeState:
             page = matches[query.offset : query.offset + query.limit]
         self._settle(page)
         return page, len(matches)
+
+    def add_past(self, jobs: list[JobRecord], sessions: list[SessionRecord]) -> None:
+        """Add final past jobs and closed past sessions (``fake/history.py``). They are listed and
+        served like any other, and never handed to the scheduler: nothing waits behind them."""
+        with self.transaction() as now:
+            known = [job.id for job in jobs if job.id in self.jobs]
+            known += [s.id for s in sessions if s.id in self.scheduler.sessions]
+            if known:
+                raise ValueError(
+                    f"past records reuse ids the fake already has ({', '.join(known[:3])}): give "
+                    "the history another seed"
+                )
+            for job in sorted(jobs, key=lambda job: job.created):
+                assert job.final and job.finished_at is not None and job.finished_at <= now
+                job.seq = next(self._seq)
+                self.jobs[job.id] = job
+            for session in sessions:
+                assert session.closed
+                self.scheduler.sessions[session.id] = session
 
     @staticmethod
     def _matches(job: JobRecord, query: JobFilter) -> bool:

@@ -3,20 +3,69 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
+from functools import cache
+from importlib import metadata
 
 from ..wire.models import (
+    BackendDevice,
+    BackendDeviceStatus,
     Job,
     JobMetrics,
     JobProgram,
     JobState,
+    JobUsage,
     MetricsTimestamps,
     MetricsUsage,
+    ProcessorType,
     SessionDetails,
     SessionTimestamp,
 )
+from ..wire.vocabulary import BILLING_COMPLETE, BILLING_PENDING, DeviceStatus
+from .catalogue import BackendEntry
 from .records import JobRecord, SessionRecord
 
-__all__ = ["job_view", "metrics_view", "session_view"]
+__all__ = ["device_view", "job_view", "metrics_view", "qiskit_version", "session_view"]
+
+#: The words ``devices[].status.name`` takes for a backend that is not operational.
+_NOT_ONLINE: dict[str, DeviceStatus] = {"paused": "paused", "offline": "offline"}
+
+
+@cache
+def qiskit_version() -> str:
+    """The version of the Qiskit that runs the fake's jobs, as metrics report it (``QiskitVersion``:
+    digits and dots, so a pre-release such as ``2.1.0rc1`` is reported as ``2.1.0``)."""
+    found = re.match(r"\d+(\.\d+)*", metadata.version("qiskit"))
+    return found.group(0) if found else "0"
+
+
+def device_view(
+    entry: BackendEntry, operational: bool, status: str, message: str | None, queued: int
+) -> BackendDevice:
+    """A backend as ``GET /backends`` lists it.
+
+    ``status.name`` is ``online`` while the backend is operational, else ``paused`` or ``offline``
+    (its status word when it is one of these, ``offline`` otherwise); ``status.reason`` is the
+    status message, else ``available`` when online, else the status word (``maintenance``...).
+    ``queue_length`` is the status call's ``length_queue``, never below 0 (the schema's minimum).
+    """
+    name: DeviceStatus = "online" if operational else _NOT_ONLINE.get(status, "offline")
+    reason = message or ("available" if operational else status)
+    # The configuration's numbers (``revision: 1``) are strings in the list (``"1"``).
+    processor = {
+        key: str(value)
+        for key, value in (entry.configuration().processor_type or {}).items()
+        if key in ("family", "revision", "segment") and value is not None
+    }
+    return BackendDevice(
+        name=entry.name,
+        status=BackendDeviceStatus(name=name, reason=reason),
+        queue_length=max(queued, 0),
+        qubits=entry.num_qubits,
+        physical_qubits=entry.num_qubits,
+        is_simulator=entry.simulator,
+        processor_type=ProcessorType(**processor) if processor else None,
+    )
 
 
 def session_view(session: SessionRecord, now: _dt.datetime) -> SessionDetails:
@@ -42,6 +91,12 @@ def session_view(session: SessionRecord, now: _dt.datetime) -> SessionDetails:
 
 
 def job_view(job: JobRecord, *, include_params: bool) -> Job:
+    """A job as ``GET /jobs/{id}`` and ``GET /jobs`` show it.
+
+    ``private`` is sent only when true, and a private job's ``params`` never (``Private`` in IBM's
+    OpenAPI document: its input parameters are not returned).
+    """
+    quantum = round(job.quantum_seconds, 3)
     return Job(
         id=job.id,
         backend=job.backend,
@@ -51,16 +106,24 @@ def job_view(job: JobRecord, *, include_params: bool) -> Job:
         created=job.created,
         session_id=job.session_id,
         tags=list(job.tags),
-        private=job.private,
+        private=True if job.private else None,
         runtime=job.runtime,
         cost=job.cost,
+        usage=JobUsage(
+            qpu_charge_time_seconds=quantum,
+            status=BILLING_COMPLETE if job.final else BILLING_PENDING,
+        ),
         estimated_running_time_seconds=round(job.duration, 3),
-        params=job.params if include_params else None,
+        params=job.params if include_params and not job.private else None,
     )
 
 
 def metrics_view(job: JobRecord) -> JobMetrics:
+    """A job's metrics. The usage is ``pending`` until the job is final, then ``complete`` with
+    the seconds it held the backend; ``qiskit_version`` and the execution time appear once it ran.
+    """
     quantum = round(job.quantum_seconds, 3)
+    ran = job.running_at is not None
     return JobMetrics(
         timestamps=MetricsTimestamps(
             created=job.created, running=job.running_at, finished=job.finished_at
@@ -69,7 +132,9 @@ def metrics_view(job: JobRecord) -> JobMetrics:
             quantum_seconds=quantum,
             seconds=quantum,
             qpu_charge_time_seconds=quantum if job.final else None,
-            status="completed" if job.final else "pending",
+            status=BILLING_COMPLETE if job.final else BILLING_PENDING,
         ),
+        qiskit_version=qiskit_version() if ran else None,
+        circuits_execution_time_ns=quantum * 1e9 if job.final and ran else None,
         num_circuits=getattr(job.workload, "num_circuits", None),
     )

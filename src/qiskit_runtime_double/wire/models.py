@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .vocabulary import ErrorCode, SessionState, WireJobStatus
+from .vocabulary import BillingStatus, DeviceStatus, ErrorCode, SessionState, WireJobStatus
 
 __all__ = [
     "MAX_JOB_TAGS",
@@ -31,6 +31,7 @@ __all__ = [
     "TOO_MANY_TAGS_CODE",
     "BackendConfiguration",
     "BackendDevice",
+    "BackendDeviceStatus",
     "BackendList",
     "BackendProperties",
     "BackendStatus",
@@ -45,8 +46,10 @@ __all__ = [
     "JobState",
     "JobStatus",
     "JobTagsUpdate",
+    "JobUsage",
     "MetricsTimestamps",
     "MetricsUsage",
+    "ProcessorType",
     "SessionCreateRequest",
     "SessionDetails",
     "SessionMode",
@@ -222,6 +225,8 @@ class JobCreateResponse(_Response):
     id: str
     backend: str | None = None
     session_id: str | None = None
+    #: Sent only when true (``Private`` in IBM's OpenAPI document).
+    private: bool | None = None
 
 
 class JobState(_Response):
@@ -238,6 +243,26 @@ class JobProgram(_Response):
     id: str
 
 
+class MetricsTimestamps(_Response):
+    created: Timestamp | None = None
+    running: Timestamp | None = None
+    finished: Timestamp | None = None
+
+
+class JobUsage(_Response):
+    """A job's usage (``UsageV3``): ``status`` is ``pending`` until the charge is final."""
+
+    qpu_charge_time_seconds: float | None = None
+    status: BillingStatus | str | None = None
+
+
+class MetricsUsage(JobUsage):
+    """The usage in a job's metrics: ``UsageV3`` and the older ``quantum_seconds``/``seconds``."""
+
+    quantum_seconds: float = 0
+    seconds: float = 0
+
+
 class Job(_Response):
     id: str
     backend: str | None = None
@@ -247,15 +272,19 @@ class Job(_Response):
     created: Timestamp | None = None
     session_id: str | None = None
     tags: list[str] = Field(default_factory=list)
-    private: bool = False
+    #: The service sends ``private`` only when true; a private job's ``params`` never come back.
+    private: bool | None = None
     runtime: str | None = None
     user_id: str | None = None
     cost: int | None = None
+    usage: JobUsage | None = None
     estimated_running_time_seconds: float | None = None
     params: dict[str, Any] | None = None
 
 
 class JobList(_Response):
+    """``GET /jobs``: a page of ``jobs``; ``count`` counts every match, whatever the page."""
+
     jobs: list[Job]
     count: int
     limit: int | None = None
@@ -273,35 +302,48 @@ class JobTagsUpdate(_Request):
         return tags
 
 
-class MetricsTimestamps(_Response):
-    created: Timestamp | None = None
-    running: Timestamp | None = None
-    finished: Timestamp | None = None
-
-
-class MetricsUsage(_Response):
-    quantum_seconds: float = 0
-    seconds: float = 0
-    qpu_charge_time_seconds: float | None = None
-    status: str | None = None
-
-
 class JobMetrics(_Response):
+    """``GET /jobs/{id}/metrics`` (``JobMetricsResponse``). ``qiskit_version`` and
+    ``circuits_execution_time_ns`` appear once the job has run; the rest are older fields."""
+
     timestamps: MetricsTimestamps = Field(default_factory=MetricsTimestamps)
     usage: MetricsUsage = Field(default_factory=MetricsUsage)
+    qiskit_version: str | None = None
+    circuits_execution_time_ns: float | None = None
+    caller: str | None = None
     bss: dict[str, Any] | None = None
     executions: int | None = None
     num_circuits: int | None = None
-    qiskit_version: str | None = None
 
 
 # --- backends -------------------------------------------------------------------------------------
 
 
+class BackendDeviceStatus(_Response):
+    name: DeviceStatus | str
+    reason: str | None = None
+
+
+class ProcessorType(_Response):
+    family: str | None = None
+    revision: str | None = None
+    segment: str | None = None
+
+
 class BackendDevice(_Response):
+    """One device of ``GET /backends`` (``BackendsResponse``: ``name``, ``status`` and
+    ``queue_length`` are required there; recordings made before the fake sent them lack them)."""
+
     name: str
-    class_: str | None = Field(default=None, alias="class")
+    status: BackendDeviceStatus | None = None
+    queue_length: int | None = None
+    qubits: int | None = None
+    is_simulator: bool | None = None
+    processor_type: ProcessorType | None = None
+    #: Read by the official client 0.51 (``IBMBackend.physical_qubits``).
     physical_qubits: int | None = None
+    #: ``"mock"`` marks a mock device; real devices carry no class.
+    class_: str | None = Field(default=None, alias="class")
 
 
 class BackendList(_Response):

@@ -12,12 +12,16 @@ from typing import Final, Literal, cast
 __all__ = [
     "API_PREFIX",
     "API_VERSION",
+    "BILLING_COMPLETE",
+    "BILLING_PENDING",
     "CLIENT_JOB_STATUSES",
     "FINAL_CLIENT_JOB_STATUSES",
     "FINAL_WIRE_JOB_STATUSES",
     "PROGRAM_IDS",
     "RAN_TOO_LONG_REASON",
+    "BillingStatus",
     "ClientJobStatus",
+    "DeviceStatus",
     "ErrorCode",
     "ReasonCode",
     "SessionState",
@@ -35,6 +39,12 @@ PROGRAM_IDS: Final = ("sampler", "estimator")
 #: A job's status as the service states it (``state.status``).
 WireJobStatus = Literal["Queued", "Running", "Completed", "Failed", "Cancelled"]
 FINAL_WIRE_JOB_STATUSES: Final[frozenset[str]] = frozenset({"Completed", "Failed", "Cancelled"})
+#: A device's status in the backends list (``devices[].status.name``, ``BackendsResponse``).
+DeviceStatus = Literal["online", "paused", "offline"]
+#: Whether a job's usage is final (``usage.status`` of its metrics, ``BillingStatus``).
+BillingStatus = Literal["pending", "complete"]
+BILLING_PENDING: Final = "pending"
+BILLING_COMPLETE: Final = "complete"
 #: A session's state as the service states it.
 SessionState = Literal["open", "active", "inactive", "pending_inactive", "pending_closed", "closed"]
 
