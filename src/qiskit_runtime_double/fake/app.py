@@ -37,6 +37,7 @@ from .views import job_view, metrics_view, session_view
 
 if TYPE_CHECKING:
     from .clock import VirtualClock
+    from .plan import Instance
     from .state import RuntimeState
 
 __all__ = ["API_PREFIX", "RuntimeApp"]
@@ -214,37 +215,46 @@ class RuntimeApp:
                 headers = response.headers.with_(**{"Retry-After": f"{fault.retry_after:g}"})
                 response = HttpResponse(response.status_code, headers, response.content)
             return response
+        self._instance(request)  # an unknown Service-CRN is refused on every route (403)
         return self._handlers[route.name](request, params)
+
+    # --- instances ---------------------------------------------------------------------------
+    # Every request acts for the instance its ``Service-CRN`` header names (without one: the
+    # default instance); it sees that instance's backends, usage, jobs and sessions only.
+
+    def _instance(self, request: HttpRequest) -> Instance:
+        return self.state.instances.for_request(request.headers.get("Service-CRN"))
 
     # --- backends ----------------------------------------------------------------------------
 
     def _list_backends(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        visible = self.state.visible_backends(self._instance(request))
         devices = [
             BackendDevice(
                 name=name,
                 physical_qubits=entry.num_qubits,
                 **{"class": "simulator" if entry.simulator else None},
             )
-            for name, entry in self.state.catalogue.items()
+            for name, entry in visible.items()
         ]
         return _json(BackendList(devices=devices))
 
     def _configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        configuration = self.state.entry(params["backend"]).configuration()
+        configuration = self.state.entry(params["backend"], self._instance(request)).configuration()
         body = configuration.model_dump(mode="json", by_alias=True, exclude_none=True)
         # The official QasmBackendConfiguration requires the key: null means all-to-all.
         body.setdefault("coupling_map", None)
         return HttpResponse.from_json(200, body)
 
     def _properties(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        properties = self.state.entry(params["backend"]).properties()
+        properties = self.state.entry(params["backend"], self._instance(request)).properties()
         if properties is None:
             return HttpResponse.from_json(200, {})
         return _json(properties)
 
     def _backend_status(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         name = params["backend"]
-        operational, status, message, queued = self.state.status_of(name)
+        operational, status, message, queued = self.state.status_of(name, self._instance(request))
         entry = self.state.entry(name)
         return _json(
             BackendStatus(
@@ -257,14 +267,14 @@ class RuntimeApp:
         )
 
     def _usage(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        plan = self.state.plan
-        used = round(self.state.quantum_seconds_used(), 3)
-        allocation = plan.usage_allocation_seconds
+        instance = self._instance(request)
+        used = round(self.state.quantum_seconds_used(instance), 3)
+        allocation = instance.usage_allocation_seconds
         reached = self.state.usage_limit_reached or (allocation is not None and used >= allocation)
         return _json(
             Usage(
-                instance_id=plan.instance,
-                plan_id=plan.name,
+                instance_id=instance.crn,
+                plan_id=instance.plan,
                 usage_consumed_seconds=used,
                 usage_allocation_seconds=allocation,
                 usage_limit_seconds=allocation,
@@ -276,31 +286,32 @@ class RuntimeApp:
     # --- sessions ----------------------------------------------------------------------------
 
     def _create_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        session = self.state.create_session(_body(request, SessionCreateRequest))
+        body = _body(request, SessionCreateRequest)
+        session = self.state.create_session(body, self._instance(request))
         return _json(session_view(session, self.clock.now()))
 
     def _get_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        session = self.state.session(params["session_id"])
+        session = self.state.session(params["session_id"], self._instance(request))
         return _json(session_view(session, self.clock.now()))
 
     def _close_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         _body(request, SessionPatchRequest)
-        self.state.close_session(params["session_id"])
+        self.state.close_session(params["session_id"], self._instance(request))
         return HttpResponse.empty(204)
 
     def _cancel_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.state.cancel_session(params["session_id"])
+        self.state.cancel_session(params["session_id"], self._instance(request))
         return HttpResponse.empty(204)
 
     # --- jobs --------------------------------------------------------------------------------
 
     def _create_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        job = self.state.submit_job(_body(request, JobCreateRequest))
+        job = self.state.submit_job(_body(request, JobCreateRequest), self._instance(request))
         return _json(JobCreateResponse(id=job.id, backend=job.backend, session_id=job.session_id))
 
     def _get_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         exclude = _bool(request, "exclude_params")
-        job = self.state.job(params["job_id"])
+        job = self.state.job(params["job_id"], self._instance(request))
         return _json(job_view(job, include_params=not exclude))
 
     def _list_jobs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
@@ -318,6 +329,7 @@ class RuntimeApp:
             created_after=_time(request, "created_after"),
             created_before=_time(request, "created_before"),
             ascending=sort == "ASC",
+            instance=self._instance(request).crn,
         )
         include = not _bool(request, "exclude_params")
         page, count = self.state.list_jobs(query)
@@ -330,24 +342,24 @@ class RuntimeApp:
         return _json(body)
 
     def _delete_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.state.delete_job(params["job_id"])
+        self.state.delete_job(params["job_id"], self._instance(request))
         return HttpResponse.empty(204)
 
     def _results(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        text = self.state.results(params["job_id"])
+        text = self.state.results(params["job_id"], self._instance(request))
         return HttpResponse(
             200, Headers({"Content-Type": "text/plain; charset=utf-8"}), text.encode()
         )
 
     def _cancel_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.state.cancel_job(params["job_id"])
+        self.state.cancel_job(params["job_id"], self._instance(request))
         return HttpResponse.empty(204)
 
     def _metrics(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        return _json(metrics_view(self.state.job(params["job_id"])))
+        return _json(metrics_view(self.state.job(params["job_id"], self._instance(request))))
 
     def _logs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        job = self.state.job(params["job_id"])
+        job = self.state.job(params["job_id"], self._instance(request))
         text = "\n".join(job.logs) + "\n"
         return HttpResponse(
             200, Headers({"Content-Type": "text/plain; charset=utf-8"}), text.encode()
@@ -355,5 +367,5 @@ class RuntimeApp:
 
     def _tags(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         update = _body(request, JobTagsUpdate)
-        self.state.set_tags(params["job_id"], update.tags)
+        self.state.set_tags(params["job_id"], update.tags, self._instance(request))
         return HttpResponse.empty(204)
