@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from .clock import VirtualClock
-from .plan import Plan
+from .plan import Instance, Plan
 from .runtime import FakeRuntime
 
-__all__ = ["FakeRuntime", "Plan", "VirtualClock"]
+__all__ = ["FakeRuntime", "Instance", "Plan", "VirtualClock"]
