@@ -4,8 +4,10 @@ with backends), against a served fake with several instances; and in process, th
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,3 +173,18 @@ def test_search_and_catalog_urls_match_the_official_client_without_a_port() -> N
     for url in ("https://cloud.ibm.com", "https://test.cloud.ibm.com"):
         assert search_url_for(url) == utils.get_global_search_api_url(url)
         assert catalog_url_for(url) == utils.get_global_catalog_api_url(url)
+
+
+def test_a_saved_account_preferences_choose_the_instance(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    saved = tmp_path / "qiskit-ibm.json"
+    account = {"token": "key-1", "plans_preference": ["premium"], "tags": ["team-a"]}
+    saved.write_text(json.dumps({"default-ibm-quantum-platform": account}))
+    options = {"runtime_url": server.runtime_url, "iam_url": server.iam_url}
+    urls = {"search_url": server.search_url, "catalog_url": server.catalog_url}
+
+    assert QiskitRuntimeService(filename=str(saved), **options, **urls).instance == PREMIUM.crn
+    saved.write_text(json.dumps({"default-ibm-quantum-platform": {**account, "tags": "team-a"}}))
+    with pytest.raises(IBMInputValueError, match="tags must be a list of strings"):
+        QiskitRuntimeService(filename=str(saved), **options, **urls)
