@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextvars
 import datetime as _dt
-import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from .errors import BackendNotFoundError, IBMError, IBMInputTypeError, IBMInputV
 from .job import RuntimeJob
 from .transports.base import Closing, Transport
 from .transports.cassette import CassetteTransport, needs_inner
-from .transports.discovery import list_instances, named, order_instances
+from .transports.discovery import InstancePreferences, resolve_instance
 from .transports.endpoints import (
     DEFAULT_CLOUD_URL,
     catalog_url_for,
@@ -49,8 +48,6 @@ if TYPE_CHECKING:
     from .transports.cassettes.scrub import ScrubRule
 
 __all__ = ["BackendStatusInfo", "QiskitRuntimeService", "default_service", "get_default_service"]
-
-_log = logging.getLogger("qiskit_runtime_double")
 
 _DEFAULT: contextvars.ContextVar[QiskitRuntimeService | None] = contextvars.ContextVar(
     "qiskit_runtime_double_service", default=None
@@ -94,21 +91,12 @@ def default_service(service: QiskitRuntimeService) -> Iterator[QiskitRuntimeServ
         _DEFAULT.reset(token)
 
 
-@dataclass(frozen=True)
-class _Preferences:
-    """What narrows the instances to choose from when none is given (the official filters)."""
-
-    region: str | None = None
-    plans_preference: tuple[str, ...] | None = None
-    tags: tuple[str, ...] | None = None
-
-
 def _preferences(
     account: Account | None,
     region: str | None,
     plans_preference: Sequence[str] | None,
     tags: Sequence[str] | None,
-) -> _Preferences:
+) -> InstancePreferences:
     """The arguments, checked, else the saved account's preferences."""
     if region is not None:
         check_str("region", region)
@@ -123,7 +111,7 @@ def _preferences(
                 f"{type(given).__name__}."
             )
         lists[what] = tuple(check_str(f"{what}[{i}]", item) for i, item in enumerate(given))
-    return _Preferences(
+    return InstancePreferences(
         region=region or (account.region if account else None),
         plans_preference=lists["plans_preference"]
         or (account.plans_preference if account else None),
@@ -137,61 +125,6 @@ def _has_backends(transport: Transport, crn: str, retry: RetryPolicy | None) -> 
         return bool(RuntimeClient(transport, instance=crn, retry=retry).list_backends().devices)
     except IBMError:
         return False
-
-
-def _resolve_instance(
-    discovery: Transport,
-    search_url: str,
-    catalog_url: str,
-    wanted: str | None,
-    preferences: _Preferences,
-    connect: Callable[[str], Transport],
-    retry: RetryPolicy | None,
-) -> tuple[Transport, str]:
-    """The transport and CRN of the instance called ``wanted``, or, with none wanted, of the one
-    the official client would use first: in its order (``order_instances``), the first instance
-    that lists backends (else the first). ``connect(crn)`` makes the transport of an instance."""
-    found = list_instances(discovery, search_url, catalog_url)
-    if wanted:
-        matches = named(found, wanted)
-        if not matches:
-            names = ", ".join(sorted({repr(i.name) for i in found})) or "none"
-            raise IBMInputValueError(
-                f"The instance specified ({wanted!r}) is not a valid instance name. Instances "
-                f"this API key can use: {names}. Pass one of those names, or an instance CRN."
-            )
-        if len(matches) > 1:
-            _log.warning(
-                "Several instances are named %r; using the first Global Search lists, %s. Pass "
-                "instance=<CRN> to use another.",
-                wanted,
-                matches[0].crn,
-            )
-        return connect(matches[0].crn), matches[0].crn
-    ordered = order_instances(
-        found,
-        region=preferences.region,
-        plans_preference=preferences.plans_preference,
-        tags=preferences.tags,
-    )
-    chosen = ordered[0]
-    transport: Transport | None = None
-    for candidate in ordered:
-        attempt = connect(candidate.crn)
-        if _has_backends(attempt, candidate.crn, retry):
-            chosen, transport = candidate, attempt
-            break
-        if attempt is not discovery:
-            attempt.close()
-    _log.warning(
-        "No instance was given: using %r (plan %s, %s), the first instance with backends in the "
-        "official client's order (free and trial plans first; region=, plans_preference= and "
-        "tags= narrow it). Pass instance= to choose.",
-        chosen.name,
-        chosen.plan,
-        chosen.crn,
-    )
-    return (transport or connect(chosen.crn)), chosen.crn
 
 
 def _discovery_urls(
@@ -232,7 +165,7 @@ def _live_transport(
     iam_url: str | None,
     search_url: str | None,
     catalog_url: str | None,
-    preferences: _Preferences,
+    preferences: InstancePreferences,
     retry: RetryPolicy | None,
 ) -> tuple[Transport, str]:
     """The live transport of the account's instance, and its CRN: the instance CRN as given, or
@@ -275,15 +208,21 @@ def _live_transport(
         instance=None,
         verify=checked_verify,
     ) as discovery:
-        return _resolve_instance(
-            discovery, search, catalog, account.instance, preferences, connect, retry
+        return resolve_instance(
+            discovery,
+            search,
+            catalog,
+            account.instance,
+            preferences,
+            connect,
+            lambda transport, crn: _has_backends(transport, crn, retry),
         )
 
 
 def _in_process(
     fake: FakeRuntime,
     instance: str | None,
-    preferences: _Preferences,
+    preferences: InstancePreferences,
     retry: RetryPolicy | None,
 ) -> tuple[Transport, str]:
     """The fake in process, for ``instance``: a CRN as given; a name (or none, when the fake has
@@ -294,8 +233,14 @@ def _in_process(
     if not instance and len(fake.instances) == 1:
         return transport, fake.plan.instance
     root = transport.base_url.removesuffix(API_PREFIX)
-    return _resolve_instance(
-        transport, root, root + "/catalog", instance, preferences, lambda _crn: transport, retry
+    return resolve_instance(
+        transport,
+        root,
+        root + "/catalog",
+        instance,
+        preferences,
+        lambda _crn: transport,
+        lambda transport, crn: _has_backends(transport, crn, retry),
     )
 
 

@@ -18,7 +18,8 @@ No I/O of its own: requests go through a ``Transport`` (``LiveTransport`` adds t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -30,10 +31,14 @@ from .base import Transport
 __all__ = [
     "PRICING_ORDER",
     "InstanceInfo",
+    "InstancePreferences",
     "list_instances",
     "named",
     "order_instances",
+    "resolve_instance",
 ]
+
+_log = logging.getLogger("qiskit_runtime_double")
 
 SEARCH_PATH = "/v3/resources/search"
 SEARCH_QUERY = "service_name:quantum-computing"
@@ -72,6 +77,15 @@ class InstanceInfo:
             "tags": list(self.tags),
             "pricing_type": self.pricing_type,
         }
+
+
+@dataclass(frozen=True)
+class InstancePreferences:
+    """What narrows the instances to choose from when none is given (the official filters)."""
+
+    region: str | None = None
+    plans_preference: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
 
 
 def _detail(response: HttpResponse) -> str:
@@ -231,3 +245,59 @@ def order_instances(
             "or change the filters."
         )
     return chosen
+
+
+def resolve_instance(
+    discovery: Transport,
+    search_url: str,
+    catalog_url: str,
+    wanted: str | None,
+    preferences: InstancePreferences,
+    connect: Callable[[str], Transport],
+    has_backends: Callable[[Transport, str], bool],
+) -> tuple[Transport, str]:
+    """The transport and CRN of the instance called ``wanted``, or, with none wanted, of the one
+    the official client would use first: in its order (``order_instances``), the first instance
+    that lists backends (else the first). ``connect(crn)`` makes the transport of an instance;
+    ``has_backends(transport, crn)`` asks it for its backends (False on any refusal)."""
+    found = list_instances(discovery, search_url, catalog_url)
+    if wanted:
+        matches = named(found, wanted)
+        if not matches:
+            names = ", ".join(sorted({repr(i.name) for i in found})) or "none"
+            raise IBMInputValueError(
+                f"The instance specified ({wanted!r}) is not a valid instance name. Instances "
+                f"this API key can use: {names}. Pass one of those names, or an instance CRN."
+            )
+        if len(matches) > 1:
+            _log.warning(
+                "Several instances are named %r; using the first Global Search lists, %s. Pass "
+                "instance=<CRN> to use another.",
+                wanted,
+                matches[0].crn,
+            )
+        return connect(matches[0].crn), matches[0].crn
+    ordered = order_instances(
+        found,
+        region=preferences.region,
+        plans_preference=preferences.plans_preference,
+        tags=preferences.tags,
+    )
+    chosen = ordered[0]
+    transport: Transport | None = None
+    for candidate in ordered:
+        attempt = connect(candidate.crn)
+        if has_backends(attempt, candidate.crn):
+            chosen, transport = candidate, attempt
+            break
+        if attempt is not discovery:
+            attempt.close()
+    _log.warning(
+        "No instance was given: using %r (plan %s, %s), the first instance with backends in the "
+        "official client's order (free and trial plans first; region=, plans_preference= and "
+        "tags= narrow it). Pass instance= to choose.",
+        chosen.name,
+        chosen.plan,
+        chosen.crn,
+    )
+    return (transport or connect(chosen.crn)), chosen.crn
