@@ -35,7 +35,7 @@ from .errors import (
     SimulationStalledError,
     TransportError,
 )
-from .fake import FakeRuntime, Plan, VirtualClock
+from .fake import FakeRuntime, Instance, Plan, VirtualClock
 from .job import JobStatus, RuntimeJob, RuntimeJobV2
 from .options import (
     EnvironmentOptions,
@@ -87,6 +87,7 @@ __all__ = [
     "IBMNotAuthorizedError",
     "IBMRuntimeError",
     "InProcessTransport",
+    "Instance",
     "JobStatus",
     "LiveTransport",
     "MockTransport",

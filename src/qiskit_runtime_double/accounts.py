@@ -26,7 +26,12 @@ def default_account_file() -> Path:
 
 @dataclass(frozen=True)
 class Account:
-    """Where and as whom to reach the live service. The token never appears in a repr."""
+    """Where and as whom to reach the live service. The token never appears in a repr.
+
+    ``instance`` is a CRN or an instance name (resolved through IBM Cloud Global Search); without
+    one, ``region``, ``plans_preference`` and ``tags`` narrow the instances the service chooses
+    from, as the official client's saved preferences do.
+    """
 
     channel: str = "ibm_quantum_platform"
     token: str | None = field(default=None, repr=False)
@@ -35,6 +40,8 @@ class Account:
     verify: bool = True
     private_endpoint: bool = False
     region: str | None = None
+    plans_preference: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNELS:
@@ -54,7 +61,21 @@ class Account:
             verify=bool(data.get("verify", True)),
             private_endpoint=bool(data.get("private_endpoint", False)),
             region=data.get("region"),
+            plans_preference=_texts(data.get("plans_preference"), "plans_preference"),
+            tags=_texts(data.get("tags"), "tags"),
         )
+
+
+def _texts(value: object, what: str) -> tuple[str, ...] | None:
+    """A saved list of strings (``plans_preference``, ``tags``) as a tuple; None if absent."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, list):
+        raise AccountNotFoundError(
+            f"The saved account's {what} must be a list of strings, got {type(value).__name__}; "
+            "fix the account file or save the account again."
+        )
+    return tuple(str(item) for item in value)
 
 
 def _read(filename: Path) -> dict[str, Any]:

@@ -99,7 +99,10 @@ def official_service(
 
     ``token`` is the API key it trades for IAM tokens (any non-empty key, unless the fake was
     given ``api_keys``). ``kwargs`` go to ``QiskitRuntimeService`` and override the defaults
-    (``channel="ibm_quantum_platform"``, ``instance=server.instance``, ``url_resolver``).
+    (``channel="ibm_quantum_platform"``, ``instance=server.instance``, ``url_resolver``):
+    ``instance=None`` makes the client list the fake's instances through its Global Search and
+    use them all (``region=``, ``plans_preference=``, ``tags=`` filter them), and an instance
+    name is resolved the same way. Every region's runtime API is the server's ``runtime_url``.
     The environment variables are set only while the constructor runs: see the module doc for
     the later operations that need ``official_service_context`` instead.
     """

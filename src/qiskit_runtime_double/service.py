@@ -5,20 +5,28 @@ from __future__ import annotations
 import contextvars
 import datetime as _dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from .accounts import Account, find_account
 from .backend import RuntimeBackend
 from .client import RetryPolicy, RuntimeClient
-from .errors import BackendNotFoundError, IBMInputTypeError, IBMInputValueError
+from .errors import BackendNotFoundError, IBMError, IBMInputTypeError, IBMInputValueError
 from .job import RuntimeJob
 from .transports.base import Closing, Transport
 from .transports.cassette import CassetteTransport, needs_inner
-from .transports.endpoints import DEFAULT_CLOUD_URL, iam_url_for, is_crn, runtime_url_for
+from .transports.discovery import InstancePreferences, resolve_instance
+from .transports.endpoints import (
+    DEFAULT_CLOUD_URL,
+    catalog_url_for,
+    iam_url_for,
+    is_crn,
+    is_ibm_cloud_url,
+    runtime_url_for,
+    search_url_for,
+)
 from .transports.inprocess import InProcessTransport
 from .transports.live import LiveTransport
 from .validation import (
@@ -32,6 +40,7 @@ from .validation import (
 )
 from .wire import codec
 from .wire.models import BackendDevice, JobCreateRequest
+from .wire.vocabulary import API_PREFIX
 
 if TYPE_CHECKING:
     from .fake.runtime import FakeRuntime
@@ -82,6 +91,71 @@ def default_service(service: QiskitRuntimeService) -> Iterator[QiskitRuntimeServ
         _DEFAULT.reset(token)
 
 
+def _preferences(
+    account: Account | None,
+    region: str | None,
+    plans_preference: Sequence[str] | None,
+    tags: Sequence[str] | None,
+) -> InstancePreferences:
+    """The arguments, checked, else the saved account's preferences."""
+    if region is not None:
+        check_str("region", region)
+    lists: dict[str, tuple[str, ...] | None] = {}
+    for what, given in (("plans_preference", plans_preference), ("tags", tags)):
+        if given is None:
+            lists[what] = None
+            continue
+        if isinstance(given, str) or not isinstance(given, (list, tuple)):
+            raise IBMInputTypeError(
+                f"{what} must be a list of strings, e.g. {what}=['open'], got "
+                f"{type(given).__name__}."
+            )
+        lists[what] = tuple(check_str(f"{what}[{i}]", item) for i, item in enumerate(given))
+    return InstancePreferences(
+        region=region or (account.region if account else None),
+        plans_preference=lists["plans_preference"]
+        or (account.plans_preference if account else None),
+        tags=lists["tags"] or (account.tags if account else None),
+    )
+
+
+def _has_backends(transport: Transport, crn: str, retry: RetryPolicy | None) -> bool:
+    """Whether ``crn`` lists any backend (a refusal counts as none, as for the official client)."""
+    try:
+        return bool(RuntimeClient(transport, instance=crn, retry=retry).list_backends().devices)
+    except IBMError:
+        return False
+
+
+def _discovery_urls(
+    cloud_url: str,
+    *,
+    iam_url: str | None,
+    runtime_url: str | None,
+    search_url: str | None,
+    catalog_url: str | None,
+) -> tuple[str, str, str]:
+    """IAM, Global Search and Global Catalog URLs to list instances with: the arguments, else the
+    official client's environment variables, else derived from ``cloud_url``."""
+    iam = iam_url or os.environ.get("IAM_URL") or iam_url_for(cloud_url, None)
+    search = search_url or os.environ.get("GLOBAL_SEARCH_URL") or search_url_for(cloud_url)
+    catalog = catalog_url or os.environ.get("GLOBAL_CATALOG_URL") or catalog_url_for(cloud_url)
+    elsewhere = not is_ibm_cloud_url(iam) or (
+        runtime_url is not None and not is_ibm_cloud_url(runtime_url)
+    )
+    at_ibm = [
+        n for n, u in (("search_url", search), ("catalog_url", catalog)) if is_ibm_cloud_url(u)
+    ]
+    if elsewhere and at_ibm:
+        # A token of another IAM (a test server's) must not go to IBM Cloud, nor our searches.
+        raise IBMInputValueError(
+            f"Resolving the instance needs IBM Cloud Global Search and Catalog, but the IAM or "
+            f"runtime URL you gave is not IBM Cloud's: pass {' and '.join(at_ibm)}= too (or set "
+            "GLOBAL_SEARCH_URL and GLOBAL_CATALOG_URL), or pass instance= as a CRN."
+        )
+    return iam, search, catalog
+
+
 def _live_transport(
     account: Account,
     *,
@@ -89,36 +163,84 @@ def _live_transport(
     private_endpoint: bool | None,
     runtime_url: str | None,
     iam_url: str | None,
-) -> LiveTransport:
-    crn = account.instance
-    if not crn:
-        raise IBMInputValueError(
-            "No instance given: pass instance= (the instance CRN, 'crn:v1:bluemix:public:"
-            "quantum-computing:<region>:a/<account>:<instance>::', shown on the IBM Quantum "
-            "Platform dashboard), set QISKIT_IBM_INSTANCE, or save it with the account. The "
-            "official client would pick one through IBM Cloud Global Search; this one does not."
-        )
-    if not is_crn(crn):
-        raise IBMInputValueError(
-            f"instance= must be a CRN (starting 'crn:'), got {crn!r}. The official client "
-            "resolves instance names through IBM Cloud Resource Controller, which this one does "
-            "not call: copy the CRN from the IBM Quantum Platform dashboard."
-        )
+    search_url: str | None,
+    catalog_url: str | None,
+    preferences: InstancePreferences,
+    retry: RetryPolicy | None,
+) -> tuple[Transport, str]:
+    """The live transport of the account's instance, and its CRN: the instance CRN as given, or
+    an instance name (or none) resolved through IBM Cloud Global Search (``docs/live.md``)."""
     private = account.private_endpoint if private_endpoint is None else private_endpoint
     cloud_url = account.url or DEFAULT_CLOUD_URL
     iam = iam_url or os.environ.get("IAM_URL")
-    if runtime_url is not None and iam is None and not _is_ibm_cloud_url(runtime_url):
+    if runtime_url is not None and iam is None and not is_ibm_cloud_url(runtime_url):
         raise IBMInputValueError(
             f"runtime_url={runtime_url!r} is not an IBM Cloud URL: pass iam_url= too (or set "
             "IAM_URL), so that the API key is exchanged where you mean, not at IBM Cloud's IAM."
         )
     assert account.token is not None  # find_account checked it
-    return LiveTransport(
-        runtime_url=runtime_url or runtime_url_for(cloud_url, crn, private),
-        iam_url=iam or iam_url_for(cloud_url, crn, private),
-        api_key=account.token,
-        instance=crn,
-        verify=account.verify if verify is None else verify,
+    api_key = account.token
+    checked_verify = account.verify if verify is None else verify
+
+    def connect(crn: str) -> Transport:
+        return LiveTransport(
+            runtime_url=runtime_url or runtime_url_for(cloud_url, crn, private),
+            iam_url=iam or iam_url_for(cloud_url, crn, private),
+            api_key=api_key,
+            instance=crn,
+            verify=checked_verify,
+        )
+
+    if account.instance and is_crn(account.instance):
+        return connect(account.instance), account.instance
+    search_iam, search, catalog = _discovery_urls(
+        cloud_url,
+        iam_url=iam,
+        runtime_url=runtime_url,
+        search_url=search_url,
+        catalog_url=catalog_url,
+    )
+    # Requests of this one carry absolute Global Search and Catalog URLs; its base is unused.
+    with LiveTransport(
+        runtime_url=search,
+        iam_url=search_iam,
+        api_key=api_key,
+        instance=None,
+        verify=checked_verify,
+    ) as discovery:
+        return resolve_instance(
+            discovery,
+            search,
+            catalog,
+            account.instance,
+            preferences,
+            connect,
+            lambda transport, crn: _has_backends(transport, crn, retry),
+        )
+
+
+def _in_process(
+    fake: FakeRuntime,
+    instance: str | None,
+    preferences: InstancePreferences,
+    retry: RetryPolicy | None,
+) -> tuple[Transport, str]:
+    """The fake in process, for ``instance``: a CRN as given; a name (or none, when the fake has
+    several instances) resolved through the fake's own Global Search, as over HTTP."""
+    transport = InProcessTransport(fake.app)
+    if instance and is_crn(instance):
+        return transport, instance
+    if not instance and len(fake.instances) == 1:
+        return transport, fake.plan.instance
+    root = transport.base_url.removesuffix(API_PREFIX)
+    return resolve_instance(
+        transport,
+        root,
+        root + "/catalog",
+        instance,
+        preferences,
+        lambda _crn: transport,
+        lambda transport, crn: _has_backends(transport, crn, retry),
     )
 
 
@@ -133,7 +255,7 @@ def _check_constructor_arguments(
             f"transport must be a Transport (with handle(request), close(), clock and base_url), "
             f"e.g. MockTransport(handler), got {type(transport).__name__}."
         )
-    if fake is not None and not (hasattr(fake, "app") and hasattr(fake, "plan")):
+    if fake is not None and not all(hasattr(fake, a) for a in ("app", "plan", "instances")):
         raise IBMInputTypeError(
             f"fake must be a FakeRuntime, e.g. fake=FakeRuntime(), got {type(fake).__name__}."
         )
@@ -146,11 +268,6 @@ def _utc_text(name: str, value: _dt.datetime | None) -> str | None:
     if value is None:
         return None
     return check_datetime(name, value).astimezone(_dt.timezone.utc).isoformat()
-
-
-def _is_ibm_cloud_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host == "cloud.ibm.com" or host.endswith(".cloud.ibm.com")
 
 
 @dataclass(frozen=True)
@@ -171,8 +288,11 @@ class QiskitRuntimeService(Closing):
     - ``QiskitRuntimeService(transport=...)``: any transport (mock, cassette, live, your own).
     - ``QiskitRuntimeService()`` or with ``channel``/``token``/``instance``/``url``/``name``: the
       live service over HTTP (``LiveTransport``), with the account found the way the official
-      client finds it (``docs/live.md``). ``instance`` must be a CRN. ``runtime_url=`` and
-      ``iam_url=`` replace the endpoints derived from ``url`` and the CRN; ``verify`` and
+      client finds it (``docs/live.md``). ``instance`` is a CRN, or an instance name looked up
+      through IBM Cloud Global Search; without one, the service uses the instance the official
+      client would try first (free plans first; ``region``, ``plans_preference`` and ``tags``
+      narrow the choice). ``runtime_url=``, ``iam_url=``, ``search_url=`` and ``catalog_url=``
+      replace the endpoints derived from ``url`` and the CRN; ``verify`` and
       ``private_endpoint`` override the account's.
     - ``cassette=PATH, record_mode=...`` wraps whichever of these the other arguments select in a
       ``CassetteTransport`` (``docs/cassettes.md``); ``record_mode="replay"`` needs no account.
@@ -191,6 +311,11 @@ class QiskitRuntimeService(Closing):
         private_endpoint: bool | None = None,
         runtime_url: str | None = None,
         iam_url: str | None = None,
+        search_url: str | None = None,
+        catalog_url: str | None = None,
+        region: str | None = None,
+        plans_preference: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
         transport: Transport | None = None,
         fake: FakeRuntime | None = None,
         retry: RetryPolicy | None = None,
@@ -206,6 +331,8 @@ class QiskitRuntimeService(Closing):
                 "filename": filename,
                 "name": name,
                 "instance": instance,
+                "search_url": search_url,
+                "catalog_url": catalog_url,
             },
             transport=transport,
             fake=fake,
@@ -213,32 +340,37 @@ class QiskitRuntimeService(Closing):
         )
         if transport is not None and fake is not None:
             raise IBMInputValueError("Pass either transport= or fake=, not both.")
-        if fake is not None:
-            transport = InProcessTransport(fake.app)
-            instance = instance or fake.plan.instance
         live_only = {
             "verify": verify,
             "private_endpoint": private_endpoint,
             "runtime_url": runtime_url,
             "iam_url": iam_url,
+            "search_url": search_url,
+            "catalog_url": catalog_url,
         }
-        if transport is not None:
+        if transport is not None or fake is not None:
             given = sorted(key for key, value in live_only.items() if value is not None)
             if given:
                 raise IBMInputValueError(
                     f"{', '.join(given)} configure the live HTTP transport; they cannot be "
                     "combined with transport= or fake=."
                 )
-        elif cassette is None or needs_inner(cassette, record_mode):
+        if fake is not None:
+            preferences = _preferences(None, region, plans_preference, tags)
+            transport, instance = _in_process(fake, instance, preferences, retry)
+        elif transport is None and (cassette is None or needs_inner(cassette, record_mode)):
             account = find_account(channel, token, url, filename, name, instance)
-            transport = _live_transport(
+            transport, instance = _live_transport(
                 account,
                 verify=verify,
                 private_endpoint=private_endpoint,
                 runtime_url=runtime_url,
                 iam_url=iam_url,
+                search_url=search_url,
+                catalog_url=catalog_url,
+                preferences=_preferences(account, region, plans_preference, tags),
+                retry=retry,
             )
-            instance = transport.instance
         if cassette is not None:
             # Wraps whatever the arguments above selected; a replay needs none (no account).
             transport = CassetteTransport(cassette, record_mode, transport, scrub_rules=scrub_rules)
@@ -254,6 +386,11 @@ class QiskitRuntimeService(Closing):
 
     @property
     def instance(self) -> str | None:
+        """The CRN of the instance every request acts for (its ``Service-CRN`` header)."""
+        return self._instance
+
+    def active_instance(self) -> str | None:
+        """The instance's CRN, as the official ``active_instance()`` returns it."""
         return self._instance
 
     def close(self) -> None:

@@ -287,3 +287,16 @@ def test_the_control_api_adds_a_history() -> None:
         answer = call(fake, "POST", path, body)
         assert answer.status_code == 400, (body, answer.text)
         assert match in answer.json()["errors"][0]["message"]
+
+
+def test_a_history_belongs_to_the_first_instance() -> None:
+    from qiskit_runtime_double import Instance, QiskitRuntimeService
+
+    fake = FakeRuntime(
+        ["generic_5q"],
+        instances=[Instance("first", plan="open"), Instance("second")],
+        history=History(weeks=1),
+    )
+    first = QiskitRuntimeService(fake=fake, instance="first").jobs(limit=None)
+    assert first and all(job.job_id() for job in first)
+    assert QiskitRuntimeService(fake=fake, instance="second").jobs(limit=None) == []

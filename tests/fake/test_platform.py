@@ -116,11 +116,19 @@ def search(fake: FakeRuntime, body: bytes) -> Any:
 def test_search_lists_the_instance_once(fake: FakeRuntime) -> None:
     query = b'{"query": "service_name:quantum-computing"}'
 
-    assert [item["crn"] for item in search(fake, query).json()["items"]] == [fake.plan.instance]
-    assert search(fake, b'{"query": "x", "search_cursor": "c"}').json()["items"] == []
+    answer = search(fake, query).json()
+    assert [item["crn"] for item in answer["items"]] == [fake.plan.instance]
+    assert "search_cursor" not in answer  # one page: the official client stops paging
     assert search(fake, b'{"query": "service_name:cloud-object-storage"}').json()["items"] == []
     fake.platform.listed = False
     assert search(fake, query).json()["items"] == []
+
+
+def test_search_refuses_a_cursor_it_did_not_issue(fake: FakeRuntime) -> None:
+    response = search(fake, b'{"query": "x", "search_cursor": "c"}')
+
+    assert response.status_code == 400
+    assert "search_cursor" in response.json()["errors"][0]["message"]
 
 
 @pytest.mark.parametrize("body", [b"{bad", b"[1]"])

@@ -244,7 +244,14 @@ def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
     """No proxy may carry requests off the host; no account may leak in from the environment."""
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.setenv(name, "127.0.0.1,localhost")
-    for name in ("QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE", "QISKIT_IBM_URL", "IAM_URL"):
+    for name in (
+        "QISKIT_IBM_TOKEN",
+        "QISKIT_IBM_INSTANCE",
+        "QISKIT_IBM_URL",
+        "IAM_URL",
+        "GLOBAL_SEARCH_URL",
+        "GLOBAL_CATALOG_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

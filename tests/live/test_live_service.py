@@ -15,6 +15,7 @@ from qiskit_runtime_double.wire.http import HttpResponse
 from .http_stub import API_KEY, CRN, Stub
 
 EU = "crn:v1:bluemix:public:quantum-computing:eu-de:a/acct0123:inst4567::"
+LOOPBACK = "http://127.0.0.1:1"
 
 
 def test_explicit_token_and_instance_select_the_live_transport(stub: Stub) -> None:
@@ -54,8 +55,18 @@ def test_saved_account_and_environment_give_the_derived_endpoints(
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"token": API_KEY}, "pass instance="),
-        ({"token": API_KEY, "instance": "my-instance"}, "must be a CRN"),
+        # Without a CRN the instance is looked up at IBM Cloud: never with another IAM's token.
+        (
+            {"token": API_KEY, "runtime_url": "http://127.0.0.1:1/api/v1", "iam_url": LOOPBACK},
+            "search_url and catalog_url=",
+        ),
+        ({"token": API_KEY, "instance": "my-instance", "iam_url": LOOPBACK}, "search_url"),
+        (
+            {"token": API_KEY, "url": LOOPBACK, "search_url": "https://x.cloud.ibm.com"},
+            "search_url=",
+        ),
+        ({"token": API_KEY, "plans_preference": "open"}, "list of strings"),
+        ({"token": API_KEY, "tags": [1]}, "tags"),
         (
             {"token": API_KEY, "instance": CRN, "runtime_url": "http://127.0.0.1:1/api/v1"},
             "iam_url=",

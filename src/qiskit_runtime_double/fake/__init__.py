@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .clock import VirtualClock
 from .history import History, PastJob
-from .plan import Plan
+from .plan import Instance, Plan
 from .runtime import FakeRuntime
 
-__all__ = ["FakeRuntime", "History", "PastJob", "Plan", "VirtualClock"]
+__all__ = ["FakeRuntime", "History", "Instance", "PastJob", "Plan", "VirtualClock"]

@@ -36,6 +36,7 @@ from .views import device_view, job_view, metrics_view, session_view
 
 if TYPE_CHECKING:
     from .clock import VirtualClock
+    from .plan import Instance
     from .state import RuntimeState
 
 __all__ = ["API_PREFIX", "RuntimeApp"]
@@ -218,34 +219,42 @@ class RuntimeApp:
                 headers = response.headers.with_(**{"Retry-After": f"{fault.retry_after:g}"})
                 response = HttpResponse(response.status_code, headers, response.content)
             return response
+        self._instance(request)  # an unknown Service-CRN is refused on every route (403)
         return self._handlers[route.name](request, params)
+
+    # --- instances ---------------------------------------------------------------------------
+    # Every request acts for the instance its ``Service-CRN`` header names (without one: the
+    # default instance); it sees that instance's backends, usage, jobs and sessions only.
+
+    def _instance(self, request: HttpRequest) -> Instance:
+        return self.state.instances.for_request(request.headers.get("Service-CRN"))
 
     # --- backends ----------------------------------------------------------------------------
 
     def _list_backends(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         # ``include_mocks`` (sent by the official client) changes nothing: the fake has no mocks.
+        visible = self.state.visible_backends(self._instance(request))
         devices = [
-            device_view(entry, *self.state.status_of(name))
-            for name, entry in self.state.catalogue.items()
+            device_view(entry, *self.state.status_of(name)) for name, entry in visible.items()
         ]
         return _json(BackendList(devices=devices))
 
     def _configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        configuration = self.state.entry(params["backend"]).configuration()
+        configuration = self.state.entry(params["backend"], self._instance(request)).configuration()
         body = configuration.model_dump(mode="json", by_alias=True, exclude_none=True)
         # The official QasmBackendConfiguration requires the key: null means all-to-all.
         body.setdefault("coupling_map", None)
         return HttpResponse.from_json(200, body)
 
     def _properties(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        properties = self.state.entry(params["backend"]).properties()
+        properties = self.state.entry(params["backend"], self._instance(request)).properties()
         if properties is None:
             return HttpResponse.from_json(200, {})
         return _json(properties)
 
     def _backend_status(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         name = params["backend"]
-        operational, status, message, queued = self.state.status_of(name)
+        operational, status, message, queued = self.state.status_of(name, self._instance(request))
         entry = self.state.entry(name)
         return _json(
             BackendStatus(
@@ -258,14 +267,14 @@ class RuntimeApp:
         )
 
     def _usage(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        plan = self.state.plan
-        used = round(self.state.quantum_seconds_used(), 3)
-        allocation = plan.usage_allocation_seconds
+        instance = self._instance(request)
+        used = round(self.state.quantum_seconds_used(instance), 3)
+        allocation = instance.usage_allocation_seconds
         reached = self.state.usage_limit_reached or (allocation is not None and used >= allocation)
         return _json(
             Usage(
-                instance_id=plan.instance,
-                plan_id=plan.name,
+                instance_id=instance.crn,
+                plan_id=instance.plan,
                 usage_consumed_seconds=used,
                 usage_allocation_seconds=allocation,
                 usage_limit_seconds=allocation,
@@ -277,26 +286,27 @@ class RuntimeApp:
     # --- sessions ----------------------------------------------------------------------------
 
     def _create_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        session = self.state.create_session(_body(request, SessionCreateRequest))
+        body = _body(request, SessionCreateRequest)
+        session = self.state.create_session(body, self._instance(request))
         return _json(session_view(session, self.clock.now()))
 
     def _get_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        session = self.state.session(params["session_id"])
+        session = self.state.session(params["session_id"], self._instance(request))
         return _json(session_view(session, self.clock.now()))
 
     def _close_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         _body(request, SessionPatchRequest)
-        self.state.close_session(params["session_id"])
+        self.state.close_session(params["session_id"], self._instance(request))
         return HttpResponse.empty(204)
 
     def _cancel_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.state.cancel_session(params["session_id"])
+        self.state.cancel_session(params["session_id"], self._instance(request))
         return HttpResponse.empty(204)
 
     # --- jobs --------------------------------------------------------------------------------
 
     def _create_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        job = self.state.submit_job(_body(request, JobCreateRequest))
+        job = self.state.submit_job(_body(request, JobCreateRequest), self._instance(request))
         return _json(
             JobCreateResponse(
                 id=job.id,
@@ -308,7 +318,7 @@ class RuntimeApp:
 
     def _get_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         exclude = _bool(request, "exclude_params")
-        job = self.state.job(params["job_id"])
+        job = self.state.job(params["job_id"], self._instance(request))
         return _json(job_view(job, include_params=not exclude))
 
     def _list_jobs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
@@ -326,6 +336,7 @@ class RuntimeApp:
             created_after=_time(request, "created_after"),
             created_before=_time(request, "created_before"),
             ascending=sort == "ASC",
+            instance=self._instance(request).crn,
         )
         include = _bool(request, "exclude_params") is False  # excluded unless asked for
         page, count = self.state.list_jobs(query)
@@ -338,11 +349,11 @@ class RuntimeApp:
         return _json(body)
 
     def _delete_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.state.delete_job(params["job_id"])
+        self.state.delete_job(params["job_id"], self._instance(request))
         return HttpResponse.empty(204)
 
     def _results(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        text = self.state.results(params["job_id"])
+        text = self.state.results(params["job_id"], self._instance(request))
         if text is None:
             # "Job's final result not found" (IBM's OpenAPI document): a private job's result
             # after its one read. The official client then returns None from ``result()``.
@@ -352,14 +363,14 @@ class RuntimeApp:
         )
 
     def _cancel_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.state.cancel_job(params["job_id"])
+        self.state.cancel_job(params["job_id"], self._instance(request))
         return HttpResponse.empty(204)
 
     def _metrics(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        return _json(metrics_view(self.state.job(params["job_id"])))
+        return _json(metrics_view(self.state.job(params["job_id"], self._instance(request))))
 
     def _logs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        job = self.state.job(params["job_id"])
+        job = self.state.job(params["job_id"], self._instance(request))
         text = "\n".join(job.logs) + "\n"
         return HttpResponse(
             200, Headers({"Content-Type": "text/plain; charset=utf-8"}), text.encode()
@@ -367,5 +378,5 @@ class RuntimeApp:
 
     def _tags(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         update = _body(request, JobTagsUpdate)
-        self.state.set_tags(params["job_id"], update.tags)
+        self.state.set_tags(params["job_id"], update.tags, self._instance(request))
         return HttpResponse.empty(204)

@@ -2,9 +2,10 @@
 
 The official ``qiskit-ibm-runtime`` client (0.51) does three things before any runtime call:
 it trades its API key for an IAM access token (``POST /identity/token``), lists its instances with
-Global Search (``POST /v3/resources/search``), and reads each instance's plan from the Global
-Catalog (``GET {catalog}/{plan_id}``). ``Platform`` answers all three for the fake's one instance,
-and ``AuthGate`` checks the bearer tokens it issued on every runtime call when auth is required.
+Global Search (``POST /v3/resources/search``, paged with a ``search_cursor``), and reads each
+instance's plan from the Global Catalog (``GET {catalog}/{plan_id}``). ``Platform`` answers all
+three for the fake's instances, and ``AuthGate`` checks the bearer tokens it issued on every
+runtime call when auth is required.
 
 Tokens are JWTs (HS256, made with the standard library) whose ``iat``/``exp`` are *wall-clock*
 time, not the fake's simulated time: the IBM Cloud SDK decodes the token and compares ``exp`` with
@@ -32,6 +33,8 @@ from ..wire.jsonbody import JsonBodyError, parse_json_body
 from ..wire.vocabulary import ErrorCode
 from .app import error_response
 from .errors import INVALID_CREDENTIALS, NOT_AUTHORIZED
+from .instances import Instances
+from .plan import DEFAULT_INSTANCE_NAME, FREE_PLANS, Instance
 
 if TYPE_CHECKING:
     from ..wire.http import App
@@ -48,8 +51,10 @@ CATALOG_PREFIX = "/catalog"
 KEY_NOT_FOUND = "BXNIM0415E"
 #: The most results Global Search returns per page (its ``limit`` query parameter's maximum).
 SEARCH_LIMIT = 1000
-#: Plans the official client treats as free; every other plan is reported as paid.
-FREE_PLANS = frozenset({"open", "lite", "free"})
+#: Global Search's page size when the request gives no ``limit``.
+SEARCH_DEFAULT_LIMIT = 10
+#: The query the official client sends: every instance of the Qiskit Runtime service.
+SERVICE_NAME = "quantum-computing"
 
 
 def _b64(data: bytes) -> str:
@@ -96,6 +101,33 @@ def _search_limit(text: str) -> int | None:
     return value if value <= SEARCH_LIMIT else None
 
 
+def plan_id_of(plan: str) -> str:
+    """The Global Catalog id of a plan (a stable UUID derived from its name)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"qiskit-runtime-double/plan/{plan}"))
+
+
+def _cursor(query: str, offset: int) -> str:
+    """An opaque search cursor: Global Search ignores the rest of a body that carries one, so it
+    holds the query as well as the position."""
+    return _b64(json.dumps({"q": query, "o": offset}, separators=(",", ":")).encode())
+
+
+def _from_cursor(cursor: object) -> tuple[str, int] | None:
+    """``(query, offset)`` of a cursor this fake issued, else None."""
+    if not isinstance(cursor, str) or len(cursor) > 4096:
+        return None
+    try:
+        data = json.loads(_unb64(cursor))
+    except (ValueError, UnicodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    query, offset = data.get("q"), data.get("o")
+    if not isinstance(query, str) or isinstance(offset, bool) or not isinstance(offset, int):
+        return None
+    return (query, offset) if offset >= 0 else None
+
+
 def _iam_error(status: int, code: str, message: str) -> HttpResponse:
     """IAM's own error shape, which differs from the rest of IBM Cloud's."""
     body = {
@@ -107,7 +139,7 @@ def _iam_error(status: int, code: str, message: str) -> HttpResponse:
 
 
 class Platform:
-    """IAM token, Global Search and Global Catalog endpoints serving the fake's instance.
+    """IAM token, Global Search and Global Catalog endpoints serving the fake's instances.
 
     ``api_keys``: None accepts any non-empty API key; a collection of non-empty strings (not a bare
     string) accepts only those keys (a wrong key gets IAM's 400 ``BXNIM0415E``).
@@ -115,9 +147,11 @@ class Platform:
     insist on a token this IAM issued (``serve()`` turns it on; in-process use leaves it off).
     ``token_lifetime``: seconds an access token is valid.
     ``wall_clock``: the clock stamping and checking tokens (default: real time, see the module doc).
+    ``instances``: what Global Search lists (default: one instance, ``instance_name``, described by
+    ``plan``).
 
-    Controls for tests: ``listed`` (False: Global Search does not list the instance, as for a key
-    of another account), ``revoke_tokens()`` (every token issued so far becomes invalid).
+    Controls for tests: ``listed`` (False: Global Search lists no instance, as for a key of
+    another account), ``revoke_tokens()`` (every token issued so far becomes invalid).
     """
 
     def __init__(
@@ -128,7 +162,8 @@ class Platform:
         require_auth: bool = False,
         token_lifetime: float = 3600.0,
         wall_clock: Clock | None = None,
-        instance_name: str = "qiskit-runtime-double",
+        instance_name: str = DEFAULT_INSTANCE_NAME,
+        instances: Instances | None = None,
     ) -> None:
         if token_lifetime <= 0:
             raise ValueError(
@@ -139,7 +174,15 @@ class Platform:
         self.require_auth = require_auth
         self.token_lifetime = float(token_lifetime)
         self.wall_clock: Clock = wall_clock or SystemClock()
-        self.instance_name = instance_name
+        if instances is None:
+            single = Instance(
+                name=instance_name,
+                plan=plan.name,
+                crn=plan.instance,
+                usage_allocation_seconds=plan.usage_allocation_seconds,
+            )
+            instances = Instances([single], ())
+        self.instances = instances
         self.listed = True
         # A per-platform signing key: tokens of one fake mean nothing to another.
         self._secret = secrets.token_bytes(32)
@@ -149,7 +192,7 @@ class Platform:
     def __repr__(self) -> str:  # no secret, no keys: only what is configured
         keys = "any" if self.api_keys is None else f"{len(self.api_keys)} accepted"
         return (
-            f"Platform(instance={self.plan.instance!r}, api_keys={keys}, "
+            f"Platform(instances={[i.crn for i in self.instances.all]!r}, api_keys={keys}, "
             f"require_auth={self.require_auth})"
         )
 
@@ -165,9 +208,14 @@ class Platform:
         return AuthGate(app, self)
 
     @property
+    def instance_name(self) -> str:
+        """The name Global Search gives the default instance."""
+        return self.instances.default.name
+
+    @property
     def plan_id(self) -> str:
-        """The Global Catalog id of the instance's plan (a stable UUID derived from its name)."""
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"qiskit-runtime-double/plan/{self.plan.name}"))
+        """The Global Catalog id of the default instance's plan (see ``plan_id_of``)."""
+        return plan_id_of(self.instances.default.plan)
 
     # --- credentials -------------------------------------------------------------------------
 
@@ -257,7 +305,7 @@ class Platform:
         )
 
     def _account(self) -> str:
-        fields = self.plan.instance.split(":")
+        fields = self.instances.default.crn.split(":")
         scope = fields[6] if len(fields) > 6 else ""
         return scope.removeprefix("a/")
 
@@ -366,14 +414,7 @@ class Platform:
                 "bad_request",
                 f"The search body must be a JSON object, got {type(body).__name__}.",
             )
-        query = str(body.get("query") or "")
-        # One page only: a request carrying a cursor asks for the (empty) next one.
-        wanted = (
-            self.listed
-            and not body.get("search_cursor")
-            and (not query or "quantum-computing" in query)
-        )
-        limit_text = (request.query.get("limit") or ["10"])[-1]
+        limit_text = (request.query.get("limit") or [str(SEARCH_DEFAULT_LIMIT)])[-1]
         limit = _search_limit(limit_text)
         if limit is None:
             return error_response(
@@ -382,34 +423,61 @@ class Platform:
                 f"Query parameter limit={limit_text[:40]!r} must be an integer from 0 to "
                 f"{SEARCH_LIMIT}.",
             )
-        items = [self._item()] if wanted and limit > 0 else []
-        return HttpResponse.from_json(200, {"limit": limit, "items": items})
+        cursor = body.get("search_cursor")
+        if cursor is None:
+            query, offset = str(body.get("query") or ""), 0
+        else:
+            # With a cursor, Global Search ignores every other property of the body.
+            position = _from_cursor(cursor)
+            if position is None:
+                return error_response(
+                    400,
+                    "bad_request",
+                    "The search_cursor is not one this service returned: send the cursor of the "
+                    "previous page as it came, or no cursor for the first page.",
+                )
+            query, offset = position
+        matching = self._listed(query)
+        page = matching[offset : offset + limit]
+        answer: dict[str, Any] = {"limit": limit, "items": [self._item(i) for i in page]}
+        if page and offset + len(page) < len(matching):
+            # A cursor only while more remain: the official client pages until there is none.
+            answer["search_cursor"] = _cursor(query, offset + len(page))
+        return HttpResponse.from_json(200, answer)
 
-    def _item(self) -> dict[str, Any]:
+    def _listed(self, query: str) -> list[Instance]:
+        """The instances a search for ``query`` finds: all of them for an empty query or one
+        naming the service (``service_name:quantum-computing``), none for other services."""
+        if not self.listed or (query and SERVICE_NAME not in query):
+            return []
+        return list(self.instances.all)
+
+    def _item(self, instance: Instance) -> dict[str, Any]:
         return {
-            "crn": self.plan.instance,
-            "name": self.instance_name,
-            "service_plan_unique_id": self.plan_id,
-            "tags": [],
+            "crn": instance.crn,
+            "name": instance.name,
+            "service_plan_unique_id": plan_id_of(instance.plan),
+            "tags": list(instance.tags),
             "type": "resource-instance",
             "family": "resource_controller",
             # The client skips instances without ``doc.extensions`` (no backend allocation); only
             # its presence matters to it, so the content is the fake's own.
-            "doc": {"extensions": {"qiskit_runtime_double": {"plan": self.plan.name}}},
+            "doc": {"extensions": {"qiskit_runtime_double": {"plan": instance.plan}}},
         }
 
     def _catalog(self, path: str) -> HttpResponse:
         entry_id = path.rsplit("/", 1)[1]
-        if entry_id != self.plan_id:
+        plans = {plan_id_of(i.plan): i.plan for i in self.instances.all}
+        name = plans.get(entry_id)
+        if name is None:
+            known = ", ".join(f"{plan!r} ({entry})" for entry, plan in plans.items())
             return error_response(
                 404,
                 "not_found",
-                f"No catalog entry {entry_id!r}. This fake's instance has plan {self.plan.name!r}, "
-                f"entry {self.plan_id}.",
+                f"No catalog entry {entry_id[:80]!r}. This fake's plans: {known}.",
             )
-        name = self.plan.name
         body = {
-            "id": self.plan_id,
+            "id": entry_id,
             "name": name,
             "kind": "plan",
             "active": True,
@@ -417,7 +485,7 @@ class Platform:
             "overview_ui": {
                 "en": {"display_name": name.capitalize(), "description": f"{name} plan"}
             },
-            "metadata": {"pricing": {"type": "free" if name in FREE_PLANS else "paid"}},
+            "metadata": {"pricing": {"type": "free" if name.lower() in FREE_PLANS else "paid"}},
         }
         return HttpResponse.from_json(200, body)
 

@@ -72,6 +72,8 @@ class JobRecord:
     fault: JobFault | None = None
     deleted: bool = False
     logs: list[str] = field(default_factory=list)
+    #: The CRN of the instance that submitted the job (None for other users' background jobs).
+    instance: str | None = None
 
     @property
     def final(self) -> bool:

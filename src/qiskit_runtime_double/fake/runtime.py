@@ -26,11 +26,12 @@ from .catalogue import BackendEntry, build_catalogue
 from .clock import VirtualClock
 from .control import CONTROL_PREFIX, ControlApp
 from .durations import DurationModel, default_duration
-from .errors import FakeArgumentError, ServiceError
+from .errors import NOT_FOUND, FakeArgumentError, ServiceError
 from .faults import HttpFault, HttpFaults
 from .history import History, PastJob, Where, build_history, build_past_jobs
+from .instances import Instances, configure_instances
 from .pacing import Pace, Pacer
-from .plan import Plan
+from .plan import Instance, Plan
 from .platform import Platform
 from .records import JobFault, JobRecord, SessionRecord
 from .router import Router
@@ -120,6 +121,12 @@ class FakeRuntime:
     jobs and sessions the fake starts with (a seeded ``History`` or a list of ``PastJob``; see
     ``add_history``), there again after every ``reset()``.
 
+    ``instances``: the service instances it serves (``Instance`` objects: name, plan, region or
+    CRN, backends, usage allocation), listed by its Global Search; each runtime request acts for
+    the one its ``Service-CRN`` header names (without the header: the first). By default one
+    instance, described by ``plan`` (``plan.instance`` is its CRN); with ``instances``, ``plan``
+    sets only the session limits and ``fake.plan`` describes the first instance.
+
     Talk to it with ``QiskitRuntimeService(fake=fake)`` or ``InProcessTransport(fake.app)``, or
     over HTTP with ``fake.serve()``.
     """
@@ -136,6 +143,7 @@ class FakeRuntime:
         require_auth: bool = False,
         api_keys: Iterable[str] | None = None,
         history: History | Sequence[PastJob] | None = None,
+        instances: Iterable[Instance] | None = None,
     ) -> None:
         _integer("FakeRuntime", "seed", seed, optional=True)
         _history_argument("FakeRuntime", history)
@@ -171,8 +179,10 @@ class FakeRuntime:
                 f"fake.workloads.Executor), got {type(executor).__name__}"
             )
         self.seed = None if seed is None else int(seed)
-        self.plan = plan or Plan()
         self.catalogue: dict[str, BackendEntry] = build_catalogue(backends, seed=self.seed or 0)
+        #: The instances served (``instances.default`` answers requests without ``Service-CRN``).
+        self.instances: Instances
+        self.plan, self.instances = configure_instances(plan, instances, list(self.catalogue))
         self._executor = executor
         self._duration_model = duration_model
         self._reset_lock = threading.Lock()
@@ -186,7 +196,9 @@ class FakeRuntime:
         # --- server mode (fake/platform.py, fake/pacing.py): IBM Cloud's IAM, Global Search and
         # Catalog endpoints; the runtime API behind a token check (off unless ``require_auth``)
         # and a pacer moving simulated time while served (off in process).
-        self.platform = Platform(self.plan, api_keys=api_keys, require_auth=require_auth)
+        self.platform = Platform(
+            self.plan, api_keys=api_keys, require_auth=require_auth, instances=self.instances
+        )
         self.pacer = Pacer(self.runtime_app)
         self.platform.mount(self.app)
         self.app.mount(API_PREFIX, self.platform.guard(self.pacer))
@@ -200,6 +212,7 @@ class FakeRuntime:
             clock=self.clock,
             executor=self._executor,
             plan=self.plan,
+            instances=self.instances,
             seed=self.seed,
             duration_model=self._duration_model,
         )
@@ -216,6 +229,22 @@ class FakeRuntime:
     @property
     def backend_names(self) -> list[str]:
         return list(self.catalogue)
+
+    def instance(self, name_or_crn: str) -> Instance:
+        """The instance with this CRN, or the first one with this name."""
+        _text("instance", "name_or_crn", name_or_crn)
+        found = self.instances.by_crn(name_or_crn) or next(
+            iter(self.instances.named(name_or_crn)), None
+        )
+        if found is None:
+            known = ", ".join(f"{i.name!r} ({i.crn})" for i in self.instances.all)
+            raise FakeArgumentError(
+                f"instance: no instance is named or has the CRN {name_or_crn[:120]!r}. "
+                f"Instances: {known}.",
+                status=404,
+                code=NOT_FOUND,
+            )
+        return found
 
     def now(self) -> _dt.datetime:
         return self.clock.now()

@@ -48,7 +48,8 @@ from .errors import (
     NotFound,
 )
 from .ids import IdGenerator
-from .plan import Plan
+from .instances import Instances, configure_instances
+from .plan import Instance, Plan
 from .records import JobFault, JobRecord, SessionRecord
 from .scheduler import Scheduler, later
 from .workloads import InvalidWorkload, Workload
@@ -76,6 +77,8 @@ class JobFilter:
     created_after: _dt.datetime | None = None
     created_before: _dt.datetime | None = None
     ascending: bool = False
+    #: Only jobs of the instance with this CRN (the request's ``Service-CRN``); None: all.
+    instance: str | None = None
 
 
 class RuntimeState:
@@ -90,8 +93,12 @@ class RuntimeState:
         plan: Plan,
         seed: int | None,
         duration_model: DurationModel = default_duration,
+        instances: Instances | None = None,
     ) -> None:
         self.catalogue = catalogue
+        #: The instances served. Methods taking ``instance=`` act for that one (what it may see);
+        #: None (the control API, inspection) sees every instance.
+        self.instances = instances or configure_instances(plan, None, list(catalogue))[1]
         self.clock = clock
         self.executor = executor
         self.plan = plan
@@ -236,20 +243,30 @@ class RuntimeState:
 
     # --- backends ----------------------------------------------------------------------------
 
-    def entry(self, name: str) -> BackendEntry:
-        try:
-            return self.catalogue[name]
-        except (KeyError, TypeError):
+    def entry(self, name: str, instance: Instance | None = None) -> BackendEntry:
+        """The backend ``name`` (404 if it is unknown, or not one ``instance`` may use)."""
+        given: object = name  # the REST facade passes path text; control callers may not
+        found = self.catalogue.get(name) if isinstance(given, str) else None
+        if found is None or (instance is not None and not self.instances.may_use(instance, name)):
             raise NotFound(
                 f"Backend {name!r} was not found. Available backends: "
-                f"{', '.join(sorted(self.catalogue))}.",
+                f"{', '.join(sorted(self.visible_backends(instance)))}.",
                 code=BACKEND_NOT_FOUND,
-            ) from None
+            )
+        return found
 
-    def status_of(self, name: str) -> tuple[bool, str, str | None, int]:
+    def visible_backends(self, instance: Instance | None) -> dict[str, BackendEntry]:
+        """The backends ``instance`` may use (None: all), in catalogue order."""
+        if instance is None:
+            return dict(self.catalogue)
+        return {name: self.catalogue[name] for name in self.instances.backends_of(instance)}
+
+    def status_of(
+        self, name: str, instance: Instance | None = None
+    ) -> tuple[bool, str, str | None, int]:
         """``(operational, status, message, queue length)`` of a backend."""
         with self.transaction():
-            self.entry(name)
+            self.entry(name, instance)
             operational, status, message = self.backend_status.get(name, (True, "active", None))
             lane = self.scheduler.lanes.get(name)
             queued = lane.queued_count() if lane else 0
@@ -278,11 +295,33 @@ class RuntimeState:
 
     # --- sessions ----------------------------------------------------------------------------
 
-    def create_session(self, request: SessionCreateRequest) -> SessionRecord:
-        backend = request.backend or default_backend_name(self.catalogue)
-        self.entry(backend)
+    def create_session(
+        self, request: SessionCreateRequest, instance: Instance | None = None
+    ) -> SessionRecord:
+        """A new session of ``instance`` (None: of the instance the body names, else the default
+        one); a body naming another instance than the request's is refused."""
+        if instance is not None and request.instance and request.instance != instance.crn:
+            raise BadRequest(
+                f"The session body names instance {request.instance[:120]!r}, but the request is "
+                f"for instance {instance.crn} (its Service-CRN header). Send the same CRN in both, "
+                "or leave instance out of the body."
+            )
+        backend = request.backend or self._default_backend(instance)
+        self.entry(backend, instance)
+        owner = instance.crn if instance is not None else request.instance
         with self.transaction() as now:
-            return self._open_session(request.mode, backend, request.max_ttl, now, request.instance)
+            return self._open_session(request.mode, backend, request.max_ttl, now, owner)
+
+    def _default_backend(self, instance: Instance | None) -> str:
+        """The backend of a job or session that names none (among those ``instance`` may use)."""
+        visible = self.visible_backends(instance)
+        if not visible:
+            assert instance is not None  # the catalogue itself is never empty
+            raise BadRequest(
+                f"Instance {instance.name!r} ({instance.crn}) has no backends: name a backend it "
+                "may use, or give the instance some (Instance(backends=[...]))."
+            )
+        return default_backend_name(visible)
 
     def _open_session(
         self,
@@ -303,47 +342,48 @@ class RuntimeState:
             created_at=now,
             max_ttl=ttl,
             interactive_ttl=self.plan.interactive_ttl if dedicated else 0,
-            instance=instance or self.plan.instance,
+            instance=instance or self.instances.default.crn,
         )
         self.scheduler.add_session(session)
         return session
 
-    def session(self, session_id: str) -> SessionRecord:
+    def session(self, session_id: str, instance: Instance | None = None) -> SessionRecord:
         with self.transaction():
-            return self._session_locked(session_id)
+            return self._session_locked(session_id, instance)
 
-    def _session_locked(self, session_id: str) -> SessionRecord:
+    def _session_locked(self, session_id: str, instance: Instance | None = None) -> SessionRecord:
         found = self.scheduler.sessions.get(session_id)
-        if found is None:
+        if found is None or (instance is not None and found.instance != instance.crn):
             raise NotFound(f"Session {session_id!r} was not found.")
         return found
 
-    def close_session(self, session_id: str) -> None:
+    def close_session(self, session_id: str, instance: Instance | None = None) -> None:
         with self.transaction() as now:
-            self.scheduler.close_session(self._session_locked(session_id), now)
+            self.scheduler.close_session(self._session_locked(session_id, instance), now)
 
-    def cancel_session(self, session_id: str) -> None:
+    def cancel_session(self, session_id: str, instance: Instance | None = None) -> None:
         with self.transaction() as now:
-            self.scheduler.cancel_session(self._session_locked(session_id), now)
+            self.scheduler.cancel_session(self._session_locked(session_id, instance), now)
 
     # --- jobs --------------------------------------------------------------------------------
 
-    def submit_job(self, request: JobCreateRequest) -> JobRecord:
-        """Validate and queue a job. Nothing is recorded unless the whole submission succeeds."""
+    def submit_job(self, request: JobCreateRequest, instance: Instance | None = None) -> JobRecord:
+        """Validate and queue a job of ``instance`` (None: the default one). Nothing is recorded
+        unless the whole submission succeeds."""
         if request.program_id not in PROGRAMS:
             raise NotFound(
                 f"Program {request.program_id!r} was not found. Programs: {', '.join(PROGRAMS)}."
             )
         self._refuse_over_usage()  # before the costly checks, as the service does; again below
         # Decoding and validating circuits is the slow part: done before taking the lock.
-        params, entry = self._decode(request)
+        params, entry = self._decode(request, instance)
         try:
             workload = self.executor.prepare(request.program_id, params, entry)
         except InvalidWorkload as exc:
             raise BadRequest(exc.message, code=exc.code) from exc
         with self.transaction() as now:
             self._refuse_over_usage()
-            session = self._session_for(request, entry.name)
+            session = self._session_for(request, entry.name, instance)
             duration = self._duration(workload, entry)
             # Every check passed: from here on, nothing can fail.
             if self.next_job_durations:
@@ -353,7 +393,12 @@ class RuntimeState:
                 # Seed-era clients (0.11-0.15) start a session with their first job: its id is the
                 # job's id, and later jobs send it as ``session_id``.
                 session = self._open_session(
-                    "dedicated", entry.name, request.session_time, now, session_id=job_id
+                    "dedicated",
+                    entry.name,
+                    request.session_time,
+                    now,
+                    instance=instance.crn if instance is not None else None,
+                    session_id=job_id,
                 )
             job = JobRecord(
                 id=job_id,
@@ -373,6 +418,7 @@ class RuntimeState:
                 cost=request.cost,
                 fault=self.next_job_faults.popleft() if self.next_job_faults else None,
                 logs=[f"{now.isoformat()} job created"],
+                instance=(instance or self.instances.default).crn,
             )
             self.jobs[job.id] = job
             self.scheduler.submit(job, now)
@@ -386,19 +432,22 @@ class RuntimeState:
                 code=USAGE_LIMIT,
             )
 
-    def _decode(self, request: JobCreateRequest) -> tuple[Any, BackendEntry]:
+    def _decode(
+        self, request: JobCreateRequest, instance: Instance | None = None
+    ) -> tuple[Any, BackendEntry]:
         """The job's decoded params and its backend's entry (no lock needed: both immutable)."""
         backend = request.backend
         if backend is None and request.session_id is not None:
             with self.transaction():
                 known = self.scheduler.sessions.get(request.session_id)
                 backend = known.backend if known is not None else None
-        backend = backend or default_backend_name(self.catalogue)
-        entry = self.catalogue.get(backend)
+        backend = backend or self._default_backend(instance)
+        visible = self.visible_backends(instance)
+        entry = visible.get(backend)
         if entry is None:
             raise BadRequest(
                 f"Backend {backend!r} was not found. Available backends: "
-                f"{', '.join(sorted(self.catalogue))}.",
+                f"{', '.join(sorted(visible))}.",
                 code=BACKEND_NOT_FOUND,
             )
         try:
@@ -425,11 +474,13 @@ class RuntimeState:
             )
         return seconds
 
-    def _session_for(self, request: JobCreateRequest, backend: str) -> SessionRecord | None:
+    def _session_for(
+        self, request: JobCreateRequest, backend: str, instance: Instance | None = None
+    ) -> SessionRecord | None:
         if request.session_id is None:
             return None
         session = self.scheduler.sessions.get(request.session_id)
-        if session is None:
+        if session is None or (instance is not None and session.instance != instance.crn):
             raise BadRequest(
                 f"Session {request.session_id!r} does not exist. Create it with POST /sessions "
                 "(Session(...) does this at its first job), or omit session_id."
@@ -448,21 +499,27 @@ class RuntimeState:
             )
         return session
 
-    def job(self, job_id: str) -> JobRecord:
-        """The job, with its result settled if its run has ended."""
+    def job(self, job_id: str, instance: Instance | None = None) -> JobRecord:
+        """The job (of ``instance``, if given), with its result settled if its run has ended."""
         with self.transaction():
-            found = self._job_locked(job_id)
+            found = self._job_locked(job_id, instance)
         self._settle([found])
         return found
 
-    def _job_locked(self, job_id: str) -> JobRecord:
+    def _job_locked(self, job_id: str, instance: Instance | None = None) -> JobRecord:
         found = self.jobs.get(job_id)
-        if found is None or found.deleted:
+        # Another instance's job is not found; a background job (no instance) stays readable by
+        # id, as before instances existed (its id only ever comes from the control API).
+        if (
+            found is None
+            or found.deleted
+            or (instance is not None and found.instance not in (None, instance.crn))
+        ):
             raise NotFound(f"Job {job_id!r} was not found.")
         return found
 
-    def cancel_job(self, job_id: str) -> None:
-        job = self.job(job_id)
+    def cancel_job(self, job_id: str, instance: Instance | None = None) -> None:
+        job = self.job(job_id, instance)
         while True:
             with self.transaction() as now:
                 if not job.ended:
@@ -475,13 +532,13 @@ class RuntimeState:
                     )
             self._settle([job])  # its run ended a moment ago: wait for the outcome, then refuse
 
-    def delete_job(self, job_id: str) -> None:
+    def delete_job(self, job_id: str, instance: Instance | None = None) -> None:
         with self.transaction():
-            self._job_locked(job_id).deleted = True
+            self._job_locked(job_id, instance).deleted = True
 
-    def results(self, job_id: str) -> str | None:
+    def results(self, job_id: str, instance: Instance | None = None) -> str | None:
         """The job's result text; None once a private job's result was read (IBM deletes it)."""
-        job = self.job(job_id)
+        job = self.job(job_id, instance)
         self._synthesize(job)
         with self.transaction():
             if job.status == "Completed" and job.result_deleted:
@@ -511,9 +568,9 @@ class RuntimeState:
             if job.result_text is None and not job.result_deleted:
                 job.result_text = text
 
-    def set_tags(self, job_id: str, tags: list[str]) -> None:
+    def set_tags(self, job_id: str, tags: list[str], instance: Instance | None = None) -> None:
         with self.transaction():
-            self._job_locked(job_id).tags = list(tags)
+            self._job_locked(job_id, instance).tags = list(tags)
 
     def list_jobs(self, query: JobFilter) -> tuple[list[JobRecord], int]:
         """The page of jobs matching ``query`` and the total count of matches."""
@@ -535,12 +592,15 @@ class RuntimeState:
                     f"past records reuse ids the fake already has ({', '.join(known[:3])}): give "
                     "the history another seed"
                 )
+            default = self.instances.default.crn  # a history belongs to the first instance
             for job in sorted(jobs, key=lambda job: job.created):
                 assert job.final and job.finished_at is not None and job.finished_at <= now
                 job.seq = next(self._seq)
+                job.instance = job.instance or default
                 self.jobs[job.id] = job
             for session in sessions:
                 assert session.closed
+                session.instance = session.instance or default
                 self.scheduler.sessions[session.id] = session
 
     @staticmethod
@@ -555,6 +615,7 @@ class RuntimeState:
             and (query.session_id is None or job.session_id == query.session_id)
             and (query.created_after is None or job.created >= query.created_after)
             and (query.created_before is None or job.created <= query.created_before)
+            and (query.instance is None or job.instance == query.instance)
         )
 
     # --- faults and load (the control API) ---------------------------------------------------
@@ -619,6 +680,11 @@ class RuntimeState:
         self.scheduler.submit(job, at)
         return job
 
-    def quantum_seconds_used(self) -> float:
+    def quantum_seconds_used(self, instance: Instance | None = None) -> float:
+        """Quantum seconds the jobs of ``instance`` (None: of every instance) have used."""
         with self.transaction():
-            return sum(j.quantum_seconds for j in self.jobs.values() if j.owner == "instance")
+            return sum(
+                j.quantum_seconds
+                for j in self.jobs.values()
+                if j.owner == "instance" and (instance is None or j.instance == instance.crn)
+            )

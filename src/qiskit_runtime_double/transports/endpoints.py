@@ -1,4 +1,5 @@
-"""Where the live service lives: runtime and IAM base URLs derived from a cloud URL and a CRN.
+"""Where the live service lives: runtime, IAM, Global Search and Global Catalog URLs derived from
+a cloud URL and a CRN.
 
 These reproduce the official client 0.51 (``default_runtime_url_resolver`` in
 ``qiskit_ibm_runtime/api/utils.py`` and the IAM URL of ``CloudAuth`` in ``api/auth.py``) with two
@@ -13,7 +14,13 @@ deliberate differences, both only visible for URLs that are not IBM Cloud's own:
   rule the official client uses to list instances), so an API key is never sent to IBM while the
   runtime calls go to another host.
 
-Pure functions: no I/O, no environment variables (``service.py`` reads ``IAM_URL``).
+Global Search and the Global Catalog (which list instances, to resolve an instance name or pick
+one when none is given) follow the official ``Account.list_instances``:
+``{scheme}://api.global-search-tagging.{host}`` and ``{scheme}://globalcatalog.{host}/api/v1``,
+again keeping the port.
+
+Pure functions: no I/O, no environment variables (``service.py`` reads ``IAM_URL``,
+``GLOBAL_SEARCH_URL`` and ``GLOBAL_CATALOG_URL``).
 """
 
 from __future__ import annotations
@@ -24,10 +31,13 @@ from ..errors import IBMInputValueError
 
 __all__ = [
     "DEFAULT_CLOUD_URL",
+    "catalog_url_for",
     "iam_url_for",
     "is_crn",
+    "is_ibm_cloud_url",
     "region_from_crn",
     "runtime_url_for",
+    "search_url_for",
 ]
 
 #: The official client's default ``url`` (``IBM_QUANTUM_PLATFORM_API_URL``).
@@ -101,6 +111,25 @@ def runtime_url_for(url: str, instance: str | None, private_endpoint: bool = Fal
 
 def _is_ibm_cloud(host: str) -> bool:
     return host == "cloud.ibm.com" or host.endswith(".cloud.ibm.com")
+
+
+def is_ibm_cloud_url(url: str) -> bool:
+    """Whether ``url``'s host is IBM Cloud's (``cloud.ibm.com`` or one of its subdomains)."""
+    return _is_ibm_cloud((urlsplit(url).hostname or "").lower())
+
+
+def search_url_for(url: str) -> str:
+    """The Global Search base for a cloud ``url``: ``https://cloud.ibm.com`` gives
+    ``https://api.global-search-tagging.cloud.ibm.com`` (``/v3/resources/search`` is appended)."""
+    scheme, host, port = _host_and_port(url)
+    return f"{scheme}://api.global-search-tagging.{host}{port}"
+
+
+def catalog_url_for(url: str) -> str:
+    """The Global Catalog base for a cloud ``url``: ``https://cloud.ibm.com`` gives
+    ``https://globalcatalog.cloud.ibm.com/api/v1`` (``/{plan id}`` is appended)."""
+    scheme, host, port = _host_and_port(url)
+    return f"{scheme}://globalcatalog.{host}{port}/api/v1"
 
 
 def iam_url_for(url: str | None, instance: str | None, private_endpoint: bool = False) -> str:
