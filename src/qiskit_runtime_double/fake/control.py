@@ -25,6 +25,7 @@ from ..wire.http import HttpRequest, HttpResponse
 from ..wire.jsonbody import parse_json_body
 from ..wire.vocabulary import ErrorCode
 from .app import error_response
+from .dashboard import state_snapshot, timeline_response
 from .errors import BadRequest, FakeArgumentError, NotFound, ServiceError
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ class ControlApp:
             ("POST", "/backends/{backend}/status", self._backend_status),
             ("POST", "/backends/{backend}/load", self._load),
             ("POST", "/usage", self._usage),
+            ("GET", "/state", self._state),
+            ("GET", "/timeline.svg", self._timeline),
         ]
         self._routes = [
             (method, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"), handler)
@@ -188,6 +191,12 @@ class ControlApp:
             hours=load.hours,
         )
         return _ok()
+
+    def _state(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return HttpResponse.from_json(200, state_snapshot(self.fake))
+
+    def _timeline(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return timeline_response(self.fake)
 
     def _usage(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         self.fake.set_usage_limit_reached(_parse(request, UsageLimitChange).reached)

@@ -179,23 +179,24 @@ def render_svg(jobs: Iterable[JobRecord], now: _dt.datetime, *, title: str = "")
         rows[_row(job)].place(_Shape(job, x(job.created), began, ended, cross))
 
     width = _LEFT + _WIDTH + _RIGHT
-    parts: list[str] = []
     heading = title
     if len(records) < len(everything):
         heading += f" (the latest {len(records)} of {len(everything)} jobs)"
-    y = _TOP
+    parts: list[str] = []
+    if heading:
+        parts.append(
+            f'<text x="10" y="18" font-size="{_TITLE_FONT}"><title>{escape(heading)}</title>'
+            f"{escape(_fit(heading, width - 20, _TITLE_FONT))}</text>"
+        )
+    y = _TOP if heading else _TOP - 22  # no room kept for a title there is not
     for row in rows.values():
         parts.extend(_draw_row(row, y))
         y += row.height
     parts.extend(_draw_axis(span, y))
-    height = y + 44
     return "\n".join(
         [
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y + 44}" '
             f'font-family="sans-serif" font-size="{_FONT}">',
-            f'<text x="10" y="18" font-size="{_TITLE_FONT}">'
-            f"<title>{escape(heading)}</title>{escape(_fit(heading, width - 20, _TITLE_FONT))}"
-            "</text>",
             *parts,
             "</svg>",
         ]
