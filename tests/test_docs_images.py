@@ -52,3 +52,12 @@ def test_scheduling_page_shows_every_timeline() -> None:
     page = (DOCS / "scheduling.md").read_text(encoding="utf-8")
     for name in TIMELINES.SCENARIOS:
         assert f"(img/{name}.svg)" in page
+
+
+def test_the_live_pages_picture_is_a_screenshot_shown_in_server_mode() -> None:
+    # Taken by tests/browser/test_dashboard_browser.py (QRD_UPDATE_DOCS_IMAGES=1).
+    from PIL import Image
+
+    with Image.open(DOCS / "img" / "dashboard.png") as picture:
+        assert picture.format == "PNG" and picture.size == (1200, 1000)
+    assert "(img/dashboard.png)" in (DOCS / "server-mode.md").read_text(encoding="utf-8")
