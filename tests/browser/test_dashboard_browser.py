@@ -69,6 +69,7 @@ def browser() -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="qrd-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to read the console
     for flag in (
         "--headless",
         "--no-sandbox",
@@ -132,8 +133,14 @@ def wait_for(condition: Callable[[], Any], what: str) -> Any:
     )
 
 
+def console_errors(browser: Any) -> list[str]:
+    """The console's errors since the last call: script errors, CSP violations, failed loads."""
+    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+
+
 def open_page(browser: Any, url: str) -> None:
     browser.get("about:blank")
+    console_errors(browser)
     browser.get(url)
     wait_for(lambda: page_state(browser) == "live", "the page to go live")
 
@@ -185,6 +192,7 @@ def test_the_page_shows_sessions_jobs_queues_and_timeline_live(
     fake.add_background_jobs("generic_5q", 2, duration=5)
     wait_for(lambda: texts(browser, "#job-count") == [str(len(state.jobs))], "the new jobs")
     assert len(texts(browser, "#jobs tr[data-job]")) == len(state.jobs)
+    assert console_errors(browser) == []  # no script error, nothing the page's policy blocked
 
 
 def test_control_actions_on_the_page_steer_the_fake(browser: Any, served: FakeServer) -> None:
@@ -217,6 +225,7 @@ def test_control_actions_on_the_page_steer_the_fake(browser: Any, served: FakeSe
     click(browser, "#fail-form button")
     wait_for(lambda: len(fake.state.next_job_faults) == 1, "the next job to be set to fail")
     fake.state.next_job_faults.clear()
+    assert console_errors(browser) == []
     # A refusal is shown, not swallowed: the fake refuses a move past the end of its calendar.
     browser.execute_script("document.getElementById('clock-seconds').value = '1e12'")
     click(browser, "#clock-form button")
@@ -330,3 +339,4 @@ def test_screenshot_shows_the_tables_and_a_drawn_timeline(browser: Any, served: 
     assert reds > 10, "no cross for the failed job"
     # Outside the timeline: the header bar's dark colour across the top.
     assert image.getpixel((WIDTH // 2, 5)) == (0x26, 0x32, 0x38)
+    assert console_errors(browser) == []
