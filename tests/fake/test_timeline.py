@@ -129,6 +129,14 @@ def test_a_failed_job_keeps_room_for_its_cross() -> None:
     assert boxes["job0000"][2] != boxes["job0001"][2]
 
 
+def test_a_job_failing_the_instant_it_is_created_keeps_its_cross_clear_of_others() -> None:
+    # Found by the property test below: the cross reaches left of the job's creation, over the
+    # end of another job's dotted line on the same track.
+    jobs = [job(0, 0, status="Queued"), job(1, 10, ended=10, status="Failed")]
+    boxes = job_boxes(render_svg(jobs, at(10)))
+    assert not overlap(boxes["job0000"], boxes["job0001"])
+
+
 def test_long_labels_are_shortened_to_their_column_with_the_full_text_as_tooltip() -> None:
     svg = render_svg([job(0, 0, ran=(0, 5), backend=LONG_BACKEND)], at(10), title="t" * 400)
     root = ET.fromstring(svg)

@@ -105,7 +105,8 @@ class _Shape:
 
     @property
     def left(self) -> float:
-        return self.created
+        cross_start = self.cross - _CROSS_HALF if self.cross is not None else self.created
+        return min(self.created, cross_start)
 
     @property
     def waited_until(self) -> float:
@@ -172,11 +173,15 @@ def render_svg(jobs: Iterable[JobRecord], now: _dt.datetime, *, title: str = "")
             {_row(job) for job in records}, key=lambda r: (r[0], r[1] == "other users", r[1])
         )
     }
-    for job in sorted(records, key=lambda j: (j.created, j.seq)):
+    shapes = []
+    for job in records:
         began = x(job.running_at) if job.running_at is not None else None
         ended = x(job.finished_at or now)
         cross = ended if job.status in ("Failed", "Cancelled") else None
-        rows[_row(job)].place(_Shape(job, x(job.created), began, ended, cross))
+        shapes.append(_Shape(job, x(job.created), began, ended, cross))
+    # Left to right: first-fit then needs as few tracks as the overlaps allow.
+    for shape in sorted(shapes, key=lambda s: (s.left, s.job.seq)):
+        rows[_row(shape.job)].place(shape)
 
     width = _LEFT + _WIDTH + _RIGHT
     heading = title
