@@ -81,7 +81,7 @@ def _job(job: JobRecord) -> dict[str, Any]:
         "id": job.id,
         "backend": job.backend,
         "session_id": job.session_id,
-        "owner": "background" if job.owner == "background" else "instance",
+        "owner": job.owner,  # "instance" (this account's) or "background" (other users')
         "program_id": job.program_id,
         "status": job.status,
         "created": _iso(job.created),
