@@ -1,11 +1,14 @@
 """Regenerates the timelines in docs/img/ from real runs of the fake (docs/scheduling.md).
 
 .venv/bin/python docs/timelines.py
+
+tests/test_docs_images.py renders each one again and fails when a committed picture is stale.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from qiskit import QuantumCircuit
@@ -86,18 +89,25 @@ def batch() -> FakeRuntime:
     return fake
 
 
+#: Each picture of docs/img/ (file stem) and the run it shows.
+SCENARIOS: dict[str, Callable[[], FakeRuntime]] = {
+    "priority": priority,
+    "idle-gap": idle_gap,
+    "expiry": expiry,
+    "batch": batch,
+}
+
+
+def render(name: str) -> str:
+    """The SVG of ``docs/img/<name>.svg``, from a fresh run of its scenario."""
+    scenario = SCENARIOS[name]
+    return scenario().timeline_svg(title=scenario.__doc__ or name)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    for name, scenario in [
-        ("priority", priority),
-        ("idle-gap", idle_gap),
-        ("expiry", expiry),
-        ("batch", batch),
-    ]:
-        fake = scenario()
-        (OUT / f"{name}.svg").write_text(
-            fake.timeline_svg(title=scenario.__doc__ or name), encoding="utf-8"
-        )
+    for name in SCENARIOS:
+        (OUT / f"{name}.svg").write_text(render(name), encoding="utf-8")
         print(f"wrote docs/img/{name}.svg")
 
 

@@ -33,6 +33,19 @@ def _control_token_lines(token: str, from_env: bool) -> list[str]:
     ]
 
 
+def _page_lines(url: str, page_url: str, from_env: bool) -> list[str]:
+    """Where the live page is. Its address carries the token (in the fragment, which browsers
+    keep to themselves), so it is printed only when the token itself is."""
+    if from_env:
+        where = f"{url}/#token=<the value of ${CONTROL_TOKEN_ENV}>"
+        return ["", f"Live page: {where}", f"    (or open {url}/ and paste the token there)"]
+    return [
+        "",
+        f"Live page: {page_url}",
+        "    (sessions, jobs, queues, timeline; clock and faults)",
+    ]
+
+
 def _serve(args: argparse.Namespace) -> int:
     import os
     import threading
@@ -59,7 +72,12 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"qiskit-runtime-double serve: {exc}{where}", file=sys.stderr)
         return 2
     try:
-        lines = [server.describe(), *_control_token_lines(server.control_token, chosen is not None)]
+        from_env = chosen is not None
+        lines = [
+            server.describe(),
+            *_control_token_lines(server.control_token, from_env),
+            *_page_lines(server.url, server.dashboard_url, from_env),
+        ]
         print("\n".join(lines), "\nPress Ctrl-C to stop.", flush=True)
         threading.Event().wait()  # until Ctrl-C
     except KeyboardInterrupt:

@@ -28,6 +28,7 @@ from ..wire.http import HttpRequest, HttpResponse
 from ..wire.jsonbody import parse_json_body
 from ..wire.vocabulary import ErrorCode
 from .app import error_response
+from .dashboard import state_snapshot, timeline_response
 from .errors import BadRequest, FakeArgumentError, NotFound, ServiceError
 from .history import History, PastJob
 
@@ -73,6 +74,8 @@ class ControlApp:
             ("POST", "/usage", self._usage),
             ("POST", "/history", self._history),
             ("POST", "/history/jobs", self._past_jobs),
+            ("GET", "/state", self._state),
+            ("GET", "/timeline.svg", self._timeline),
         ]
         self._routes = [
             (method, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"), handler)
@@ -194,6 +197,12 @@ class ControlApp:
             hours=load.hours,
         )
         return _ok()
+
+    def _state(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return HttpResponse.from_json(200, state_snapshot(self.fake))
+
+    def _timeline(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return timeline_response(self.fake)
 
     def _usage(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         self.fake.set_usage_limit_reached(_parse(request, UsageLimitChange).reached)

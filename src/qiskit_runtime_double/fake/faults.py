@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..wire.routes import ROUTES
 
@@ -64,6 +64,11 @@ class HttpFaults:
                             self._faults.remove(fault)
                     return fault
         return None
+
+    def pending(self) -> list[HttpFault]:
+        """Copies of the faults still to answer, in the order they apply."""
+        with self._lock:
+            return [replace(fault) for fault in self._faults]
 
     def clear(self) -> None:
         with self._lock:

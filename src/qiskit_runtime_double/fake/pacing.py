@@ -99,6 +99,15 @@ class Pacer:
             if upcoming is not None and upcoming > now:
                 self.app.clock.advance_to(upcoming)
 
+    def follow_real_time(self) -> None:
+        """Under ``"real"``, move simulated time by the real time passed; otherwise nothing.
+
+        For readers outside the runtime API (the served page's state): under ``"real"`` time
+        passes whoever looks, so a page watching an idle fake still sees its clock move.
+        """
+        if self._pace == "real":
+            self._follow_real_time()
+
     def _follow_real_time(self) -> None:
         clock = self.app.clock
         with self._lock:

@@ -2,11 +2,11 @@
 
 A werkzeug server (imported lazily: ``import qiskit_runtime_double`` stays light) runs in a thread
 and hands every request, through the WSGI adapter of ``wsgi.py``, to the fake's ``app``: the
-runtime API under ``/api/v1``, plus the IAM, Global Search and Catalog endpoints (``platform.py``).
-Get one with ``FakeRuntime.serve()``; ``compat.official_service(server)`` points the official
-client at it. How simulated time moves while served is ``fake/pacing.py``'s business; what the
-server refuses before any route sees a request (web pages, DNS rebinding, the control API without
-its token) is ``fake/guard.py``'s.
+runtime API under ``/api/v1``, plus the IAM, Global Search and Catalog endpoints (``platform.py``),
+and a live page at ``/`` (``fake/dashboard.py``). Get one with ``FakeRuntime.serve()``;
+``compat.official_service(server)`` points the official client at it. How simulated time moves
+while served is ``fake/pacing.py``'s business; what the server refuses before any route sees a
+request (web pages, DNS rebinding, the control API without its token) is ``fake/guard.py``'s.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..wire.http import HttpRequest, HttpResponse
 from ..wire.redact import redact_query, redact_text
 from ..wire.vocabulary import API_PREFIX
+from .dashboard import dashboard_url, with_page
 from .guard import CONTROL_HEADER, RequestGuard, is_loopback
 from .pacing import PACES, Pace
 from .wsgi import wsgi_adapter
@@ -131,6 +132,15 @@ class FakeServer:
         return f"http://{host}:{self.port}"
 
     @property
+    def dashboard_url(self) -> str:
+        """The page of this server (``/``) with the control token in its fragment: a secret.
+
+        Open it in a browser to watch sessions, jobs, queues and the timeline, and to steer the
+        fake. The browser never sends the fragment to the server; the page reads it.
+        """
+        return dashboard_url(self.url, self._token)
+
+    @property
     def runtime_url(self) -> str:
         return self.url + API_PREFIX
 
@@ -176,6 +186,7 @@ class FakeServer:
                 f"  Global Search   {url}/v3/resources/search",
                 f"  Global Catalog  {self.catalog_url}",
                 f"  control API     {url}/_double/... (header {CONTROL_HEADER}: <control token>)",
+                f"  page            {url}/ (live sessions, jobs, queues; needs the control token)",
                 f"  instance (CRN)  {crn}",
                 f"  backends        {', '.join(self.fake.backend_names)}",
                 f"  API keys        {keys}",
@@ -232,7 +243,11 @@ class FakeServer:
             try:
                 address, port = listener.getsockname()[:2]
                 guard = RequestGuard.for_address(
-                    self._app, host=self.host, address=address, port=port, control_token=self._token
+                    with_page(self._app),
+                    host=self.host,
+                    address=address,
+                    port=port,
+                    control_token=self._token,
                 )
                 server: Any = make_server(
                     self.host,
