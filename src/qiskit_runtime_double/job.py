@@ -42,6 +42,8 @@ RAN_TOO_LONG_CODE = ReasonCode.RAN_TOO_LONG
 
 #: Poll intervals grow from the first to the last (seconds of the transport's clock).
 POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.1, 1.5, 5.0
+#: The longest poll on a simulated clock, whose sleeps end early at the next event anyway.
+SIMULATED_POLL = 3600.0
 
 ResultDecoder = Callable[[str], Any]
 Callback = Callable[[str, Any], None]
@@ -207,7 +209,10 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
             raise IBMInputValueError(f"timeout must be None or >= 0 seconds, got {timeout}")
         clock = self._client.clock
         start = clock.now()
-        interval = POLL_FIRST
+        # A simulated clock wakes a sleep at the simulation's next event, so short polls would only
+        # add requests: poll once per event instead (a job queued for hours costs a few polls).
+        simulated = isinstance(clock, SimulatedClock)
+        interval = SIMULATED_POLL if simulated else POLL_FIRST
         while self.status() not in FINAL_STATUSES:
             waited = (clock.now() - start).total_seconds()
             if timeout is not None and waited >= timeout:
@@ -225,7 +230,8 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
                     )
                 step = timeout - waited  # nothing will change before the timeout: skip to it
             clock.sleep(max(step, 0.0))
-            interval = min(interval * POLL_GROWTH, POLL_MAX)
+            if not simulated:
+                interval = min(interval * POLL_GROWTH, POLL_MAX)
         if self._status == "DONE" and self._callback is not None and not self._called_back:
             self._called_back = True
             self._callback(self._job_id, self.result())

@@ -377,6 +377,9 @@ class QiskitRuntimeService(Closing):
         assert transport is not None  # each branch above chose one
         self._instance = instance
         self._client = RuntimeClient(transport, instance=instance, retry=retry)
+        #: Encodings of circuits this service sent, reused while unchanged (see
+        #: ``wire.codec.EncodedCircuits``): a session resends the same circuits.
+        self._encoded = codec.EncodedCircuits()
         self._backends: dict[str, RuntimeBackend] = {}
 
     @property
@@ -549,7 +552,7 @@ class QiskitRuntimeService(Closing):
                 check_str(name, given)
         request = JobCreateRequest(
             program_id=program_id,
-            params=codec.to_jsonable(inputs),
+            params=codec.to_jsonable(inputs, circuits=self._encoded),
             backend=backend_name,
             session_id=session_id,
             **fields,

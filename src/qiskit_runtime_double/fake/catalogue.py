@@ -11,7 +11,7 @@ A backend's wire data is made in ``fake.snapshots`` and the ISA check is in ``fa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from qiskit.transpiler import Target
 from ..errors import BackendNotFoundError
 from ..wire.models import BackendConfiguration, BackendProperties
 from .isa import check_isa
+from .shared import SHARED, SharedCache, target_fingerprint
 from .snapshots import CALIBRATION_DATE as CALIBRATION_DATE
 from .snapshots import ONLINE_DATE as ONLINE_DATE
 from .snapshots import configuration_from_target, official_snapshot, properties_from_target
@@ -120,7 +121,14 @@ def _eagle_127() -> list[tuple[int, int]]:
     return edges
 
 
-def _default_backend(name: str, seed: int) -> BackendV2:
+def _default_backend(name: str, seed: int, shared: SharedCache = SHARED) -> BackendV2:
+    """A default device: its own ``BackendV2`` around the process's shared ``Target`` for it."""
+    target = shared.get(("default target", name, seed), lambda: _build_default(name, seed).target)
+    version = "0.1.547" if name == "ibmq_qasm_simulator" else "1.0.0"
+    return TargetBackend(name, target, backend_version=version)
+
+
+def _build_default(name: str, seed: int) -> BackendV2:
     if name == "ibmq_qasm_simulator":
         return ideal_simulator(name)
     from qiskit.providers.fake_provider import GenericBackendV2
@@ -167,34 +175,51 @@ class BackendEntry:
     backend: BackendV2
     simulator: bool = False
     backend_version: str = "1.0.0"
-    _configuration: BackendConfiguration | None = field(default=None, init=False, repr=False)
-    _properties: list[BackendProperties | None] = field(
-        default_factory=list, init=False, repr=False
-    )
+    #: What identifies the backend's contents (see ``content_key``); set for default devices.
+    known_key: Hashable | None = field(default=None, repr=False)
+    shared: SharedCache = field(default=SHARED, repr=False)
+    _key: list[Hashable] = field(default_factory=list, init=False, repr=False)
 
     @property
     def num_qubits(self) -> int:
         return int(self.backend.num_qubits)
 
+    @property
+    def content_key(self) -> Hashable:
+        """A key equal for backends with equal contents: what shared data is cached under."""
+        if not self._key:
+            if self.known_key is not None:
+                key: Hashable = self.known_key
+            elif official_snapshot(self.backend, "conf_filename") is not None:
+                key = ("official", type(self.backend).__qualname__)
+            else:
+                key = ("target", target_fingerprint(self.backend.target))
+            self._key.append(key)
+        return self._key[0]
+
     def configuration(self) -> BackendConfiguration:
-        """The ``QasmBackendConfiguration`` the service serves (cached)."""
-        if self._configuration is None:
-            raw = official_snapshot(self.backend, "conf_filename")
-            raw = configuration_from_target(self) if raw is None else raw
-            raw["backend_name"] = self.name  # a snapshot names the real device
-            self._configuration = BackendConfiguration.model_validate(raw)
-        return self._configuration
+        """The ``QasmBackendConfiguration`` the service serves (shared by equal backends)."""
+        key = ("configuration", self.content_key, self.name, self.simulator, self.backend_version)
+        return self.shared.get(key, self._build_configuration)
+
+    def _build_configuration(self) -> BackendConfiguration:
+        raw = official_snapshot(self.backend, "conf_filename")
+        raw = configuration_from_target(self) if raw is None else raw
+        raw["backend_name"] = self.name  # a snapshot names the real device
+        return BackendConfiguration.model_validate(raw)
 
     def properties(self) -> BackendProperties | None:
-        """The ``BackendProperties`` the service serves (cached); None for an ideal simulator."""
-        if not self._properties:  # a list, so that a computed None is cached too
-            raw = official_snapshot(self.backend, "props_filename")
-            if raw is None and not self.simulator:
-                raw = properties_from_target(self)
-            if raw is not None:
-                raw["backend_name"] = self.name
-            self._properties.append(None if raw is None else BackendProperties.model_validate(raw))
-        return self._properties[0]
+        """The ``BackendProperties`` the service serves (shared); None for an ideal simulator."""
+        key = ("properties", self.content_key, self.name, self.simulator, self.backend_version)
+        return self.shared.get(key, self._build_properties)
+
+    def _build_properties(self) -> BackendProperties | None:
+        raw = official_snapshot(self.backend, "props_filename")
+        if raw is None and not self.simulator:
+            raw = properties_from_target(self)
+        if raw is not None:
+            raw["backend_name"] = self.name
+        return None if raw is None else BackendProperties.model_validate(raw)
 
 
 # --- the catalogue ----------------------------------------------------------------------------
@@ -213,7 +238,10 @@ def _looks_ideal(backend: BackendV2) -> bool:
 
 
 def build_catalogue(
-    backends: Mapping[str, BackendV2] | Sequence[str] | None = None, *, seed: int = 0
+    backends: Mapping[str, BackendV2] | Sequence[str] | None = None,
+    *,
+    seed: int = 0,
+    shared: SharedCache = SHARED,
 ) -> dict[str, BackendEntry]:
     """The fake's backends by name.
 
@@ -221,7 +249,7 @@ def build_catalogue(
     default catalogue, or official fake backends (``"fake_brisbane"``, with the compat extra). A
     mapping: your names for your ``BackendV2`` objects; their wire data is generated from their
     targets (or, for official fake backends, is their snapshots). ``seed`` fixes the calibration
-    data of the generic devices.
+    data of the generic devices. ``shared`` is where immutable data is cached (``fake/shared.py``).
     """
     if backends is None:
         backends = DEFAULT_BACKENDS
@@ -235,25 +263,40 @@ def build_catalogue(
                     f"Backend {name!r} is a {type(backend).__name__}; give BackendV2 objects "
                     "(GenericBackendV2, AerSimulator.from_backend(...), a fake backend)."
                 )
-            catalogue[name] = _entry(name, backend, _looks_ideal(backend))
+            catalogue[name] = _entry(name, backend, _looks_ideal(backend), shared=shared)
         return catalogue
     official: dict[str, type[BackendV2]] | None = None
     for name in backends:
         if name in DEFAULT_BACKENDS:
-            catalogue[name] = _entry(
-                name, _default_backend(name, seed), name == DEFAULT_BACKENDS[-1]
-            )
+            backend = _default_backend(name, seed, shared)
+            simulator = name == DEFAULT_BACKENDS[-1]
+            key = ("default", name, seed)
+            catalogue[name] = _entry(name, backend, simulator, key=key, shared=shared)
             continue
         official = _official_fakes() if official is None else official
         if official is None or name not in official:
             raise BackendNotFoundError(_unknown_backend_message(name, official))
-        catalogue[name] = _entry(name, official[name](), False)
+        catalogue[name] = _entry(name, official[name](), False, shared=shared)
     return catalogue
 
 
-def _entry(name: str, backend: BackendV2, simulator: bool) -> BackendEntry:
+def _entry(
+    name: str,
+    backend: BackendV2,
+    simulator: bool,
+    *,
+    key: Hashable | None = None,
+    shared: SharedCache,
+) -> BackendEntry:
     version = backend.backend_version or "1.0.0"
-    return BackendEntry(name=name, backend=backend, simulator=simulator, backend_version=version)
+    return BackendEntry(
+        name=name,
+        backend=backend,
+        simulator=simulator,
+        backend_version=version,
+        known_key=key,
+        shared=shared,
+    )
 
 
 def _unknown_backend_message(name: str, official: Mapping[str, object] | None) -> str:

@@ -18,7 +18,6 @@ import cmath
 import re
 import threading
 import warnings
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -68,7 +67,6 @@ __all__ = [
     "shots_for_precision",
 ]
 
-_NOISE_MODELS_PER_BACKEND = 64
 _VALUES_HINT = "Parameter values are an array of shape (*pub shape, circuit.num_parameters)."
 _NO_PARAMETERS_HINT = (
     "The circuit has no parameters: leave its values out, or give an empty array of shape "
@@ -240,18 +238,22 @@ def _estimator_pub(index: int, raw: Any, default: float, entry: BackendEntry, li
 
 
 class _Simulation:
-    """Aer for one backend: a simulator, and the backend's noise restricted to qubit sets."""
+    """Aer for one backend: a simulator, and the backend's noise restricted to qubit sets.
+
+    Noise models depend only on the backend's contents and the qubits, so they come from the
+    process's shared cache (``fake/shared.py``): a fresh fake reuses what earlier fakes built.
+    """
 
     def __init__(self, entry: BackendEntry) -> None:
         from qiskit_aer import AerSimulator
 
+        self.entry = entry
         self.backend = entry.backend
-        # A user's AerSimulator runs as given (with its own noise model); others get a fresh one.
+        # A user's AerSimulator runs as given (with its own noise model); others share an ideal
+        # one (run options are passed per run, so nothing of it is ever changed).
         given = isinstance(entry.backend, AerSimulator)
-        self.simulator = entry.backend if given else AerSimulator()
+        self.simulator = entry.backend if given else entry.shared.get("aer", AerSimulator)
         self.noisy = not given and not entry.simulator
-        self._noise: OrderedDict[frozenset[int], Any] = OrderedDict()
-        self._noise_lock = threading.Lock()
 
     def run(self, circuits: list[QuantumCircuit], **options: Any) -> Any:
         if self.noisy:
@@ -266,17 +268,11 @@ class _Simulation:
         return result
 
     def _noise_model(self, active: frozenset[int]) -> Any:
-        """The restricted noise model for ``active`` qubits (cached, least recently used out)."""
-        with self._noise_lock:
-            if active in self._noise:
-                self._noise.move_to_end(active)
-                return self._noise[active]
-        model = _restricted_noise_model(self.backend, active)  # slow: built outside the lock
-        with self._noise_lock:
-            self._noise[active] = model
-            if len(self._noise) > _NOISE_MODELS_PER_BACKEND:
-                self._noise.popitem(last=False)
-        return model
+        """The noise model restricted to ``active`` qubits (shared; None when ideal)."""
+        key = ("noise", self.entry.content_key, active)
+        return self.entry.shared.noise_model(
+            key, lambda: _restricted_noise_model(self.backend, active)
+        )
 
 
 def _active_qubits(circuit: QuantumCircuit) -> set[int]:

@@ -113,6 +113,8 @@ class RuntimeState:
         self.reported_queue: dict[str, int] = {}
         self.usage_limit_reached = False
         self._seq = itertools.count()
+        #: Circuits decoded from job params, by payload: a session resends the same ones.
+        self._circuits = codec.CircuitCache()
         self._lock = threading.RLock()
         self._depth = 0  # transactions open in the thread holding the lock
         #: Jobs whose run ended but whose result is not computed yet, each with the event set
@@ -451,7 +453,7 @@ class RuntimeState:
                 code=BACKEND_NOT_FOUND,
             )
         try:
-            params = codec.from_jsonable(request.params)
+            params = codec.from_jsonable(request.params, circuits=self._circuits)
         except Exception as exc:  # a corrupt QPY blob or tag is the caller's fault
             raise BadRequest(f"The job's params could not be decoded: {exc}") from exc
         return params, entry

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import importlib
 import io
 import json
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
@@ -48,7 +51,7 @@ try:  # qiskit >= 2.1
 except ImportError:  # pragma: no cover - depends on the installed qiskit
     PauliLindbladMap = None
 
-__all__ = ["CodecError", "RuntimeDecoder", "decode", "from_jsonable"]
+__all__ = ["CircuitCache", "CodecError", "RuntimeDecoder", "decode", "from_jsonable"]
 
 # The official decoder lets these strings through an "ndarray" tag (ZNE extrapolator names).
 _EXTRAPOLATORS: Final = frozenset(
@@ -72,15 +75,51 @@ def decode(text: str | bytes) -> Any:
     return json.loads(text, cls=RuntimeDecoder)
 
 
-def from_jsonable(data: Any) -> Any:
+class CircuitCache:
+    """Decoded circuits by their encoded payload, least recently used out past ``size``.
+
+    A session sends the same circuit again and again (a variational loop changes only the
+    parameter values); a receiver that keeps one of these decodes each distinct circuit once.
+    The circuits it returns are shared between the values decoded with it: treat them as
+    read-only.
+    """
+
+    def __init__(self, size: int = 128) -> None:
+        self._size = size
+        self._circuits: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, payload: str, decode: Callable[[], Any]) -> Any:
+        with self._lock:
+            if payload in self._circuits:
+                self.hits += 1
+                self._circuits.move_to_end(payload)
+                return self._circuits[payload]
+        circuit = decode()
+        with self._lock:
+            self._circuits[payload] = circuit
+            while len(self._circuits) > self._size:
+                self._circuits.popitem(last=False)
+        return circuit
+
+
+def from_jsonable(data: Any, *, circuits: CircuitCache | None = None) -> Any:
     """Decode tags in already-parsed JSON values; equals ``decode(json.dumps(data))``.
 
-    The input is not modified.
+    The input is not modified. ``circuits`` caches decoded circuits by payload (see
+    ``CircuitCache``).
     """
     if isinstance(data, dict):
-        return _object_hook({key: from_jsonable(val) for key, val in data.items()})
+        if circuits is not None and data.get("__type__") == "QuantumCircuit":
+            payload = data.get("__value__")
+            if isinstance(payload, str):
+                return circuits.get(payload, lambda: _object_hook(dict(data)))
+        return _object_hook(
+            {key: from_jsonable(val, circuits=circuits) for key, val in data.items()}
+        )
     if isinstance(data, (list, tuple)):
-        return [from_jsonable(item) for item in data]
+        return [from_jsonable(item, circuits=circuits) for item in data]
     return data
 
 
@@ -122,6 +161,13 @@ def _object_hook(obj: dict[str, Any]) -> Any:
 
 
 def _decode_datetime(obj: dict[str, Any], value: Any) -> Any:
+    # ISO 8601, as the official encoder writes it, parses in microseconds with the standard
+    # library; anything else in dateutil's general (and much slower) parser.
+    if isinstance(value, str):
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            pass
     return dateutil.parser.parse(value)
 
 

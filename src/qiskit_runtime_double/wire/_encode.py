@@ -11,8 +11,11 @@ import io
 import json
 import math
 import sys
+import threading
 import warnings
+import weakref
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from types import MappingProxyType
@@ -60,6 +63,7 @@ except ImportError:  # pragma: no cover - depends on the installed qiskit
 __all__ = [
     "QPY_WRITE_VERSION",
     "SERVICE_MAX_SUPPORTED_QPY_VERSION",
+    "EncodedCircuits",
     "RuntimeEncoder",
     "encode",
     "to_jsonable",
@@ -86,12 +90,69 @@ def encode(obj: Any) -> str:
     return json.dumps(obj, cls=RuntimeEncoder, separators=(",", ":"))
 
 
-def to_jsonable(obj: Any) -> Any:
+def to_jsonable(obj: Any, *, circuits: EncodedCircuits | None = None) -> Any:
     """Map ``obj`` to plain JSON values (dict, list, str, int, float, bool, None).
 
-    The result equals ``json.loads(encode(obj))``, without producing the text.
+    The result equals ``json.loads(encode(obj))``, without producing the text. ``circuits``
+    reuses the encoding of a circuit sent before and not changed since (``EncodedCircuits``).
     """
-    return _to_jsonable(obj, set())
+    return _to_jsonable(obj, set(), circuits)
+
+
+class EncodedCircuits:
+    """The encodings of circuits sent before, reused while a circuit is unchanged.
+
+    A session sends the same circuit again and again (a variational loop changes only the
+    parameter values). Encoding one to QPY costs milliseconds for a few thousand gates, and QPY's
+    bytes for one circuit differ from one encoding to the next (the order of registers in its
+    layout section varies), so a receiver cannot tell it is the same. This cache keeps, per circuit
+    object, a snapshot of what the encoding depends on (its instructions, bits and registers,
+    global phase, name, metadata and layout) and hands back the same encoding while the circuit
+    still equals the snapshot; comparing costs a fraction of encoding. A circuit changed in place
+    is encoded anew.
+    """
+
+    def __init__(self, size: int = 128) -> None:
+        self._size = size
+        self._entries: OrderedDict[int, tuple[Any, tuple[Any, ...], Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    @staticmethod
+    def _state(circuit: QuantumCircuit) -> tuple[Any, ...] | None:
+        data = getattr(circuit, "_data", None)
+        if data is None or not hasattr(data, "copy"):
+            return None  # a qiskit without CircuitData: never cached
+        return (
+            data,
+            circuit.global_phase,
+            circuit.name,
+            dict(circuit.metadata or {}),
+            circuit.layout,
+            tuple(circuit.qregs),
+            tuple(circuit.cregs),
+        )
+
+    def get(self, circuit: QuantumCircuit, encode: Callable[[], Any]) -> Any:
+        state = self._state(circuit)
+        if state is None:
+            return encode()
+        with self._lock:
+            entry = self._entries.get(id(circuit))
+            if entry is not None:
+                ref, snapshot, encoded = entry
+                if ref() is circuit and state[1:] == snapshot[1:] and state[0] == snapshot[0]:
+                    self.hits += 1
+                    self._entries.move_to_end(id(circuit))
+                    return encoded
+        encoded = encode()
+        snapshot = (state[0].copy(), *state[1:])
+        with self._lock:
+            self._entries[id(circuit)] = (weakref.ref(circuit), snapshot, encoded)
+            self._entries.move_to_end(id(circuit))
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return encoded
 
 
 class RuntimeEncoder(json.JSONEncoder):
@@ -101,7 +162,7 @@ class RuntimeEncoder(json.JSONEncoder):
         return _encode_step(o)
 
 
-def _to_jsonable(obj: Any, active: set[int]) -> Any:
+def _to_jsonable(obj: Any, active: set[int], circuits: EncodedCircuits | None = None) -> Any:
     # Mirrors json.JSONEncoder's own walk: natives first, then one `default` step at a time.
     if isinstance(obj, str):
         return obj if type(obj) is str else str.__str__(obj)
@@ -117,10 +178,12 @@ def _to_jsonable(obj: Any, active: set[int]) -> Any:
     active.add(marker)
     try:
         if isinstance(obj, (list, tuple)):
-            return [_to_jsonable(item, active) for item in obj]
+            return [_to_jsonable(item, active, circuits) for item in obj]
         if isinstance(obj, dict):
-            return {_json_key(key): _to_jsonable(val, active) for key, val in obj.items()}
-        return _to_jsonable(_encode_step(obj), active)
+            return {_json_key(key): _to_jsonable(val, active, circuits) for key, val in obj.items()}
+        if circuits is not None and isinstance(obj, QuantumCircuit):
+            return circuits.get(obj, lambda: _to_jsonable(_encode_step(obj), active))
+        return _to_jsonable(_encode_step(obj), active, circuits)
     finally:
         active.discard(marker)
 

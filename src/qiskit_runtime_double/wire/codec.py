@@ -24,10 +24,11 @@ This module is the codec's public face: the encoder lives in ``wire._encode``, t
 
 from __future__ import annotations
 
-from ._decode import CodecError, RuntimeDecoder, decode, from_jsonable
+from ._decode import CircuitCache, CodecError, RuntimeDecoder, decode, from_jsonable
 from ._encode import (
     QPY_WRITE_VERSION,
     SERVICE_MAX_SUPPORTED_QPY_VERSION,
+    EncodedCircuits,
     RuntimeEncoder,
     encode,
     to_jsonable,
@@ -37,7 +38,9 @@ from .canonical import canonical_circuit
 __all__ = [
     "QPY_WRITE_VERSION",
     "SERVICE_MAX_SUPPORTED_QPY_VERSION",
+    "CircuitCache",
     "CodecError",
+    "EncodedCircuits",
     "RuntimeDecoder",
     "RuntimeEncoder",
     "canonical_circuit",
