@@ -177,6 +177,20 @@ def test_after_a_reset_a_reused_job_id_is_held_anew(fake: FakeRuntime, ticks: Ti
     assert poll(fake, again) == "Running"  # held: its hold started at its own submission
 
 
+def test_after_a_reset_time_follows_real_time_from_the_reset(
+    fake: FakeRuntime, ticks: Ticks
+) -> None:
+    fake.pacer.set_pace("poll")
+    ticks.t += 5
+    fake.reset()
+    start = fake.now()
+    ticks.t += 2
+
+    send(fake, "GET", "/api/v1/backends")  # the first request since the reset
+
+    assert fake.now() - start == _dt.timedelta(seconds=2)
+
+
 def test_real_pace_follows_real_time_times_speed_and_never_skips(
     fake: FakeRuntime, ticks: Ticks
 ) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from qiskit_runtime_double import VirtualClock
-from qiskit_runtime_double.cli import main
+from qiskit_runtime_double.cli import _start_option, main
 from qiskit_runtime_double.fake import FakeRuntime
 from qiskit_runtime_double.fake.clock import DEFAULT_START
 
@@ -151,6 +151,7 @@ def test_a_server_that_fails_to_start_leaves_the_clock_as_it_was() -> None:
         (["--start", "tomorrow"], "--start"),
         (["--start", "2025-01-01T00:00:00"], "time zone"),
         (["--max-wait", "-1"], "max_wait"),
+        (["--start", "0001-01-01T00:00:00Z"], "calendar"),
     ],
 )
 def test_cli_serve_refuses_a_bad_start_or_max_wait(
@@ -160,3 +161,9 @@ def test_cli_serve_refuses_a_bad_start_or_max_wait(
     error = capsys.readouterr().err
     assert re.search(re.escape(says), error), error
     assert len(error.strip().splitlines()) == 1
+
+
+def test_cli_start_takes_now_or_an_aware_iso_datetime() -> None:
+    assert _start_option("now") == "now"
+    assert _start_option("2025-01-01T09:00:00Z") == DEFAULT_START
+    assert _start_option("2025-01-01T10:00:00+01:00") == DEFAULT_START

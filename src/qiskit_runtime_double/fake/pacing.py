@@ -100,7 +100,6 @@ class Pacer:
         self._last = timer()
         #: Job id -> the real time the pacer first saw the job (its hold starts there).
         self._held: dict[str, float] = {}
-        self._state: RuntimeState = app.state
         self._lock = threading.Lock()
 
     @property
@@ -128,7 +127,16 @@ class Pacer:
             self._pace, self._speed, self._max_wait = pace, float(speed), float(max_wait)
             self._last = self.timer()
             self._held.clear()
-            self._state = self.app.state
+
+    def restarted(self) -> None:
+        """The fake was reset: its clock started over and job ids may be reused.
+
+        Simulated time follows real time from this moment (not from the last request), and
+        every hold is forgotten. ``FakeRuntime.reset`` calls it right after restarting the clock.
+        """
+        with self._lock:
+            self._last = self.timer()
+            self._held.clear()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         pace = self._pace
@@ -151,10 +159,6 @@ class Pacer:
         clock = self.app.clock
         with self._lock:
             now = self.timer()
-            if self.app.state is not self._state:
-                # ``fake.reset()``: the clock started over, and job ids may be reused.
-                self._state, self._last = self.app.state, now
-                self._held.clear()
             elapsed, self._last = max(now - self._last, 0.0), max(now, self._last)
             # A ticking clock already moves with real time: add only the speed-up.
             extra = elapsed * (self._speed - (1.0 if clock.mode == "ticking" else 0.0))
@@ -192,6 +196,9 @@ class Pacer:
             return  # nothing scheduled would move it: skipping would only race time forward
         assert job is not None and status is not None
         self._skip(state, job, status)
+        if job.ended:
+            with self._lock:
+                self._held.pop(job_id, None)
 
     def _skip(self, state: RuntimeState, job: JobRecord, status: str) -> None:
         """Move simulated time, event by event, until ``job`` leaves ``status``.

@@ -424,3 +424,4 @@ class FakeRuntime:
                 self.clock.restart(start)  # checks ``start`` before anything is forgotten
             self.faults.clear()
             self.runtime_app.state = self._new_state()
+            self.pacer.restarted()
