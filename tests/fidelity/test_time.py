@@ -47,6 +47,21 @@ def to_millisecond(at: _dt.datetime) -> _dt.datetime:
 
 
 @pytest.fixture(scope="module")
+def served() -> Iterator[Official]:
+    """A fake served with the defaults, as a user serves it."""
+    fake = FakeRuntime([QPU], seed=9)
+    with fake.serve() as server, official_service_context(server) as service:
+        yield Official(fake, server, service)
+
+
+@pytest.fixture
+def default(served: Official) -> Official:
+    served.fake.reset()
+    served.server.clear_log()
+    return served
+
+
+@pytest.fixture(scope="module")
 def patient() -> Iterator[Official]:
     """A served fake that holds each job up to 10 real seconds: room for timeouts on a busy
     machine (the tests end their jobs by moving simulated time, so they never wait that long)."""
@@ -111,11 +126,11 @@ def test_wait_for_final_state_with_a_short_timeout_times_out_on_a_long_job(
 
 
 def test_with_the_default_pacing_a_session_job_longer_than_the_timeout_times_out(
-    official: Official, bell_isa: QuantumCircuit
+    default: Official, bell_isa: QuantumCircuit
 ) -> None:
-    assert official.fake.pacer.max_wait == DEFAULT_MAX_WAIT
-    official.fake.set_next_job_duration(LONG)
-    with Session(official.backend()) as session:
+    assert default.fake.pacer.max_wait == DEFAULT_MAX_WAIT
+    default.fake.set_next_job_duration(LONG)
+    with Session(default.backend()) as session:
         job = sampler_job(session, bell_isa)  # session jobs poll every 0.1 s
         with pytest.raises(RuntimeJobTimeoutError):
             job.result(timeout=0.2)
@@ -124,17 +139,18 @@ def test_with_the_default_pacing_a_session_job_longer_than_the_timeout_times_out
 
 
 def test_a_job_behind_hours_of_queue_ends_after_a_few_polls(
-    official: Official, bell_isa: QuantumCircuit
+    default: Official, bell_isa: QuantumCircuit
 ) -> None:
-    ahead = official.fake.add_background_jobs(QPU, 40, duration=3600)  # 40 hours of queue
-    job = sampler_job(official.backend(), bell_isa)
+    fake = default.fake
+    ahead = fake.add_background_jobs(QPU, 40, duration=3600)  # 40 hours of queue
+    job = sampler_job(default.backend(), bell_isa)
 
     assert job.result(timeout=60)[0].data.meas.num_shots == 100
 
-    polls = official.lines().count(f"GET /jobs/{job.job_id()}")
+    polls = default.lines().count(f"GET /jobs/{job.job_id()}")
     # Held for DEFAULT_MAX_WAIT real seconds (a poll every 0.5 s), then one poll per status.
     assert polls <= 2 * DEFAULT_MAX_WAIT / 0.5 + 3
-    last = official.fake.job(ahead[-1])
+    last = fake.job(ahead[-1])
     assert last.finished_at is not None and last.running_at is not None
-    assert last.running_at - official.fake.job(ahead[0]).created >= _dt.timedelta(hours=39)
-    assert official.fake.job(job.job_id()).running_at == last.finished_at  # the queue was served
+    assert last.running_at - fake.job(ahead[0]).created >= _dt.timedelta(hours=39)
+    assert fake.job(job.job_id()).running_at == last.finished_at  # the queue was served

@@ -169,8 +169,8 @@ class FakeServer:
         url, runtime, crn = self.url, self.runtime_url, self.instance
         keys = "any non-empty key" if self.fake.platform.api_keys is None else "the given ones"
         pace = {
-            "poll": f"follows real time x{self._speed:g}; a job polled {self._max_wait:g} s "
-            "after its submission skips ahead to its next status",
+            "poll": f"follows real time x{self._speed:g}; polls skip a job to its next status "
+            f"after {self._max_wait:g} s",
             "real": f"follows real time x{self._speed:g}",
             "manual": "moves only when told (POST /_double/clock)",
             "off": "moves only when told (POST /_double/clock)",
@@ -186,7 +186,8 @@ class FakeServer:
                 f"  instance (CRN)  {crn}",
                 f"  backends        {', '.join(self.fake.backend_names)}",
                 f"  API keys        {keys}",
-                f"  simulated time  {pace} (now {self.fake.now().isoformat()})",
+                f"  simulated time  {pace}",
+                f"  simulated now   {self.fake.now().isoformat()}",
                 "",
                 "Our client:",
                 '    QiskitRuntimeService(channel="ibm_quantum_platform", token="any",',
