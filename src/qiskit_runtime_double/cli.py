@@ -7,6 +7,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .errors import ClockError
+from .fake.pacing import DEFAULT_MAX_WAIT
+
 __all__ = ["main"]
 
 
@@ -46,17 +49,38 @@ def _page_lines(url: str, page_url: str, from_env: bool) -> list[str]:
     ]
 
 
+def _start_option(text: str) -> Any:
+    """``--start``: ``now``, or an ISO 8601 date and time with its time zone."""
+    import datetime as dt
+
+    if text == "now":
+        return "now"
+    try:
+        start = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"--start must be 'now' or an ISO 8601 date and time such as 2025-01-01T09:00:00Z, "
+            f"got {text!r}"
+        ) from None
+    if start.tzinfo is None:
+        raise ValueError(
+            f"--start {text} has no time zone; add one, e.g. {text}Z or {text}+00:00 for UTC"
+        )
+    return start
+
+
 def _serve(args: argparse.Namespace) -> int:
     import os
     import threading
 
-    from .fake import FakeRuntime
+    from .fake import FakeRuntime, VirtualClock
     from .fake.server import FakeServer
 
     backends = [name.strip() for name in args.backends.split(",") if name.strip()] or None
     chosen = os.environ.get(CONTROL_TOKEN_ENV) or None
     try:
-        fake = FakeRuntime(backends, seed=args.seed, api_keys=args.api_key)
+        clock = VirtualClock(start=_start_option(args.start))
+        fake = FakeRuntime(backends, clock=clock, seed=args.seed, api_keys=args.api_key)
         server = FakeServer(
             fake,
             host=args.host,
@@ -65,9 +89,10 @@ def _serve(args: argparse.Namespace) -> int:
             require_auth=not args.no_auth,
             pace=args.pace,
             speed=args.speed,
+            max_wait=args.max_wait,
             control_token=chosen,
         ).start()
-    except (TypeError, ValueError, OSError) as exc:
+    except (TypeError, ValueError, OSError, ClockError) as exc:
         where = f" (${CONTROL_TOKEN_ENV})" if chosen and "control_token" in str(exc) else ""
         print(f"qiskit-runtime-double serve: {exc}{where}", file=sys.stderr)
         return 2
@@ -102,9 +127,26 @@ def _add_serve(commands: Any) -> None:
         "--pace",
         choices=["poll", "real", "manual"],
         default="poll",
-        help="how simulated time moves (default poll: to the next event at each job poll)",
+        help="how simulated time moves (default poll: real time, and a job waited on for "
+        "--max-wait seconds skips to its next status at each poll)",
     )
-    serve.add_argument("--speed", type=float, default=1.0, help="time factor for --pace real")
+    serve.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second for --pace poll and real (default 1)",
+    )
+    serve.add_argument(
+        "--max-wait",
+        type=float,
+        default=DEFAULT_MAX_WAIT,
+        help=f"real seconds a job is held before polls skip ahead (default {DEFAULT_MAX_WAIT:g})",
+    )
+    serve.add_argument(
+        "--start",
+        default="now",
+        help="where simulated time starts: now (default) or e.g. 2025-01-01T09:00:00Z",
+    )
     serve.add_argument(
         "--api-key", action="append", help="accept only this API key (repeatable; default any)"
     )

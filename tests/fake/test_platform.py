@@ -196,18 +196,6 @@ def test_in_process_and_manual_pace_never_move_time(fake: FakeRuntime) -> None:
     assert fake.now() == before
 
 
-def test_poll_pace_moves_to_the_next_event_only_on_job_polls(fake: FakeRuntime) -> None:
-    fake.pacer.set_pace("poll")
-    job_id = submit(fake)
-    before = fake.now()
-
-    send(fake, "GET", "/api/v1/jobs")  # listing is not polling
-    send(fake, "GET", f"/api/v1/jobs/{job_id}/metrics")
-    assert fake.now() == before
-    assert status(fake, job_id) == "Completed"
-    assert fake.now() == fake.job(job_id).finished_at
-
-
 def test_real_pace_follows_real_time_times_speed(fake: FakeRuntime) -> None:
     fake.pacer.set_pace("real", speed=1000)
     before = fake.now()

@@ -327,25 +327,6 @@ def test_concurrent_requests_from_threads(
     assert {job["status"] for job in listing["jobs"]} == {"Completed"}
 
 
-def test_polling_an_unfinished_job_moves_time_to_the_next_event(
-    fake: FakeRuntime, server: FakeServer, token: str
-) -> None:
-    fake.reset()
-    fake.add_background_jobs(BACKEND, 2, duration=30)
-    job = call(server, "POST", "/api/v1/jobs", token, json=job_body()).json()
-    seen = []
-    for _ in range(5):
-        state = call(server, "GET", f"/api/v1/jobs/{job['id']}", token).json()["state"]
-        seen.append(state["status"])
-        if state["status"] == "Completed":
-            break
-
-    assert seen == ["Queued", "Running", "Completed"]
-    before = fake.now()
-    call(server, "GET", f"/api/v1/jobs/{job['id']}", token)
-    assert fake.now() == before  # a final job's poll does not move time
-
-
 def test_the_request_log_records_paths_not_credentials(server: FakeServer, token: str) -> None:
     server.clear_log()
     call(server, "GET", "/api/v1/jobs?limit=3&pending=true", token)

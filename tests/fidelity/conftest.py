@@ -29,6 +29,10 @@ from qiskit_runtime_double.wire.http import App, Headers, HttpRequest, HttpRespo
 
 QPU = "generic_5q"
 SIMULATOR = "ibmq_qasm_simulator"
+#: How long the suite's server holds a job before polls skip ahead (``fake/pacing.py``). Shorter
+#: than the default (1 s) to keep the suite quick: the official client still sees a job queued or
+#: running for a while, as against IBM; ``test_time.py`` checks the default's timeouts.
+SUITE_MAX_WAIT = 0.3
 
 
 @dataclass
@@ -68,7 +72,7 @@ def json_rewrite(response: HttpResponse, change: Callable[[Any], Any]) -> HttpRe
 @pytest.fixture(scope="module")
 def module_official() -> Iterator[Official]:
     fake = FakeRuntime([QPU, SIMULATOR], seed=21)
-    with fake.serve() as server, official_service_context(server) as service:
+    with fake.serve(max_wait=SUITE_MAX_WAIT) as server, official_service_context(server) as service:
         yield Official(fake, server, service)
 
 
@@ -126,7 +130,7 @@ def rewriting_server(
         def app(request: HttpRequest) -> HttpResponse:
             return rewrite(request, inner(request))
 
-        server = FakeServer(module_official.fake, app=app).start()
+        server = FakeServer(module_official.fake, app=app, max_wait=SUITE_MAX_WAIT).start()
         stack.append(server)
         context = official_service_context(server)
         stack.append(context)

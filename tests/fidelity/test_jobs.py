@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,14 @@ def test_11_status_progression_and_result(official: Official, bell_isa: QuantumC
     official.fake.add_background_jobs(QPU, 2, duration=30)
     job = sampler_job(official.backend(), bell_isa, shots=256)
 
-    statuses = [job.status() for _ in range(3)]
+    statuses = [job.status()]
+    for _ in range(300):  # polled by hand, as a user would; the pacer holds it ~1 s, then skips
+        if statuses[-1] == "DONE":
+            break
+        time.sleep(0.1)
+        status = job.status()
+        if status != statuses[-1]:
+            statuses.append(status)
     official.server.clear_log()
     result = job.result()
 
@@ -81,6 +89,7 @@ def test_12_status_is_case_insensitive(
 
     service = rewriting_server(upper)
     job = sampler_job(service.backend(QPU), bell_isa)
+    job.wait_for_final_state(timeout=60)  # through the upper-casing server
     raw = requests.get(
         f"{official.server.runtime_url}/jobs/{job.job_id()}",
         headers={"Authorization": "apikey k"},
@@ -94,6 +103,7 @@ def test_12_status_is_case_insensitive(
 def test_13_failed_job(official: Official, bell_isa: QuantumCircuit) -> None:
     official.fake.fail_job(reason="Circuit too deep", code=1002)
     job = sampler_job(official.backend(), bell_isa)
+    job.wait_for_final_state(timeout=60)
 
     assert job.status() == "ERROR"
     assert "Circuit too deep" in job.error_message()
@@ -107,6 +117,7 @@ def test_13_failed_job(official: Official, bell_isa: QuantumCircuit) -> None:
 def test_14_ran_too_long(official: Official, bell_isa: QuantumCircuit) -> None:
     official.fake.make_job_run_too_long()
     job = sampler_job(official.backend(), bell_isa)
+    job.wait_for_final_state(timeout=60)
 
     assert job.status() == "ERROR"
     with pytest.raises(RuntimeJobMaxTimeoutError):

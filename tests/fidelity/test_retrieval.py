@@ -13,7 +13,7 @@ from qiskit_runtime_double.compat import official_service_context
 from qiskit_runtime_double.fake import FakeRuntime, Plan
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 
-from .conftest import QPU, Official, json_rewrite, sampler_job
+from .conftest import QPU, SUITE_MAX_WAIT, Official, json_rewrite, sampler_job
 
 qiskit_ibm_runtime = pytest.importorskip(
     "qiskit_ibm_runtime", reason="the fidelity suite needs the official client (compat extra)"
@@ -150,7 +150,7 @@ def test_37_retry_on_post_creates_one_job(official: Official, bell_isa: QuantumC
 def metered() -> Iterator[Official]:
     """A fake whose plan allows 1 s of QPU time: one Bell job (~2.3 s) exhausts it."""
     fake = FakeRuntime([QPU], seed=4, plan=Plan(usage_allocation_seconds=1.0))
-    with fake.serve() as server, official_service_context(server) as service:
+    with fake.serve(max_wait=SUITE_MAX_WAIT) as server, official_service_context(server) as service:
         yield Official(fake, server, service)
 
 

@@ -142,6 +142,7 @@ def test_20_cancel_session_cancels_queued_jobs(
 
     assert official.lines()[-1] == f"DELETE /sessions/{session.session_id}/close"
     assert queued.status() == "CANCELLED"
+    running.wait_for_final_state(timeout=60)
     assert running.status() == "DONE"  # the running one finishes
     details = session.details()
     assert details["state"] == "closed" and details["accepting_jobs"] is False

@@ -10,6 +10,14 @@ Modes:
 - ``"frozen"``: moves only when told (``shift``, ``move_to``); a ``sleep`` raises ``ClockError`` at
   once, naming the next simulated event and how to move the clock.
 
+Start: ``start`` is a datetime, ``"now"`` or None. None (the default) is the fixed epoch
+``DEFAULT_START`` (2025-01-01 09:00 UTC), so in-process runs are reproducible; a ticking clock
+starts at its base clock's time instead. ``"now"`` is the base clock's time (the real UTC time for
+the default ``SystemClock``) when the clock is made, and again at each ``reset()``: a fake served to
+clients that read the wall clock then dates its jobs in their calendar. ``FakeServer`` switches a
+clock left at None to ``"now"`` when it serves a fake that has done nothing yet
+(``docs/server-mode.md``, "Time"). ``restart(start)`` changes the choice and starts over there.
+
 Bounds: simulated time stays between ``EARLIEST`` and ``LATEST`` (year 9000), so that every event
 the simulation schedules (a job's end, a session's expiry) is still a representable datetime. A move
 past ``LATEST``, a non-finite number of seconds, or a value of the wrong type is refused before the
@@ -27,17 +35,20 @@ import math
 import numbers
 import threading
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from ..clock import Clock, SystemClock
 from ..errors import ClockError
 
-__all__ = ["EARLIEST", "LATEST", "ClockMode", "VirtualClock"]
+__all__ = ["DEFAULT_START", "EARLIEST", "LATEST", "ClockMode", "Start", "VirtualClock"]
 
 ClockMode = Literal["advance", "ticking", "frozen"]
 _MODES = ("advance", "ticking", "frozen")
+#: Where a clock starts: a datetime, ``"now"`` (its base clock's time at each start), or None
+#: (the fixed ``DEFAULT_START``; a ticking clock's base time).
+Start: TypeAlias = _dt.datetime | Literal["now"] | None
 
-#: The default start of simulated time: a fixed instant, so runs are reproducible.
+#: The default start of simulated time in process: a fixed instant, so runs are reproducible.
 DEFAULT_START = _dt.datetime(2025, 1, 1, 9, 0, tzinfo=_dt.timezone.utc)
 #: Simulated time never goes past this instant. Year 9000 leaves room for any event the fake
 #: schedules (a job's end, a session's expiry, a background arrival) to stay a valid datetime.
@@ -85,6 +96,15 @@ def _seconds(delta: object, name: str) -> float:
     return seconds
 
 
+def _within_calendar(value: _dt.datetime, name: str) -> _dt.datetime:
+    if not EARLIEST <= value <= LATEST:
+        raise ClockError(
+            f"{name} {value.isoformat()} is outside the simulated calendar "
+            f"({EARLIEST.isoformat()} to {LATEST.isoformat()})"
+        )
+    return value
+
+
 def _within_bounds(start: _dt.datetime, seconds: float, verb: str) -> _dt.datetime:
     """``start + seconds``, or ``ClockError`` if that passes ``LATEST``."""
     room = (LATEST - start).total_seconds()
@@ -101,7 +121,7 @@ class VirtualClock:
 
     def __init__(
         self,
-        start: _dt.datetime | None = None,
+        start: Start = None,
         *,
         mode: ClockMode = "advance",
         base: Clock | None = None,
@@ -116,7 +136,7 @@ class VirtualClock:
         self._mode: ClockMode = mode
         self._base = base or SystemClock()
         self._lock = threading.Lock()
-        self._given_start = None if start is None else self._checked_start(start)
+        self._start_choice = self._checked_start(start)
         self._wakeup: Wakeup | None = None
         self._stall_probe: StallProbe | None = None
         self._origin = self._base_origin = self._last = DEFAULT_START
@@ -124,19 +144,25 @@ class VirtualClock:
         self._restart()
 
     @staticmethod
-    def _checked_start(start: object) -> _dt.datetime:
-        value = _as_utc(start, "start")
-        if not EARLIEST <= value <= LATEST:
-            raise ClockError(
-                f"start {value.isoformat()} is outside the simulated calendar "
-                f"({EARLIEST.isoformat()} to {LATEST.isoformat()})"
+    def _checked_start(start: object) -> Start:
+        if start is None:
+            return None
+        if isinstance(start, str) and start == "now":
+            return "now"
+        if not isinstance(start, _dt.datetime):  # other strings too: parse them yourself
+            raise TypeError(
+                "start must be an aware datetime such as datetime(2025, 1, 1, tzinfo=timezone.utc)"
+                f", 'now', or None for the default; got {type(start).__name__} {start!r}"
             )
-        return value
+        return _within_calendar(_as_utc(start, "start"), "start")
 
     def _restart(self) -> None:
         base_now = _as_utc(self._base.now(), "the base clock's now()")
-        if self._given_start is not None:
-            origin = self._given_start
+        choice = self._start_choice
+        if isinstance(choice, _dt.datetime):
+            origin = choice
+        elif choice == "now":
+            origin = _within_calendar(base_now, "the base clock's now()")
         elif self._mode == "ticking":
             origin = base_now
         else:
@@ -152,8 +178,14 @@ class VirtualClock:
 
     @property
     def start(self) -> _dt.datetime:
-        """Where simulated time started (and where ``reset()`` takes it back to)."""
+        """Where simulated time started (``reset()`` takes it back there, or, for ``"now"``, to
+        the base clock's time then)."""
         return self._origin
+
+    @property
+    def start_choice(self) -> Start:
+        """The start asked for: a datetime, ``"now"``, or None (the default)."""
+        return self._start_choice
 
     def now(self) -> _dt.datetime:
         base_now = self._base.now() if self._mode == "ticking" else None  # read outside the lock
@@ -241,8 +273,26 @@ class VirtualClock:
         self.advance_to(target)
 
     def reset(self) -> None:
-        """Take time back to where it started. Only for a fake that forgets all its records."""
+        """Take time back to where it started (for ``"now"``: to the base clock's current time).
+
+        Only for a fake that forgets all its records (``FakeRuntime.reset``): records dated after
+        the new time would contradict it.
+        """
         self._restart()
+
+    def restart(self, start: Start = None) -> None:
+        """Start over at ``start`` (see the module doc), which ``reset()`` then goes back to.
+
+        Same caveat as ``reset()``. An invalid ``start`` is refused before anything changes.
+        """
+        choice = self._checked_start(start)
+        previous = self._start_choice
+        self._start_choice = choice
+        try:
+            self._restart()
+        except BaseException:
+            self._start_choice = previous
+            raise
 
     # --- the simulation's hooks --------------------------------------------------------------
 

@@ -23,14 +23,14 @@ from ..wire.control import (
 from ..wire.vocabulary import RAN_TOO_LONG_REASON, ReasonCode
 from .app import API_PREFIX, RuntimeApp
 from .catalogue import BackendEntry, build_catalogue
-from .clock import VirtualClock
+from .clock import Start, VirtualClock
 from .control import CONTROL_PREFIX, ControlApp
 from .durations import DurationModel, default_duration
 from .errors import NOT_FOUND, FakeArgumentError, ServiceError
 from .faults import HttpFault, HttpFaults
 from .history import History, PastJob, Where, build_history, build_past_jobs
 from .instances import Instances, configure_instances
-from .pacing import Pace, Pacer
+from .pacing import DEFAULT_MAX_WAIT, Pace, Pacer
 from .plan import Instance, Plan
 from .platform import Platform
 from .records import JobFault, JobRecord, SessionRecord
@@ -113,8 +113,10 @@ class FakeRuntime:
     ``backends``: None for the default catalogue (``generic_5q``, ``generic_27q``, ``generic_127q``,
     ``ibmq_qasm_simulator``); a list of names from it (or official fake backends such as
     ``"fake_brisbane"`` with the ``compat`` extra); or a mapping of your names to ``BackendV2``
-    objects. ``clock``: a ``VirtualClock`` (default: advance-on-sleep from 2025-01-01 09:00 UTC),
-    or any other ``Clock`` (e.g. ``SystemClock()``), which the fake then follows in ticking mode.
+    objects. ``clock``: a ``VirtualClock`` (default: advance-on-sleep from 2025-01-01 09:00 UTC, or
+    from the real current time once served; ``VirtualClock(start="now")`` asks for that in
+    process), or any other ``Clock`` (e.g. ``SystemClock()``), which the fake then follows in
+    ticking mode.
     ``seed`` fixes job and session ids and the simulator's seeds. ``require_auth`` makes the
     runtime API demand a token from the fake's IAM endpoint (``serve()`` turns it on);
     ``api_keys``, when given, are the only API keys that IAM endpoint accepts. ``history``: past
@@ -453,6 +455,7 @@ class FakeRuntime:
         require_auth: bool = True,
         pace: Pace = "poll",
         speed: float = 1.0,
+        max_wait: float = DEFAULT_MAX_WAIT,
         control_token: str | None = None,
     ) -> FakeServer:
         """Serve this fake over HTTP on ``host:port`` (port 0: a free one); returns it running.
@@ -460,9 +463,11 @@ class FakeRuntime:
         The server answers the runtime API under ``/api/v1`` and the IAM, Global Search and Global
         Catalog endpoints the official client needs (``compat.official_service(server)``). While
         it runs, runtime calls need a token from its IAM endpoint (``require_auth``), and simulated
-        time moves by ``pace``: ``"poll"`` (default) moves it to the next simulated event at each
-        poll of an unfinished job, ``"real"`` follows real time ``speed`` times as fast,
-        ``"manual"`` leaves it to you. Use it as a context manager, or call ``stop()``.
+        time moves by ``pace``: ``"poll"`` (default) follows real time ``speed`` times as fast and
+        lets a poll skip to the job's next status once the job has been waited on for ``max_wait``
+        real seconds; ``"real"`` follows real time and never skips; ``"manual"`` leaves it to you
+        (``fake/pacing.py``). A fake that has done nothing yet, with no chosen clock start, starts
+        its time at the real current UTC time. Use it as a context manager, or call ``stop()``.
 
         The control API (``/_double``) then needs the header ``X-Runtime-Double-Control`` with
         ``server.control_token`` (random unless ``control_token`` is given; see
@@ -478,17 +483,24 @@ class FakeRuntime:
             require_auth=require_auth,
             pace=pace,
             speed=speed,
+            max_wait=max_wait,
             control_token=control_token,
         )
         return server.start()
 
-    def reset(self) -> None:
+    def reset(self, *, start: Start = None) -> None:
         """Forget every job, session and fault; take the clock back to its start; restart ids.
 
         The fake is then as it was when created (its backends, plan and settings stay). The new
         state replaces the old in one step: a request served meanwhile sees one or the other.
+        ``start`` (a datetime, or ``"now"``: the real current time, again at each later reset)
+        starts time over there instead, from now on; None keeps the clock's start.
         """
         with self._reset_lock:
+            if start is None:
+                self.clock.reset()
+            else:
+                self.clock.restart(start)  # checks ``start`` before anything is forgotten
             self.faults.clear()
-            self.clock.reset()
             self.runtime_app.state = self._new_state()  # with the constructor's history
+            self.pacer.restarted()

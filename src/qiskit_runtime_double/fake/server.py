@@ -5,14 +5,14 @@ and hands every request, through the WSGI adapter of ``wsgi.py``, to the fake's 
 runtime API under ``/api/v1``, plus the IAM, Global Search and Catalog endpoints (``platform.py``),
 and a live page at ``/`` (``fake/dashboard.py``). Get one with ``FakeRuntime.serve()``;
 ``compat.official_service(server)`` points the official client at it. How simulated time moves
-while served is ``fake/pacing.py``'s business; what the server refuses before any route sees a
+while served is ``fake/pacing.py``'s business (where it starts: ``_start_on_the_wall_clock``
+below); what the server refuses before any route sees a
 request (web pages, DNS rebinding, the control API without its token) is ``fake/guard.py``'s.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import socket
 import threading
@@ -26,7 +26,7 @@ from ..wire.redact import redact_query, redact_text
 from ..wire.vocabulary import API_PREFIX
 from .dashboard import dashboard_url, with_page
 from .guard import CONTROL_HEADER, RequestGuard, is_loopback
-from .pacing import PACES, Pace
+from .pacing import DEFAULT_MAX_WAIT, Pace, check_pace
 from .wsgi import wsgi_adapter
 
 if TYPE_CHECKING:
@@ -58,8 +58,12 @@ class FakeServer:
 
     ``serve()`` makes and starts one; use it as a context manager to stop it. While it runs, the
     fake requires IAM tokens on the runtime API (``require_auth``) and paces simulated time with
-    ``pace`` (see ``fake/pacing.py``); ``stop()`` restores both. ``app`` replaces what is served
-    (default ``fake.app``), e.g. to wrap it in test middleware. ``requests`` lists what was served.
+    ``pace``, ``speed`` and ``max_wait`` (see ``fake/pacing.py``); ``stop()`` restores both.
+    Serving a fake that has done nothing yet, whose clock has no chosen start, starts its time at
+    the real current UTC time (for good: ``reset()`` then restarts there too), so that clients
+    reading the wall clock see jobs dated in their calendar; a chosen start is kept. ``app``
+    replaces what is served (default ``fake.app``), e.g. to wrap it in test middleware.
+    ``requests`` lists what was served.
 
     Everything served is behind ``fake/guard.py``'s ``RequestGuard``: requests from web pages
     and foreign ``Host`` names are refused, and the control API (``/_double``) needs the header
@@ -78,10 +82,12 @@ class FakeServer:
         require_auth: bool = True,
         pace: Pace = "poll",
         speed: float = 1.0,
+        max_wait: float = DEFAULT_MAX_WAIT,
         app: App | None = None,
         control_token: str | None = None,
     ) -> None:
-        _check_arguments(host, port, allow_remote, require_auth, pace, speed)
+        _check_arguments(host, port, allow_remote, require_auth)
+        check_pace(pace, speed, max_wait)
         if not allow_remote and not is_loopback(host):
             raise ValueError(
                 f"refusing to serve the fake on {host!r}: it is not a loopback address, so other "
@@ -94,11 +100,12 @@ class FakeServer:
         self._require_auth = require_auth
         self._pace: Pace = pace
         self._speed = float(speed)
+        self._max_wait = float(max_wait)
         self._app = app if app is not None else fake.app
         self._token = _control_token(control_token)
         self._server: Any = None
         self._thread: threading.Thread | None = None
-        self._restore: tuple[bool, Pace, float] | None = None
+        self._restore: tuple[bool, Pace, float, float] | None = None
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()  # not ``_lock``: request threads log while stop() waits
         self._log: deque[ServedRequest] = deque(maxlen=LOG_SIZE)
@@ -173,7 +180,8 @@ class FakeServer:
         url, runtime, crn = self.url, self.runtime_url, self.instance
         keys = "any non-empty key" if self.fake.platform.api_keys is None else "the given ones"
         pace = {
-            "poll": "moves to the next simulated event at each poll of an unfinished job",
+            "poll": f"follows real time x{self._speed:g}; polls skip a job to its next status "
+            f"after {self._max_wait:g} s",
             "real": f"follows real time x{self._speed:g}",
             "manual": "moves only when told (POST /_double/clock)",
             "off": "moves only when told (POST /_double/clock)",
@@ -191,6 +199,7 @@ class FakeServer:
                 f"  backends        {', '.join(self.fake.backend_names)}",
                 f"  API keys        {keys}",
                 f"  simulated time  {pace}",
+                f"  simulated now   {self.fake.now().isoformat()}",
                 "",
                 "Our client:",
                 '    QiskitRuntimeService(channel="ibm_quantum_platform", token="any",',
@@ -260,10 +269,12 @@ class FakeServer:
             finally:
                 listener.close()  # werkzeug serves on a duplicate of it
             server.log = _server_log  # werkzeug's default configures the root of its own logger
-            platform, pacer = self.fake.platform, self.fake.pacer
-            restore = (platform.require_auth, pacer.pace, pacer.speed)
+            platform, pacer, clock = self.fake.platform, self.fake.pacer, self.fake.clock
+            restore = (platform.require_auth, pacer.pace, pacer.speed, pacer.max_wait)
+            start_choice = clock.start_choice
             try:
-                pacer.set_pace(self._pace, self._speed)  # first: it is what may refuse
+                _start_on_the_wall_clock(self.fake)
+                pacer.set_pace(self._pace, self._speed, self._max_wait)  # may refuse
                 platform.require_auth = self._require_auth
                 thread = threading.Thread(
                     target=server.serve_forever,
@@ -274,7 +285,9 @@ class FakeServer:
                 thread.start()
             except BaseException:
                 platform.require_auth = restore[0]
-                pacer.set_pace(restore[1], restore[2])
+                pacer.set_pace(restore[1], restore[2], restore[3])
+                if clock.start_choice != start_choice:
+                    clock.restart(start_choice)  # still nothing in the fake: safe to go back
                 server.server_close()
                 raise
             self._restore = restore
@@ -293,9 +306,9 @@ class FakeServer:
                 thread.join(timeout=10)
             server.server_close()
             if self._restore is not None:
-                require_auth, pace, speed = self._restore
+                require_auth, pace, speed, max_wait = self._restore
                 self.fake.platform.require_auth = require_auth
-                self.fake.pacer.set_pace(pace, speed)
+                self.fake.pacer.set_pace(pace, speed, max_wait)
                 self._restore = None
 
     def __enter__(self) -> FakeServer:
@@ -311,12 +324,7 @@ class FakeServer:
 
 
 def _check_arguments(
-    host: object,
-    port: object,
-    allow_remote: object,
-    require_auth: object,
-    pace: object,
-    speed: object,
+    host: object, port: object, allow_remote: object, require_auth: object
 ) -> None:
     """Each argument of ``FakeServer`` (and ``serve()``) of the right type and range."""
     if not isinstance(host, str):
@@ -328,12 +336,30 @@ def _check_arguments(
     for name, flag in (("allow_remote", allow_remote), ("require_auth", require_auth)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {type(flag).__name__}")
-    if pace not in PACES:
-        raise ValueError(f"unknown pace {pace!r}; expected one of {', '.join(PACES)}")
-    if not isinstance(speed, (int, float)) or isinstance(speed, bool):
-        raise TypeError(f"speed must be a number (1.0 = real time), got {type(speed).__name__}")
-    if not (math.isfinite(speed) and speed > 0):
-        raise ValueError(f"speed must be a positive finite number (1.0 = real time), got {speed}")
+
+
+def _start_on_the_wall_clock(fake: FakeRuntime) -> None:
+    """Start simulated time at the real current time if nobody chose where it starts.
+
+    Only for a fake that has done nothing yet: an advance-mode clock left at the default start and
+    still there, no job, no session, nothing scheduled. Its clients read the wall clock (a job's
+    ``creation_date``, ``jobs(created_after=...)``), so 2025-01-01 would put every job outside
+    their calendar. A fake already used in process keeps its timeline: moving it a year or more
+    forward would expire its sessions under it.
+    """
+    clock = fake.clock
+    if clock.start_choice is not None or clock.mode != "advance":
+        return
+    state = fake.state
+    with state.transaction() as now:
+        fresh = (
+            now == clock.start
+            and not state.jobs
+            and not state.scheduler.sessions
+            and state.scheduler.next_event_time() is None
+        )
+        if fresh:
+            clock.restart("now")  # under the state's lock: no request sees the old time after
 
 
 def _control_token(chosen: str | None) -> str:
