@@ -18,6 +18,7 @@ from .errors import (
     RuntimeJobTimeoutError,
     SimulationStalledError,
 )
+from .progress import JobWait, current_reporter, queue_details
 from .validation import check_tags
 from .wire import codec
 from .wire.models import Job
@@ -96,6 +97,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         self._result: Any = None
         self._have_result = False
         self._called_back = False
+        self._queue: tuple[int | None, _dt.datetime | None] = (None, None)
 
     # --- identity ----------------------------------------------------------------------------
 
@@ -156,6 +158,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         self._creation_date = job.created or self._creation_date
         self._program_id = job.program.id
         self._tags = list(job.tags)
+        self._queue = queue_details(job.model_extra)
 
     def status(self) -> JobStatus:
         """``QUEUED``, ``RUNNING``, ``DONE``, ``ERROR`` or ``CANCELLED`` (asks the service)."""
@@ -199,8 +202,11 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         clock = self._client.clock
         start = clock.now()
         interval = POLL_FIRST
+        reporter = current_reporter()  # a status line (progress.py), told what each poll saw
         while self.status() not in FINAL_STATUSES:
             waited = (clock.now() - start).total_seconds()
+            if reporter is not None:
+                reporter.update(self._progress(waited))
             if timeout is not None and waited >= timeout:
                 raise RuntimeJobTimeoutError(
                     f"Timed out waiting for job {self._job_id} after {timeout} s; it is still "
@@ -217,9 +223,17 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
                 step = timeout - waited  # nothing will change before the timeout: skip to it
             clock.sleep(max(step, 0.0))
             interval = min(interval * POLL_GROWTH, POLL_MAX)
+        if reporter is not None:
+            reporter.finish(self._progress((clock.now() - start).total_seconds()))
         if self._status == "DONE" and self._callback is not None and not self._called_back:
             self._called_back = True
             self._callback(self._job_id, self.result())
+
+    def _progress(self, waited: float) -> JobWait:
+        position, estimated_start = self._queue
+        return JobWait(
+            self._job_id, self._status, waited, self._backend_name, position, estimated_start
+        )
 
     def result(self, timeout: float | None = None) -> Any:
         """Wait for the job and return its decoded result; raise if it failed or was cancelled."""
