@@ -106,7 +106,8 @@ def resolve(
     try:
         return _resolve(raw, settings, marker)
     except _ConfigError as exc:
-        pytest.fail(f"{where}: {exc}", pytrace=False)
+        problem = str(exc)
+    pytest.fail(f"{where}: {problem}", pytrace=False)  # outside the except: no chained report
 
 
 def _resolve(raw: object, settings: Settings, marker: Mapping[str, Any]) -> dict[str, Any]:
@@ -150,8 +151,13 @@ def _resolve(raw: object, settings: Settings, marker: Mapping[str, Any]) -> dict
 def _overrides_runtime_config(item: pytest.Item) -> bool:
     """Whether a conftest or module overrides ``runtime_config`` for ``item`` (then the fake's
     backends are only known when the test sets up). Unknown counts as overridden."""
-    info = getattr(item, "_fixtureinfo", None)
-    definitions = getattr(info, "name2fixturedefs", {}).get("runtime_config") if info else None
+    # The fixture may be asked for dynamically (fake_session does), so it need not be in the
+    # item's static closure: ask the fixture manager which definition the item would get.
+    manager = getattr(item.session, "_fixturemanager", None)
+    try:
+        definitions = manager.getfixturedefs("runtime_config", item) if manager else None
+    except Exception:  # a pytest without this (internal) method: assume the worst
+        return True
     if not definitions:
         return True
     return getattr(definitions[-1].func, "__module__", "") != "pytest_runtime_double.fixtures"

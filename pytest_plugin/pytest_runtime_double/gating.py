@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 import pytest
 
 from .config import check_marker
@@ -24,14 +26,16 @@ SERVICE_FIXTURES = frozenset(
 )
 
 
-def _modes_text(modes: object) -> str:
-    return "(" + ", ".join(repr(mode) for mode in modes) + ")"  # type: ignore[attr-defined]
+def _modes_text(modes: Iterable[str]) -> str:
+    return repr(tuple(modes))
 
 
-def record_skips(settings: Settings, item: pytest.Item, modes: object) -> str | None:
+def record_skips(
+    settings: Settings, item: pytest.Item, modes: Collection[str] | None
+) -> str | None:
     """Why record mode (as configured) skips ``item``, or None if it records it."""
     fixtures = set(getattr(item, "fixturenames", ()))
-    if modes is not None and "record" not in modes:  # type: ignore[operator]
+    if modes is not None and "record" not in modes:
         return f"its runtime marker's modes={_modes_text(modes)} leave out record"
     if "fake_runtime" in fixtures:
         return "it uses fake_runtime, which only fake mode has"
@@ -51,7 +55,7 @@ def gate(settings: Settings, items: list[pytest.Item]) -> None:
     missing: list[str] = []
     for item in items:
         marker = item.get_closest_marker("runtime")
-        modes = None
+        modes: Collection[str] | None = None
         if marker is not None:
             check_marker(item, marker, settings)
             modes = marker.kwargs.get("modes")

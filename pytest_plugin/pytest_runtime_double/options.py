@@ -135,12 +135,17 @@ def _choice(name: str, value: str, allowed: tuple[str, ...], source: str) -> str
 
 
 def _resolved(
-    config: pytest.Config, option: str, env: str | None, ini: str, allowed: tuple[str, ...]
+    config: pytest.Config,
+    option: str,
+    env: str | None,
+    ini: str,
+    allowed: tuple[str, ...],
+    what: str = "",
 ) -> str:
     """The command line, then the environment variable ``env``, then the ini option ``ini``."""
     value: str | None = config.getoption(option)
     if value is None and env is not None and os.environ.get(env):
-        value = _choice(f"the {ini.replace('_', ' ')}", os.environ[env], allowed, f"${env}")
+        value = _choice(what, os.environ[env], allowed, f"${env}")
     if value is None:
         value = _choice(ini, str(config.getini(ini)), allowed, "the ini file")
     return value
@@ -148,9 +153,14 @@ def _resolved(
 
 def settings_from(config: pytest.Config) -> Settings:
     """Resolve the options: command line, then environment, then ini, then defaults."""
-    mode = _resolved(config, "runtime_mode", ENV_MODE, "runtime_mode", MODES)
+    mode = _resolved(config, "runtime_mode", ENV_MODE, "runtime_mode", MODES, "the runtime mode")
     record_from = _resolved(
-        config, "runtime_record_from", ENV_RECORD_FROM, "runtime_record_from", RECORD_FROM
+        config,
+        "runtime_record_from",
+        ENV_RECORD_FROM,
+        "runtime_record_from",
+        RECORD_FROM,
+        "what record mode records",
     )
     seed_text = config.getoption("runtime_seed")
     if seed_text is None:
