@@ -135,7 +135,7 @@ def _no_cassette_message(nodeid: str, path: object) -> str:
 def _finish_recording(service: QiskitRuntimeService, node: pytest.Item, path: Any) -> None:
     """A failed test leaves no half-recorded cassette; a passing test that sent nothing leaves an
     empty one, so that its replay finds a cassette (and fails if the test then sends something)."""
-    from qiskit_runtime_double.transports.cassette import CassetteTransport
+    from qiskit_runtime_double import CassetteTransport
 
     reports = node.stash.get(REPORTS, {})
     if any(report.failed for report in reports.values()):

@@ -38,10 +38,15 @@ def _timeline(fake: Any) -> str:
         return f"(the fake's timeline could not be rendered: {type(exc).__name__}: {exc})"
 
 
-def _write_svg(settings: Settings, item: pytest.Item, fake: Any) -> None:
+def _write_svg(settings: Settings, item: pytest.Item, fake: Any) -> str | None:
+    """Write the test's SVG timeline; a problem is returned as text for the report, not raised."""
     assert settings.timeline_dir is not None
     target = settings.timeline_dir / f"{sanitize(item.nodeid)}.svg"
-    target.write_text(fake.timeline_svg(title=item.nodeid), encoding="utf-8")
+    try:
+        target.write_text(fake.timeline_svg(title=item.nodeid), encoding="utf-8")
+    except OSError as exc:
+        return f"--runtime-timeline could not write {target}: {exc}"
+    return None
 
 
 def _cassette_hint(item: pytest.Item, call: pytest.CallInfo[None]) -> str | None:
@@ -71,7 +76,9 @@ def annotate(
     if fake is not None:
         setattr(report, USED, True)
         if report.when == "call" and settings.timeline_dir is not None:
-            _write_svg(settings, item, fake)
+            problem = _write_svg(settings, item, fake)
+            if problem is not None:
+                report.sections.append((TIMELINE_SECTION, problem))
         if report.failed:
             report.sections.append((TIMELINE_SECTION, _timeline(fake)))
         if report.when == "teardown":
