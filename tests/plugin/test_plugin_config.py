@@ -86,10 +86,8 @@ def test_a_wrong_runtime_config_fails_the_test_naming_the_key(
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(errors=1)
     output = result.stdout.str()
-    assert (
-        f"runtime_config of test_a_wrong_runtime_config_fails_the_test_naming_the_key.py::test_x: {message}"
-        in output
-    )
+    node = "test_a_wrong_runtime_config_fails_the_test_naming_the_key.py::test_x"
+    assert f"runtime_config of {node}: {message}" in output
     assert "During handling" not in output and "Traceback" not in output
 
 

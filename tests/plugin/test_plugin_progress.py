@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from pytest_runtime_double import reporting
+
 from qiskit_runtime_double import FakeRuntime
 from qiskit_runtime_double.fake.server import FakeServer
 
@@ -21,7 +21,8 @@ def test_waits(fake_session, runtime_service):
     circuit = QuantumCircuit(1)
     circuit.x(0)
     circuit.measure_all()
-    print("JOB", SamplerV2(mode=fake_session).run([circuit], shots=5).result()[0].data.meas.num_shots)
+    result = SamplerV2(mode=fake_session).run([circuit], shots=5).result()
+    assert result[0].data.meas.num_shots == 5
 """
 
 

@@ -13,6 +13,7 @@ from qiskit_runtime_double.progress import (
     JobWait,
     QuietReporter,
     StatusLine,
+    current_reporter,
     in_ci,
     queue_details,
     show_progress,
@@ -212,6 +213,13 @@ def test_waiting_tells_the_reporter_what_each_poll_saw_without_extra_requests() 
 
 
 def test_no_reporter_outside_show_progress_and_a_bad_one_is_refused() -> None:
-    with pytest.raises(TypeError, match="update\\(wait\\) and finish\\(wait\\)"):
-        with show_progress(object()):  # type: ignore[arg-type]
-            pass
+    assert current_reporter() is None
+    recorder = Recorder()
+    with show_progress(recorder):
+        assert current_reporter() is recorder
+    assert current_reporter() is None
+    with (
+        pytest.raises(TypeError, match="update\\(wait\\) and finish\\(wait\\)"),
+        show_progress(object()),  # type: ignore[arg-type]
+    ):
+        pass
