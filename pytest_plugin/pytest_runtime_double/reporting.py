@@ -145,6 +145,8 @@ def status_line(config: pytest.Config, settings: Settings) -> StatusLine | None:
         return None
     if settings.progress == "auto" and not (settings.waits_for_real and _interactive()):
         return None
+    if config.pluginmanager.get_plugin("terminalreporter") is None:
+        return None  # no terminal (a pytest-xdist worker reports through its controller)
     from qiskit_runtime_double.progress import StatusLine
 
     writer = config.get_terminal_writer()
