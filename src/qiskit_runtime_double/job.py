@@ -18,6 +18,7 @@ from .errors import (
     RuntimeJobTimeoutError,
     SimulationStalledError,
 )
+from .progress import JobWait, current_reporter, queue_details
 from .validation import check_tags
 from .wire import codec
 from .wire.models import Job
@@ -100,6 +101,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         self._result: Any = None
         self._have_result = False
         self._called_back = False
+        self._queue: tuple[int | None, _dt.datetime | None] = (None, None)
 
     # --- identity ----------------------------------------------------------------------------
 
@@ -167,6 +169,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         self._program_id = job.program.id
         self._tags = list(job.tags)
         self._private = bool(job.private)
+        self._queue = queue_details(job.model_extra)
 
     def status(self) -> JobStatus:
         """``QUEUED``, ``RUNNING``, ``DONE``, ``ERROR`` or ``CANCELLED`` (asks the service)."""
@@ -213,8 +216,11 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         # add requests: poll once per event instead (a job queued for hours costs a few polls).
         simulated = isinstance(clock, SimulatedClock)
         interval = SIMULATED_POLL if simulated else POLL_FIRST
+        reporter = current_reporter()  # a status line (progress.py), told what each poll saw
         while self.status() not in FINAL_STATUSES:
             waited = (clock.now() - start).total_seconds()
+            if reporter is not None:
+                reporter.update(self._progress(waited))
             if timeout is not None and waited >= timeout:
                 raise RuntimeJobTimeoutError(
                     f"Timed out waiting for job {self._job_id} after {timeout} s; it is still "
@@ -232,9 +238,17 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
             clock.sleep(max(step, 0.0))
             if not simulated:
                 interval = min(interval * POLL_GROWTH, POLL_MAX)
+        if reporter is not None:
+            reporter.finish(self._progress((clock.now() - start).total_seconds()))
         if self._status == "DONE" and self._callback is not None and not self._called_back:
             self._called_back = True
             self._callback(self._job_id, self.result())
+
+    def _progress(self, waited: float) -> JobWait:
+        position, estimated_start = self._queue
+        return JobWait(
+            self._job_id, self._status, waited, self._backend_name, position, estimated_start
+        )
 
     def result(self, timeout: float | None = None) -> Any:
         """Wait for the job and return its decoded result; raise if it failed or was cancelled."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .accounts import Account, find_account
 from .backend import RuntimeBackend
 from .client import RetryPolicy, RuntimeClient
+from .double_url import double_endpoints
 from .errors import BackendNotFoundError, IBMError, IBMInputTypeError, IBMInputValueError
 from .job import RuntimeJob
 from .transports.base import Closing, Transport
@@ -173,6 +174,9 @@ def _live_transport(
     private = account.private_endpoint if private_endpoint is None else private_endpoint
     cloud_url = account.url or DEFAULT_CLOUD_URL
     iam = iam_url or os.environ.get("IAM_URL")
+    served = None if runtime_url is not None else double_endpoints()  # $QISKIT_RUNTIME_DOUBLE_URL
+    if served is not None:
+        runtime_url, iam = served[0], iam or served[1]
     if runtime_url is not None and iam is None and not is_ibm_cloud_url(runtime_url):
         raise IBMInputValueError(
             f"runtime_url={runtime_url!r} is not an IBM Cloud URL: pass iam_url= too (or set "

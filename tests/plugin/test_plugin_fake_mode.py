@@ -83,7 +83,7 @@ def test_help_lists_every_option(pytester: pytest.Pytester) -> None:
 def test_markers_are_registered_with_help(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.runtime(backend=None, max_time=None, seed=None, cassette=None)*"]
+        ["@pytest.mark.runtime(backend=None, max_time=None, seed=None, cassette=None, modes=None)*"]
     )
 
 

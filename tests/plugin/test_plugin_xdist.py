@@ -34,3 +34,10 @@ def test_two_hundred_tests_on_two_workers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_first=TEST_MODULE, test_second=TEST_MODULE)
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:randomly", "-q")
     result.assert_outcomes(passed=200)
+    # The workers' reports reach the controller, which adds up what their fakes saw.
+    result.stdout.fnmatch_lines(
+        [
+            "qiskit-runtime-double: 200 test(s) used a fake: 200 session(s), 200 job(s) "
+            "(200 completed), * simulated in * of test time"
+        ]
+    )

@@ -75,6 +75,12 @@ class JobRecord:
     #: The CRN of the instance that submitted the job (None for other users' background jobs).
     instance: str | None = None
 
+    def __repr__(self) -> str:
+        """One line (``report.job_line``): never the params, workload or result text."""
+        from .report import job_repr
+
+        return job_repr(self)
+
     @property
     def final(self) -> bool:
         return self.status in FINAL_JOB_STATUSES
@@ -156,6 +162,12 @@ class SessionRecord:
     queued: deque[JobRecord] = field(default_factory=deque)
     pending: int = 0
     timestamps: list[tuple[str, _dt.datetime]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        """One line (``report.session_line``): never the queued jobs."""
+        from .report import session_repr
+
+        return session_repr(self)
 
     @property
     def closed(self) -> bool:

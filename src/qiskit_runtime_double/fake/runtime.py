@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from qiskit.providers import BackendV2
 
     from .executor import Executor
+    from .report import FakeSummary
     from .server import FakeServer
 
 __all__ = ["FakeRuntime"]
@@ -264,6 +265,49 @@ class FakeRuntime:
         _text("session", "session_id", session_id)
         with _named("session", "session_id"):
             return self.state.session(session_id)
+
+    # --- what happened (fake/report.py): lists, text timeline, summary -------------------------
+
+    def jobs(self, *, background: bool = False) -> list[JobRecord]:
+        """The jobs so far, in submission order, each printing as one line.
+
+        Other users' jobs (``add_background_jobs``, ``add_background_load``) only with
+        ``background=True``. Results being computed are waited for first, so statuses are final
+        where the simulation says so.
+        """
+        if not isinstance(background, bool):
+            raise TypeError(f"jobs: background must be a bool, got {background!r}")
+        state = self.state
+        state.settle_all()
+        with state.transaction():
+            found = [job for job in state.jobs.values() if background or job.owner == "instance"]
+        return sorted(found, key=lambda job: job.seq)
+
+    def sessions(self) -> list[SessionRecord]:
+        """The sessions and batches so far, in creation order, each printing as one line."""
+        state = self.state
+        with state.transaction():
+            return list(state.scheduler.sessions.values())
+
+    def timeline_text(self, *, background: bool = False) -> str:
+        """What happened, one event a line, as offsets from the clock's start (``fake/report.py``).
+
+        ``print(fake.timeline_text())`` in a failing test; ``assert "... failed" in ...``.
+        """
+        from .report import timeline_text
+
+        jobs = self.jobs(background=True)
+        sessions = self.sessions()
+        return timeline_text(
+            jobs, sessions, start=self.clock.start, now=self.clock.now(), background=background
+        )
+
+    def summary(self) -> FakeSummary:
+        """Counts of sessions and jobs by status, and the simulated time since the clock's start."""
+        from .report import summarize
+
+        elapsed = (self.clock.now() - self.clock.start).total_seconds()
+        return summarize(self.jobs(), self.sessions(), simulated_seconds=max(elapsed, 0.0))
 
     def timeline_svg(self, title: str = "") -> str:
         """A Gantt chart (SVG) of every job so far: which job held each backend when."""

@@ -42,6 +42,7 @@ from .cassettes.recorder import (
     Recording,
     UnclosedCassetteWarning,
     recorded_base_url,
+    recorded_from_of,
     scrubbed_shape,
 )
 from .cassettes.replay import Miss, ReplayIndex
@@ -101,7 +102,9 @@ class CassetteTransport(Closing):
     in request bodies (angles, parameter values, precision) may differ and still match.
     ``hold_limit``: how many times in a row the last recorded answers may be repeated before the
     replay stops with an error (a client polling for a state the recording never reached would
-    otherwise spin forever).
+    otherwise spin forever). ``recorded_from``: what the cassette's metadata says it was recorded
+    from; by default ``"fake"`` for an ``InProcessTransport``, ``"live"`` for a ``LiveTransport``
+    (the metadata's ``base_url`` says where), else the inner transport's class name.
     """
 
     def __init__(
@@ -114,8 +117,15 @@ class CassetteTransport(Closing):
         match_tolerance: float = 1e-9,
         keep_on_failure: bool = False,
         hold_limit: int = 1000,
+        recorded_from: str | None = None,
     ) -> None:
         checked = _check_mode(mode)
+        origin: object = recorded_from  # callers without type checking pass anything
+        if origin is not None and (not isinstance(origin, str) or not origin):
+            raise IBMInputValueError(
+                f"recorded_from must be a non-empty string (e.g. 'fake' or 'live'), got "
+                f"{recorded_from!r}"
+            )
         if match_tolerance < 0:
             raise IBMInputValueError(f"match_tolerance must be >= 0, got {match_tolerance}")
         self._path = Path(path)
@@ -160,6 +170,7 @@ class CassetteTransport(Closing):
                 self._scrubber,
                 loaded,
                 keep_on_failure=keep_on_failure,
+                recorded_from=recorded_from or recorded_from_of(inner),
             )
             # Never closed? Saved when collected or at exit, with a warning (recorder.py).
             self._finalizer = self._recording.watch(self)
@@ -296,8 +307,9 @@ class CassetteTransport(Closing):
         elif not len(self._index):
             lines.append("The cassette has no recorded requests at all.")
         lines.append(
-            "If the code under test changed on purpose, record the cassette again "
-            "(mode='rewrite' with inner= the transport to record from)."
+            "If the code under test changed on purpose, record the cassette again: "
+            "mode='rewrite' with inner= the transport to record from or, with the pytest "
+            "plugin, pytest --runtime-mode=record --runtime-record-mode=rewrite <the test>."
         )
         return "\n".join(lines)
 

@@ -37,7 +37,13 @@ from .replay import collapse_repeats
 from .scrub import Scrubber
 from .summary import backends_of
 
-__all__ = ["Recording", "UnclosedCassetteWarning", "recorded_base_url", "scrubbed_shape"]
+__all__ = [
+    "Recording",
+    "UnclosedCassetteWarning",
+    "recorded_base_url",
+    "recorded_from_of",
+    "scrubbed_shape",
+]
 
 #: Where requests go when a cassette has no base URL of its own (plain vcrpy cassettes).
 FALLBACK_BASE_URL: Final = "http://cassette.invalid/api/v1"
@@ -72,6 +78,16 @@ def recorded_base_url(data: CassetteData) -> str:
     return FALLBACK_BASE_URL
 
 
+#: What a cassette says it was recorded from, by the class of the transport it recorded.
+_RECORDED_FROM: Final = {"InProcessTransport": "fake", "LiveTransport": "live"}
+
+
+def recorded_from_of(inner: Transport) -> str:
+    """``"fake"`` (in process), ``"live"`` (over HTTP: the base URL says where), or the class."""
+    name = type(inner).__name__
+    return _RECORDED_FROM.get(name, name)
+
+
 def _key(shape: Shape) -> tuple[object, ...]:
     return (*shape.bucket, shape.digest)
 
@@ -88,8 +104,10 @@ class Recording:
         loaded: CassetteData | None,
         *,
         keep_on_failure: bool,
+        recorded_from: str | None = None,
     ) -> None:
         self.path = path
+        self.recorded_from = recorded_from or recorded_from_of(inner)
         self.mode = mode
         self.inner = inner
         self.scrubber = scrubber
@@ -138,6 +156,7 @@ class Recording:
             metadata = {
                 "recorded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                 "source": type(self.inner).__name__,
+                "recorded_from": self.recorded_from,
                 "base_url": base_url,
                 "package_versions": _package_versions(),
                 "backends": backends_of(scrubbed, base_path),

@@ -149,6 +149,14 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return ["  " + line, *("  " + b for b in body)]
 
 
+def _recorded_from(meta: dict[str, Any]) -> str:
+    """``fake (InProcessTransport)``; older cassettes name only the transport."""
+    source, origin = meta.get("source"), meta.get("recorded_from")
+    if origin and source and origin != source:
+        return f"{origin} ({source})"
+    return str(origin or source or "?")
+
+
 def render(summary: Summary, name: str) -> str:
     meta = summary.metadata
     versions = meta.get("package_versions") or {}
@@ -156,7 +164,7 @@ def render(summary: Summary, name: str) -> str:
     lines = [
         f"cassette: {name}",
         f"  {summary.interactions} interactions, recorded {meta.get('recorded_at', '?')} "
-        f"from {meta.get('source', '?')}",
+        f"from {_recorded_from(meta)}",
         f"  made with: {made_with}",
         f"  base URL: {meta.get('base_url', '?')}",
         f"  recorded time span: {_duration(summary.first, summary.last)}"
