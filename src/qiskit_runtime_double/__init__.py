@@ -7,57 +7,147 @@ the official ``qiskit_ibm_runtime`` client, so switching an import is enough.
 
 from __future__ import annotations
 
-from .backend import IBMBackend, RuntimeBackend
-from .clock import Clock, SimulatedClock, SystemClock
-from .errors import (
-    AccountNotFoundError,
-    BackendNotFoundError,
-    CassetteError,
-    CassetteFormatError,
-    CassetteMismatchError,
-    CassetteNotFoundError,
-    ClockError,
-    IBMApiError,
-    IBMError,
-    IBMInputTypeError,
-    IBMInputValueError,
-    IBMNotAuthorizedError,
-    IBMRuntimeError,
-    RequestNotSent,
-    RequestsApiError,
-    RuntimeInvalidStateError,
-    RuntimeJobFailureError,
-    RuntimeJobMaxTimeoutError,
-    RuntimeJobNotFound,
-    RuntimeJobTimeoutError,
-    RuntimeProgramNotFound,
-    SessionClosedError,
-    SimulationStalledError,
-    TransportError,
-)
-from .fake import FakeRuntime, Instance, Plan, VirtualClock
-from .job import JobStatus, RuntimeJob, RuntimeJobV2
-from .options import (
-    EnvironmentOptions,
-    EstimatorOptions,
-    ExecutionOptions,
-    Options,
-    SamplerOptions,
-    SimulatorOptions,
-)
-from .primitives import Estimator, EstimatorV2, Sampler, SamplerV2
-from .service import BackendStatusInfo, QiskitRuntimeService, default_service, get_default_service
-from .session import Batch, Session, current_session, parse_max_time
-from .transports import (
-    CassetteTransport,
-    InProcessTransport,
-    LiveTransport,
-    MockTransport,
-    Transport,
-)
-from .wire.http import HttpRequest, HttpResponse
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: Each public name and the module it lives in. Importing the package imports none of them (not
+#: even qiskit): a name's module is imported the first time the name is used, so a test that
+#: needs only the fake never pays for the cassette stack, the CLI or the live transport.
+_EXPORTS: dict[str, str] = {
+    "AccountNotFoundError": ".errors",
+    "BackendNotFoundError": ".errors",
+    "BackendStatusInfo": ".service",
+    "Batch": ".session",
+    "CassetteError": ".errors",
+    "CassetteFormatError": ".errors",
+    "CassetteMismatchError": ".errors",
+    "CassetteNotFoundError": ".errors",
+    "CassetteTransport": ".transports",
+    "Clock": ".clock",
+    "ClockError": ".errors",
+    "EnvironmentOptions": ".options",
+    "Estimator": ".primitives",
+    "EstimatorOptions": ".options",
+    "EstimatorV2": ".primitives",
+    "ExecutionOptions": ".options",
+    "FakeRuntime": ".fake",
+    "HttpRequest": ".wire.http",
+    "HttpResponse": ".wire.http",
+    "IBMApiError": ".errors",
+    "IBMBackend": ".backend",
+    "IBMError": ".errors",
+    "IBMInputTypeError": ".errors",
+    "IBMInputValueError": ".errors",
+    "IBMNotAuthorizedError": ".errors",
+    "IBMRuntimeError": ".errors",
+    "InProcessTransport": ".transports",
+    "Instance": ".fake",
+    "JobStatus": ".job",
+    "LiveTransport": ".transports",
+    "MockTransport": ".transports",
+    "Options": ".options",
+    "Plan": ".fake",
+    "QiskitRuntimeService": ".service",
+    "RequestNotSent": ".errors",
+    "RequestsApiError": ".errors",
+    "RuntimeBackend": ".backend",
+    "RuntimeInvalidStateError": ".errors",
+    "RuntimeJob": ".job",
+    "RuntimeJobFailureError": ".errors",
+    "RuntimeJobMaxTimeoutError": ".errors",
+    "RuntimeJobNotFound": ".errors",
+    "RuntimeJobTimeoutError": ".errors",
+    "RuntimeJobV2": ".job",
+    "RuntimeProgramNotFound": ".errors",
+    "Sampler": ".primitives",
+    "SamplerOptions": ".options",
+    "SamplerV2": ".primitives",
+    "Session": ".session",
+    "SessionClosedError": ".errors",
+    "SimulatedClock": ".clock",
+    "SimulationStalledError": ".errors",
+    "SimulatorOptions": ".options",
+    "SystemClock": ".clock",
+    "Transport": ".transports",
+    "TransportError": ".errors",
+    "VirtualClock": ".fake",
+    "current_session": ".session",
+    "default_service": ".service",
+    "get_default_service": ".service",
+    "parse_max_time": ".session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # found directly next time
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:  # what the names are, for type checkers and editors
+    from .backend import IBMBackend, RuntimeBackend
+    from .clock import Clock, SimulatedClock, SystemClock
+    from .errors import (
+        AccountNotFoundError,
+        BackendNotFoundError,
+        CassetteError,
+        CassetteFormatError,
+        CassetteMismatchError,
+        CassetteNotFoundError,
+        ClockError,
+        IBMApiError,
+        IBMError,
+        IBMInputTypeError,
+        IBMInputValueError,
+        IBMNotAuthorizedError,
+        IBMRuntimeError,
+        RequestNotSent,
+        RequestsApiError,
+        RuntimeInvalidStateError,
+        RuntimeJobFailureError,
+        RuntimeJobMaxTimeoutError,
+        RuntimeJobNotFound,
+        RuntimeJobTimeoutError,
+        RuntimeProgramNotFound,
+        SessionClosedError,
+        SimulationStalledError,
+        TransportError,
+    )
+    from .fake import FakeRuntime, Instance, Plan, VirtualClock
+    from .job import JobStatus, RuntimeJob, RuntimeJobV2
+    from .options import (
+        EnvironmentOptions,
+        EstimatorOptions,
+        ExecutionOptions,
+        Options,
+        SamplerOptions,
+        SimulatorOptions,
+    )
+    from .primitives import Estimator, EstimatorV2, Sampler, SamplerV2
+    from .service import (
+        BackendStatusInfo,
+        QiskitRuntimeService,
+        default_service,
+        get_default_service,
+    )
+    from .session import Batch, Session, current_session, parse_max_time
+    from .transports import (
+        CassetteTransport,
+        InProcessTransport,
+        LiveTransport,
+        MockTransport,
+        Transport,
+    )
+    from .wire.http import HttpRequest, HttpResponse
 
 __all__ = [
     "AccountNotFoundError",

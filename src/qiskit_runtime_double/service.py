@@ -17,7 +17,6 @@ from .double_url import double_endpoints
 from .errors import BackendNotFoundError, IBMError, IBMInputTypeError, IBMInputValueError
 from .job import RuntimeJob
 from .transports.base import Closing, Transport
-from .transports.cassette import CassetteTransport, needs_inner
 from .transports.discovery import InstancePreferences, resolve_instance
 from .transports.endpoints import (
     DEFAULT_CLOUD_URL,
@@ -29,7 +28,6 @@ from .transports.endpoints import (
     search_url_for,
 )
 from .transports.inprocess import InProcessTransport
-from .transports.live import LiveTransport
 from .validation import (
     check_bool,
     check_datetime,
@@ -171,6 +169,8 @@ def _live_transport(
 ) -> tuple[Transport, str]:
     """The live transport of the account's instance, and its CRN: the instance CRN as given, or
     an instance name (or none) resolved through IBM Cloud Global Search (``docs/live.md``)."""
+    from .transports.live import LiveTransport  # requests: imported only when going live
+
     private = account.private_endpoint if private_endpoint is None else private_endpoint
     cloud_url = account.url or DEFAULT_CLOUD_URL
     iam = iam_url or os.environ.get("IAM_URL")
@@ -359,6 +359,8 @@ class QiskitRuntimeService(Closing):
                     f"{', '.join(given)} configure the live HTTP transport; they cannot be "
                     "combined with transport= or fake=."
                 )
+        if cassette is not None:  # the cassette stack (YAML, matching) only when asked for
+            from .transports.cassette import CassetteTransport, needs_inner
         if fake is not None:
             preferences = _preferences(None, region, plans_preference, tags)
             transport, instance = _in_process(fake, instance, preferences, retry)
@@ -406,8 +408,9 @@ class QiskitRuntimeService(Closing):
     def discard_recording(self) -> None:
         """Drop what a recording cassette recorded: ``close()`` then writes nothing."""
         transport = self._client.transport
-        if isinstance(transport, CassetteTransport):
-            transport.discard()
+        discard = getattr(transport, "discard", None)  # a CassetteTransport's
+        if callable(discard):
+            discard()
 
     def __repr__(self) -> str:
         kind = type(self._client.transport).__name__

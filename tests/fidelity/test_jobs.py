@@ -13,7 +13,7 @@ from qiskit.quantum_info import SparsePauliOp
 
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 
-from .conftest import QPU, Official, json_rewrite, sampler_job
+from .conftest import QPU, SUITE_MAX_WAIT, Official, json_rewrite, sampler_job
 
 qiskit_ibm_runtime = pytest.importorskip(
     "qiskit_ibm_runtime", reason="the fidelity suite needs the official client (compat extra)"
@@ -56,16 +56,22 @@ def test_10_sampler_job_in_a_session(official: Official, bell_isa: QuantumCircui
 
 def test_11_status_progression_and_result(official: Official, bell_isa: QuantumCircuit) -> None:
     official.fake.add_background_jobs(QPU, 2, duration=30)
-    job = sampler_job(official.backend(), bell_isa, shots=256)
-
-    statuses = [job.status()]
-    for _ in range(300):  # polled by hand, as a user would; the pacer holds it ~1 s, then skips
-        if statuses[-1] == "DONE":
-            break
-        time.sleep(0.1)
-        status = job.status()
-        if status != statuses[-1]:
-            statuses.append(status)
+    pacer = official.fake.pacer
+    # Held long enough that the first poll sees the job queued even on a loaded machine; then
+    # each poll moves it to its next status.
+    pacer.set_pace("poll", pacer.speed, max_wait=1.5)
+    try:
+        job = sampler_job(official.backend(), bell_isa, shots=256)
+        statuses = [job.status()]
+        for _ in range(300):  # polled by hand, as a user would
+            if statuses[-1] == "DONE":
+                break
+            time.sleep(0.1)
+            status = job.status()
+            if status != statuses[-1]:
+                statuses.append(status)
+    finally:
+        pacer.set_pace("poll", pacer.speed, max_wait=SUITE_MAX_WAIT)
     official.server.clear_log()
     result = job.result()
 

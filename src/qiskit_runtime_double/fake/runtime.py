@@ -28,7 +28,6 @@ from .control import CONTROL_PREFIX, ControlApp
 from .durations import DurationModel, default_duration
 from .errors import NOT_FOUND, FakeArgumentError, ServiceError
 from .faults import HttpFault, HttpFaults
-from .history import History, PastJob, Where, build_history, build_past_jobs
 from .instances import Instances, configure_instances
 from .pacing import DEFAULT_MAX_WAIT, Pace, Pacer
 from .plan import Instance, Plan
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     from qiskit.providers import BackendV2
 
     from .executor import Executor
+    from .history import History, PastJob
     from .report import FakeSummary
     from .server import FakeServer
 
@@ -83,6 +83,8 @@ def _text(method: str, name: str, value: object, *, optional: bool = False) -> N
 def _history_argument(method: str, history: object) -> None:
     if history is None and method == "FakeRuntime":
         return
+    from .history import History, PastJob  # only for fakes given a history
+
     if isinstance(history, History):
         return
     if isinstance(history, Sequence) and not isinstance(history, str):
@@ -482,6 +484,8 @@ class FakeRuntime:
 
     def _add_history(self, state: RuntimeState, history: History | Sequence[PastJob]) -> list[str]:
         batch, self._history_calls = self._history_calls, self._history_calls + 1
+        from .history import History, Where, build_history, build_past_jobs
+
         where = Where(self.catalogue, self.plan, self.clock.now(), self.seed, batch)
         if isinstance(history, History):
             jobs, sessions = build_history(history.request(), where)

@@ -95,7 +95,8 @@ LIMITS: dict[str, str] = {
 
 class _Strict(BaseModel):
     # No NaN or infinity: Python's json module accepts the tokens NaN and Infinity.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # defer_build: validators are built at first use, so importing the module stays cheap.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, defer_build=True)
 
 
 class ClockState(_Strict):
