@@ -214,8 +214,8 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         start = clock.now()
         # A simulated clock wakes a sleep at the simulation's next event, so short polls would only
         # add requests: poll once per event instead (a job queued for hours costs a few polls).
-        simulated = isinstance(clock, SimulatedClock)
-        interval = SIMULATED_POLL if simulated else POLL_FIRST
+        simulated = clock if isinstance(clock, SimulatedClock) else None
+        interval = SIMULATED_POLL if simulated is not None else POLL_FIRST
         reporter = current_reporter()  # a status line (progress.py), told what each poll saw
         while self.status() not in FINAL_STATUSES:
             waited = (clock.now() - start).total_seconds()
@@ -227,7 +227,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
                     f"{self._status}. Wait longer, or check the queue with backend.status()."
                 )
             step = interval if timeout is None else min(interval, timeout - waited)
-            stall = clock.stall_reason(self._job_id) if isinstance(clock, SimulatedClock) else None
+            stall = simulated.stall_reason(self._job_id) if simulated is not None else None
             if stall is not None:
                 if timeout is None:
                     raise SimulationStalledError(
@@ -236,7 +236,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
                     )
                 step = timeout - waited  # nothing will change before the timeout: skip to it
             clock.sleep(max(step, 0.0))
-            if not simulated:
+            if simulated is None:
                 interval = min(interval * POLL_GROWTH, POLL_MAX)
         if reporter is not None:
             reporter.finish(self._progress((clock.now() - start).total_seconds()))

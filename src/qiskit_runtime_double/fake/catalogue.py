@@ -31,6 +31,7 @@ from .snapshots import configuration_from_target, official_snapshot, properties_
 __all__ = [
     "DEFAULT_BACKENDS",
     "BackendEntry",
+    "DeviceBackend",
     "TargetBackend",
     "build_catalogue",
     "check_isa",
@@ -65,6 +66,27 @@ class TargetBackend(BackendV2):
 
     def run(self, run_input: Any, **options: Any) -> Any:
         raise NotImplementedError(f"{self.name} belongs to the fake service: submit jobs to it.")
+
+
+class DeviceBackend(TargetBackend):
+    """A default device of the fake: a ``Target`` (shared by every fake of the process) that also
+    runs circuits locally, on Aer with the noise its target describes, as ``GenericBackendV2``
+    does. Jobs sent to the fake never go through ``run``: the fake executes them itself."""
+
+    def __init__(self, name: str, target: Target, *, backend_version: str = "1.0.0") -> None:
+        super().__init__(name, target, backend_version=backend_version)
+        self._simulator: Any = None
+
+    @classmethod
+    def _default_options(cls) -> Options:
+        return Options(shots=1024, seed_simulator=None)
+
+    def run(self, run_input: Any, **options: Any) -> Any:
+        if self._simulator is None:
+            from qiskit_aer import AerSimulator
+
+            self._simulator = AerSimulator.from_backend(self)
+        return self._simulator.run(run_input, **{**self.options.__dict__, **options})
 
 
 def ideal_simulator(name: str = "ibmq_qasm_simulator", num_qubits: int = 32) -> TargetBackend:
@@ -124,8 +146,9 @@ def _eagle_127() -> list[tuple[int, int]]:
 def _default_backend(name: str, seed: int, shared: SharedCache = SHARED) -> BackendV2:
     """A default device: its own ``BackendV2`` around the process's shared ``Target`` for it."""
     target = shared.get(("default target", name, seed), lambda: _build_default(name, seed).target)
-    version = "0.1.547" if name == "ibmq_qasm_simulator" else "1.0.0"
-    return TargetBackend(name, target, backend_version=version)
+    if name == "ibmq_qasm_simulator":
+        return TargetBackend(name, target, backend_version="0.1.547")
+    return DeviceBackend(name, target)
 
 
 def _build_default(name: str, seed: int) -> BackendV2:
