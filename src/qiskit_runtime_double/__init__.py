@@ -42,10 +42,16 @@ from .options import (
     EstimatorOptions,
     ExecutionOptions,
     Options,
+    ResilienceOptions,
     SamplerOptions,
     SimulatorOptions,
+    TranspilationOptions,
 )
-from .primitives import Estimator, EstimatorV2, Sampler, SamplerV2
+from .primitives import EstimatorV2, SamplerV2
+from .result_decoder import ResultDecoder
+from .runtime_options import RuntimeOptions
+from .runtime_program import ParameterNamespace, RuntimeProgram
+from .seed_primitives import Estimator, Sampler
 from .service import BackendStatusInfo, QiskitRuntimeService, default_service, get_default_service
 from .session import Batch, Session, current_session, parse_max_time
 from .transports import (
@@ -92,10 +98,13 @@ __all__ = [
     "LiveTransport",
     "MockTransport",
     "Options",
+    "ParameterNamespace",
     "Plan",
     "QiskitRuntimeService",
     "RequestNotSent",
     "RequestsApiError",
+    "ResilienceOptions",
+    "ResultDecoder",
     "RuntimeBackend",
     "RuntimeInvalidStateError",
     "RuntimeJob",
@@ -104,6 +113,8 @@ __all__ = [
     "RuntimeJobNotFound",
     "RuntimeJobTimeoutError",
     "RuntimeJobV2",
+    "RuntimeOptions",
+    "RuntimeProgram",
     "RuntimeProgramNotFound",
     "Sampler",
     "SamplerOptions",
@@ -114,6 +125,7 @@ __all__ = [
     "SimulationStalledError",
     "SimulatorOptions",
     "SystemClock",
+    "TranspilationOptions",
     "Transport",
     "TransportError",
     "VirtualClock",
