@@ -452,8 +452,8 @@ class Options:
         """``old_options`` updated by ``new_options``, as 0.15.1 merges them.
 
         A key of a group may be given flat (``shots=100``) or in its group
-        (``execution={"shots": 100}``); flat wins. Unknown keys are kept, at the top level.
-        Neither argument is modified.
+        (``execution={"shots": 100}``); given both ways, the group's value wins, as in 0.15.1.
+        Unknown keys are kept, at the top level. Neither argument is modified.
         """
         combined = {
             key: _plain(value, key) if key in _GROUPS or isinstance(value, _Group) else value
