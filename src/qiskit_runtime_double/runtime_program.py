@@ -93,6 +93,12 @@ def _type_problem(value: Any, declared: Any) -> str | None:
     return " or ".join(_TYPES[key][1] for key in known)
 
 
+def _plain(body: Any) -> Any:
+    """A wire model (pydantic) as the JSON object it was read from; anything else unchanged."""
+    dump = getattr(body, "model_dump", None)
+    return dump(mode="json", by_alias=True) if callable(dump) else body
+
+
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:50] + "..."
@@ -374,7 +380,8 @@ def program_from_wire(body: Any, api_client: RuntimeClient | None = None) -> Run
     """A ``RuntimeProgram`` from a program as ``GET /programs[/{id}]`` describes it (2023 shape:
     ``id``, ``name``, ``description``, ``cost``, ``creation_date``, ``update_date``,
     ``is_public``, ``data`` and ``spec`` with ``parameters``, ``return_values``,
-    ``interim_results`` and ``backend_requirements``)."""
+    ``interim_results`` and ``backend_requirements``), as a dict or a wire model."""
+    body = _plain(body)
     if not isinstance(body, Mapping) or not isinstance(body.get("id"), str):
         raise IBMApiError(
             f"The service described a program without an id: {_shown(body)}. Expected an object "
@@ -404,9 +411,12 @@ def program_from_wire(body: Any, api_client: RuntimeClient | None = None) -> Run
     )
 
 
-def program_page(body: Mapping[str, Any]) -> tuple[list[Any], int]:
+def program_page(body: Any) -> tuple[list[Any], int]:
     """The programs of a ``GET /programs`` page and the total ``count`` (2023 shape:
-    ``{"programs": [...], "count": n}``)."""
+    ``{"programs": [...], "count": n}``), from a dict or a wire model."""
+    body = _plain(body)
+    if not isinstance(body, Mapping):
+        body = {}
     items = body.get("programs")
     count = body.get("count")
     if not isinstance(items, list) or not isinstance(count, int) or isinstance(count, bool):

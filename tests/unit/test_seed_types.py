@@ -25,6 +25,7 @@ from qiskit.transpiler import CouplingMap
 from qiskit_runtime_double import (
     EnvironmentOptions,
     ExecutionOptions,
+    IBMApiError,
     IBMInputTypeError,
     IBMInputValueError,
     IBMNotAuthorizedError,
@@ -44,7 +45,7 @@ from qiskit_runtime_double import (
 )
 from qiskit_runtime_double.result_decoder import decoders
 from qiskit_runtime_double.runtime_options import run_settings
-from qiskit_runtime_double.runtime_program import program_from_wire
+from qiskit_runtime_double.runtime_program import program_from_wire, program_page
 from qiskit_runtime_double.seed_options import set_default_error_levels
 from qiskit_runtime_double.wire import codec, routes
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
@@ -592,6 +593,29 @@ def test_a_program_from_the_2023_shape() -> None:
         "  Returns:",
     ):
         assert line in text.splitlines()
+
+
+def test_a_program_read_through_a_wire_model() -> None:
+    """The client may hand over its pydantic models of these bodies instead of dicts."""
+    from pydantic import BaseModel, ConfigDict
+
+    class Body(BaseModel):
+        model_config = ConfigDict(extra="allow")
+
+    program = program_from_wire(Body(**PROGRAM))
+    assert program.max_execution_time == 300
+    assert program.parameters().metadata["required"] == ["param1"]
+    assert program_page(Body(programs=[PROGRAM], count=1)) == ([PROGRAM], 1)
+
+
+@pytest.mark.parametrize(
+    "body", [{"programs": "p", "count": 1}, {"programs": [], "count": "1"}, [], {"count": 0}]
+)
+def test_a_program_list_of_another_shape_is_an_api_error(body: Any) -> None:
+    with pytest.raises(IBMApiError, match="expected shape"):
+        program_page(body)
+    with pytest.raises(IBMApiError, match="without an id"):
+        program_from_wire({"name": "no id"})
 
 
 def test_program_data_is_for_its_authors() -> None:
