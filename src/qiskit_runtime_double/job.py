@@ -228,6 +228,8 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
             return self._result
         if self._raw is None:
             self._raw = self._result_text(timeout)
+            if self._have_result and decoder is None:
+                return self._result  # decoded meanwhile, for the callback the wait called
         if not self._raw:
             # No result to give (204): a private job's result after its one read. The official
             # client returns None then too.

@@ -175,3 +175,17 @@ def test_the_fakes_sampler_program_parameters_validate_and_run(
     with Session(service=runtime.service, backend="generic_5q") as session:
         result = session.run("sampler", inputs, RuntimeOptions(job_tags=["ns"])).result()
     assert result[0].data.meas.num_shots == 32
+
+
+def test_a_private_jobs_result_reaches_both_the_callback_and_the_caller(
+    runtime: Runtime, bell: QuantumCircuit
+) -> None:
+    """A private job's result can be read once: the callback's read must serve the caller too."""
+    got: list[Any] = []
+    inputs = {"pubs": [[runtime.isa(bell), None, 8]], "version": 2}
+    with Session(service=runtime.service, backend="generic_5q") as session:
+        job = session.run(
+            "sampler", inputs, {"private": True}, callback=lambda _, result: got.append(result)
+        )
+        result = job.result()
+    assert isinstance(result, PrimitiveResult) and got == [result]
