@@ -69,7 +69,7 @@ TRANSPORTS_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}
 HEAVY_HOMES = {
     "requests": (f"{PKG}.transports.live",),
     "vcr": (f"{PKG}.transports.cassette",),
-    "qiskit_aer": (f"{PKG}.fake.executor",),
+    "qiskit_aer": (f"{PKG}.fake.executor", f"{PKG}.seed_options"),
     "werkzeug": (f"{PKG}.fake.server",),
     "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.catalogue"),
 }

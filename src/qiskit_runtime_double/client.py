@@ -234,6 +234,31 @@ class RuntimeClient:
         response = self._call("instance_usage")
         return self._model(response, Usage, "Instance usage")
 
+    # --- programs (the 2023 API) -------------------------------------------------------------
+
+    def list_programs(self, limit: int | None = None, offset: int = 0) -> dict[str, Any]:
+        """``GET /programs``: ``{"programs": [...], "count": total}`` (0.15.1's query keys)."""
+        response = self._call("list_programs", query={"limit": limit, "offset": offset or None})
+        return self._object(response, "Program list")
+
+    def program(self, program_id: str) -> dict[str, Any]:
+        """``GET /programs/{id}``: the program's metadata, its ``spec`` included."""
+        response = self._call("get_program", program_id, path={"program_id": program_id})
+        return self._object(response, f"Program {program_id!r}")
+
+    @staticmethod
+    def _object(response: HttpResponse, what: str) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise IBMApiError(
+                f"{what}: the service's answer is not a JSON object. Body starts: "
+                f"{response.text[:200]!r}"
+            )
+        return body
+
     # --- sessions ----------------------------------------------------------------------------
 
     def create_session(self, request: SessionCreateRequest) -> SessionDetails:

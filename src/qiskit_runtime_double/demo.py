@@ -6,7 +6,7 @@ from qiskit import QuantumCircuit
 
 from .fake import FakeRuntime
 from .options import Options
-from .primitives import Sampler
+from .seed_primitives import Sampler
 from .service import QiskitRuntimeService, default_service
 from .session import Session
 

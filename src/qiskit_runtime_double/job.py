@@ -19,6 +19,7 @@ from .errors import (
     SimulationStalledError,
 )
 from .progress import JobWait, current_reporter, queue_details
+from .result_decoder import decoders
 from .validation import check_tags
 from .wire import codec
 from .wire.models import Job
@@ -46,23 +47,7 @@ POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.1, 1.5, 5.0
 #: The longest poll on a simulated clock, whose sleeps end early at the next event anyway.
 SIMULATED_POLL = 3600.0
 
-ResultDecoder = Callable[[str], Any]
 Callback = Callable[[str, Any], None]
-
-
-def _decoder(result_decoder: Any) -> ResultDecoder:
-    """Accept the official style (a class with ``decode(raw)``) or a plain function of the text."""
-    if result_decoder is None:
-        return codec.decode
-    decode = getattr(result_decoder, "decode", None)
-    if callable(decode):
-        return decode  # type: ignore[no-any-return]
-    if callable(result_decoder):
-        return result_decoder  # type: ignore[no-any-return]
-    raise IBMInputValueError(
-        f"result_decoder must be a callable taking the result text, or an object with a decode() "
-        f"method, got {result_decoder!r}"
-    )
 
 
 class RuntimeJob(BasePrimitiveJob[Any, str]):
@@ -93,13 +78,15 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         self._creation_date = creation_date
         self._tags = list(tags or [])
         self._private = private
-        self._decode = _decoder(result_decoder)
+        # A pair of decoders decodes interim results with the first, the result with the second.
+        self._interim_decode, self._decode = decoders(result_decoder)
         self._callback = callback
         self._status: JobStatus = "INITIALIZING"
         self._reason: str | None = None
         self._reason_code: int | None = None
         self._result: Any = None
         self._have_result = False
+        self._raw: str | None = None
         self._called_back = False
         self._queue: tuple[int | None, _dt.datetime | None] = (None, None)
 
@@ -250,11 +237,36 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
             self._job_id, self._status, waited, self._backend_name, position, estimated_start
         )
 
-    def result(self, timeout: float | None = None) -> Any:
-        """Wait for the job and return its decoded result; raise if it failed or was cancelled."""
-        if self._have_result:
+    def result(self, timeout: float | None = None, decoder: Any = None) -> Any:
+        """Wait for the job and return its decoded result; raise if it failed or was cancelled.
+
+        ``decoder`` (a ``ResultDecoder`` subclass or a function of the text) decodes this call's
+        answer instead of the job's ``result_decoder``.
+        """
+        decode = self._decode if decoder is None else decoders(decoder)[1]
+        if self._have_result and decoder is None:
             return self._result
+        if self._raw is None:
+            self._raw = self._result_text(timeout)
+            if self._have_result and decoder is None:
+                return self._result  # decoded meanwhile, for the callback the wait called
+        if not self._raw:
+            # No result to give (204): a private job's result after its one read. The official
+            # client returns None then too.
+            return None
+        try:
+            decoded = decode(self._raw)
+        except json.JSONDecodeError:
+            decoded = self._raw  # the official client returns non-JSON results as text
+        if decoder is None:
+            self._result, self._have_result = decoded, True
+        return decoded
+
+    def _result_text(self, timeout: float | None) -> str:
+        """The result's text, once the job is final; raise if it failed or was cancelled."""
         self.wait_for_final_state(timeout)
+        if self._raw is not None:
+            return self._raw  # read meanwhile, for the callback the wait called
         if self._status == "ERROR":
             if self._reason_code == RAN_TOO_LONG_CODE:
                 raise RuntimeJobMaxTimeoutError(
@@ -272,17 +284,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
             raise RuntimeInvalidStateError(
                 f"Unable to retrieve result for job {self._job_id}. Job was cancelled."
             )
-        text = self._client.job_results(self._job_id)
-        if not text:
-            # No result to give (204): a private job's result after its one read. The official
-            # client returns None then too.
-            return None
-        try:
-            self._result = self._decode(text)
-        except json.JSONDecodeError:
-            self._result = text  # the official client returns non-JSON results as text
-        self._have_result = True
-        return self._result
+        return self._client.job_results(self._job_id)
 
     def cancel(self) -> None:
         """Cancel the job; ``RuntimeInvalidStateError`` if it already finished."""

@@ -1,11 +1,21 @@
-"""Primitive options: V2 options that send only what was set, and the seed-era ``Options``."""
+"""Primitive options: V2 options that send only what was set, and the seed-era ``Options``.
+
+The seed-era ``Options`` and its groups live in ``seed_options`` and are re-exported here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import IBMInputValueError
+from .seed_options import (
+    EnvironmentOptions,
+    ExecutionOptions,
+    Options,
+    ResilienceOptions,
+    SimulatorOptions,
+    TranspilationOptions,
+)
 from .validation import (
     check_bool,
     check_int,
@@ -19,8 +29,10 @@ __all__ = [
     "EstimatorOptions",
     "ExecutionOptions",
     "Options",
+    "ResilienceOptions",
     "SamplerOptions",
     "SimulatorOptions",
+    "TranspilationOptions",
 ]
 
 
@@ -105,68 +117,3 @@ class EstimatorOptions(_V2Options):
         "default_precision": check_positive_finite,
         "resilience_level": _level,
     }
-
-
-# --- seed era (0.11-0.15) ----------------------------------------------------------------------
-
-
-@dataclass
-class ExecutionOptions:
-    shots: int = 4000
-    init_qubits: bool = True
-
-
-@dataclass
-class EnvironmentOptions:
-    log_level: str = "WARNING"
-    job_tags: list[str] | None = None
-
-
-@dataclass
-class SimulatorOptions:
-    seed_simulator: int | None = None
-
-
-@dataclass
-class Options:
-    """The seed-era options: ``Options(optimization_level=3)`` and friends.
-
-    The seed-era ``Sampler``/``Estimator`` transpile for the backend at ``optimization_level``
-    before submitting (as the service did in 2023) and run ``execution.shots`` shots.
-    """
-
-    optimization_level: int = 3
-    resilience_level: int = 1
-    max_execution_time: int | None = None
-    execution: ExecutionOptions = field(default_factory=ExecutionOptions)
-    environment: EnvironmentOptions = field(default_factory=EnvironmentOptions)
-    simulator: SimulatorOptions = field(default_factory=SimulatorOptions)
-
-    def __post_init__(self) -> None:
-        if check_int("optimization_level", self.optimization_level) not in (0, 1, 2, 3):
-            raise IBMInputValueError(
-                f"optimization_level must be 0, 1, 2 or 3, got {self.optimization_level!r}."
-            )
-        if check_int("resilience_level", self.resilience_level) not in (0, 1, 2, 3):
-            raise IBMInputValueError(
-                f"resilience_level must be 0, 1, 2 or 3, got {self.resilience_level!r}."
-            )
-        if self.max_execution_time is not None:
-            self.max_execution_time = check_positive_int(
-                "max_execution_time", self.max_execution_time
-            )
-        if isinstance(self.execution, dict):
-            self.execution = ExecutionOptions(**self.execution)
-        if isinstance(self.environment, dict):
-            self.environment = EnvironmentOptions(**self.environment)
-        if isinstance(self.simulator, dict):
-            self.simulator = SimulatorOptions(**self.simulator)
-        self.execution.shots = check_positive_int("execution.shots", self.execution.shots)
-        if self.environment.job_tags is not None:
-            self.environment.job_tags = check_tags(
-                "environment.job_tags", self.environment.job_tags
-            )
-        if self.simulator.seed_simulator is not None:
-            self.simulator.seed_simulator = check_int(
-                "simulator.seed_simulator", self.simulator.seed_simulator
-            )

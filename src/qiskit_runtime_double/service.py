@@ -16,6 +16,14 @@ from .client import RetryPolicy, RuntimeClient
 from .double_url import double_endpoints
 from .errors import BackendNotFoundError, IBMError, IBMInputTypeError, IBMInputValueError
 from .job import RuntimeJob
+from .runtime_options import RuntimeOptions, run_settings
+from .runtime_program import (
+    ParameterNamespace,
+    RuntimeProgram,
+    program_from_wire,
+    program_inputs,
+    program_page,
+)
 from .transports.base import Closing, Transport
 from .transports.discovery import InstancePreferences, resolve_instance
 from .transports.endpoints import (
@@ -33,7 +41,6 @@ from .validation import (
     check_datetime,
     check_job_id,
     check_non_negative_int,
-    check_positive_int,
     check_str,
     check_tags,
 )
@@ -51,28 +58,6 @@ __all__ = ["BackendStatusInfo", "QiskitRuntimeService", "default_service", "get_
 _DEFAULT: contextvars.ContextVar[QiskitRuntimeService | None] = contextvars.ContextVar(
     "qiskit_runtime_double_service", default=None
 )
-
-#: Keys ``run(options=...)`` understands, and the wire field each becomes.
-_RUN_OPTIONS = {
-    "log_level": "log_level",
-    "job_tags": "tags",
-    "tags": "tags",
-    "max_execution_time": "cost",
-    "private": "private",
-    "image": "runtime",
-    "instance": None,  # the instance travels in the Service-CRN header, never in the body
-}
-
-
-def _run_option(key: str, value: Any) -> Any:
-    """A ``run(options=...)`` value, checked (``key`` is the name the caller used)."""
-    if key in ("job_tags", "tags"):
-        return check_tags(key, value)
-    if key == "max_execution_time":
-        return check_positive_int(key, value)
-    if key == "private":
-        return check_bool(key, value)
-    return check_str(key, value)  # log_level, image
 
 
 def get_default_service() -> QiskitRuntimeService | None:
@@ -387,6 +372,8 @@ class QiskitRuntimeService(Closing):
         #: ``wire.codec.EncodedCircuits``): a session resends the same circuits.
         self._encoded = codec.EncodedCircuits()
         self._backends: dict[str, RuntimeBackend] = {}
+        self._programs: dict[str, RuntimeProgram] = {}
+        self._listed = False
 
     @property
     def client(self) -> RuntimeClient:
@@ -517,52 +504,42 @@ class QiskitRuntimeService(Closing):
     def run(
         self,
         program_id: str,
-        inputs: dict[str, Any],
-        options: dict[str, Any] | None = None,
-        *,
-        backend_name: str | None = None,
-        session_id: str | None = None,
+        inputs: dict[str, Any] | ParameterNamespace,
+        options: RuntimeOptions | dict[str, Any] | None = None,
         callback: Callback | None = None,
         result_decoder: Any = None,
+        session_id: str | None = None,
+        *,
+        backend_name: str | None = None,
     ) -> RuntimeJob:
-        """Submit a job of ``program_id`` (outside a session unless ``session_id`` is given)."""
+        """Submit a job of ``program_id`` (outside a session unless ``session_id`` is given).
+
+        ``inputs``: a dict, or a ``ParameterNamespace`` (validated first). ``options``: a
+        ``RuntimeOptions`` or a dict of its keys (``private`` too). ``callback(job_id, result)``
+        gets the result; ``result_decoder`` decodes it (``docs/session-api.md``).
+        """
         check_str("program_id", program_id)
         if callback is not None and not callable(callback):
             raise IBMInputTypeError(
                 f"callback must be a function of (job_id, result), got {type(callback).__name__}."
             )
-        if not isinstance(inputs, dict):
-            raise IBMInputTypeError(
-                f"inputs must be a dict of program parameters, got {type(inputs).__name__}."
+        params = program_inputs(inputs)
+        settings = run_settings(options, instance=self._instance)
+        if settings.session_time is not None and session_id is None:
+            raise IBMInputValueError(
+                "session_time is the length of the session a job starts: run the job in a "
+                "Session (Session(max_time=...)), or leave session_time out."
             )
-        if options is not None and not isinstance(options, dict):
-            raise IBMInputTypeError(
-                f"options must be a dict of run options, got {type(options).__name__}."
-            )
-        fields: dict[str, Any] = {}
-        for key, value in (options or {}).items():
-            if key == "backend":
-                backend_name = backend_name or value
-                continue
-            if key not in _RUN_OPTIONS:
-                raise IBMInputValueError(
-                    f"Unknown run option {key!r}; known options: backend, "
-                    f"{', '.join(sorted(_RUN_OPTIONS))}."
-                )
-            target = _RUN_OPTIONS[key]
-            if target is not None and value is not None:
-                fields[target] = _run_option(key, value)
-        if fields.get("private") is False:
-            del fields["private"]  # sent only when true, as the official client does
+        backend_name = backend_name or settings.backend
         for name, given in (("backend_name", backend_name), ("session_id", session_id)):
             if given is not None:
                 check_str(name, given)
         request = JobCreateRequest(
             program_id=program_id,
-            params=codec.to_jsonable(inputs, circuits=self._encoded),
+            params=codec.to_jsonable(params, circuits=self._encoded),
             backend=backend_name,
             session_id=session_id,
-            **fields,
+            **settings.fields,
         )
         created = self._client.submit_job(request)
         return RuntimeJob(
@@ -572,11 +549,48 @@ class QiskitRuntimeService(Closing):
             backend_name=created.backend or backend_name,
             program_id=program_id,
             session_id=created.session_id or session_id,
-            tags=fields.get("tags"),
+            tags=settings.fields.get("tags"),
             callback=callback,
             result_decoder=result_decoder,
-            private=bool(fields.get("private")),
+            private=bool(settings.fields.get("private")),
         )
+
+    # --- programs (the 2023 API) -------------------------------------------------------------
+
+    def program(self, program_id: str, refresh: bool = False) -> RuntimeProgram:
+        """The program's metadata (``RuntimeProgramNotFound`` if there is none); cached unless
+        ``refresh``. ``program.parameters()`` is a namespace of its inputs to fill and run."""
+        check_str("program_id", program_id)
+        check_bool("refresh", refresh)
+        if refresh or program_id not in self._programs:
+            body = self._client.program(program_id)
+            self._programs[program_id] = program_from_wire(body, self._client)
+        return self._programs[program_id]
+
+    def programs(
+        self, refresh: bool = False, limit: int | None = 20, skip: int = 0
+    ) -> list[RuntimeProgram]:
+        """The programs available (``limit=None``: all), read page by page and cached unless
+        ``refresh``."""
+        check_bool("refresh", refresh)
+        limit = None if limit is None else check_non_negative_int("limit", limit)
+        skip = check_non_negative_int("skip", skip)
+        if refresh or not self._listed:
+            self._programs, self._listed = {}, False
+            while True:
+                page = self._client.list_programs(limit=20, offset=len(self._programs))
+                items, count = program_page(page)
+                before = len(self._programs)
+                for item in items:
+                    found = program_from_wire(item, self._client)
+                    self._programs[found.program_id] = found
+                # Stop at the count, or on a page that brings nothing new (a service ignoring
+                # the offset must not loop us forever).
+                if len(self._programs) in (before, count) or len(self._programs) > count:
+                    break
+            self._listed = True
+        listed = list(self._programs.values())
+        return listed[skip:] if limit is None else listed[skip : skip + limit]
 
     def job(self, job_id: str) -> RuntimeJob:
         """The job with this id (``RuntimeJobNotFound`` if there is none)."""

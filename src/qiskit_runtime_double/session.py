@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from qiskit.providers import BackendV2
 
 from .errors import IBMInputTypeError, IBMInputValueError, SessionClosedError
+from .runtime_options import RuntimeOptions, run_settings
+from .runtime_program import ParameterNamespace, program_inputs
 from .validation import check_str
 from .wire.models import SessionCreateRequest, SessionDetails
 
@@ -136,24 +138,25 @@ class Session:
     def run(
         self,
         program_id: str,
-        inputs: dict[str, Any],
-        options: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | ParameterNamespace,
+        options: RuntimeOptions | dict[str, Any] | None = None,
         callback: Callback | None = None,
         result_decoder: Any = None,
     ) -> RuntimeJob:
-        """Run ``program_id`` with ``inputs`` in this session; returns the submitted job."""
+        """Run ``program_id`` with ``inputs`` in this session; returns the submitted job.
+
+        ``inputs``: a dict, or a ``ParameterNamespace`` (validated first). ``options``: a
+        ``RuntimeOptions`` or a dict of its keys; its ``backend`` must be the session's, its
+        ``session_time`` (seconds) the session's length when this job starts the session.
+        """
         if not self._active:
             raise SessionClosedError(
                 f"The session is closed. Session {self._session_id or '(never started)'} no longer "
                 "accepts jobs: open a new Session for further jobs."
             )
-        if options is not None and not isinstance(options, dict):
-            raise IBMInputTypeError(
-                f"options must be a dict of run options (e.g. {{'job_tags': ['a']}}), got "
-                f"{type(options).__name__}."
-            )
-        options = dict(options or {})
-        requested = options.pop("backend", None)
+        params = program_inputs(inputs)
+        settings = run_settings(options, instance=self._service.instance)
+        requested = settings.backend
         if (
             requested is not None
             and self._backend_name is not None
@@ -163,28 +166,44 @@ class Session:
                 f"options['backend'] is {requested!r}, but this session runs on "
                 f"{self._backend_name!r}. Leave it out, or use a session on {requested!r}."
             )
+        session_time = self._session_time(settings.session_time)
         if self._session_id is None:
-            self._start(requested or self._backend_name)
+            self._start(requested or self._backend_name, session_time)
         return self._service.run(
             program_id,
-            inputs,
+            params,
             options,
-            backend_name=self._backend_name,
-            session_id=self._session_id,
             callback=callback,
             result_decoder=result_decoder,
+            session_id=self._session_id,
+            backend_name=self._backend_name,
         )
 
-    def _start(self, backend_name: str | None) -> None:
+    def _session_time(self, session_time: int | None) -> int | None:
+        """The session's length: ``max_time``, or a first job's ``session_time``; a job's
+        ``session_time`` must agree with it (a session's length is set when it starts)."""
+        if session_time is None or session_time == self._max_time:
+            return self._max_time
+        if self._max_time is not None or self._session_id is not None:
+            length = "the service's default" if self._max_time is None else f"{self._max_time} s"
+            raise IBMInputValueError(
+                f"options session_time is {session_time} s, but this session's length is "
+                f"{length}: a session's length is set when it starts (Session(max_time=...)). "
+                "Leave session_time out."
+            )
+        return session_time
+
+    def _start(self, backend_name: str | None, max_time: int | None) -> None:
         details = self._service.client.create_session(
             SessionCreateRequest(
                 mode=self._mode,
                 backend=backend_name,
                 instance=self._service.instance,
-                max_ttl=self._max_time,
+                max_ttl=max_time,
             )
         )
         self._session_id = details.id
+        self._max_time = max_time
         self._backend_name = details.backend_name or backend_name
 
     def close(self) -> None:

@@ -83,9 +83,9 @@ class DeviceBackend(TargetBackend):
 
     def run(self, run_input: Any, **options: Any) -> Any:
         if self._simulator is None:
-            from qiskit_aer import AerSimulator
+            from .executor import local_simulator  # Aer lives behind the executor (rule 4)
 
-            self._simulator = AerSimulator.from_backend(self)
+            self._simulator = local_simulator(self)
         return self._simulator.run(run_input, **{**self.options.__dict__, **options})
 
 

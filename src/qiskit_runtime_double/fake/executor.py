@@ -208,6 +208,13 @@ class AerExecutor:
         return PrimitiveResult(results, estimator_metadata(workload.options))
 
 
+def local_simulator(backend: Any) -> Any:
+    """An ``AerSimulator`` with ``backend``'s noise, to run circuits outside the fake (``run``)."""
+    from qiskit_aer import AerSimulator
+
+    return AerSimulator.from_backend(backend)
+
+
 def _sampler_pub(index: int, raw: Any, default: int, entry: BackendEntry, limit: int) -> Any:
     circuit, values, shots = _parts(index, raw, range(1, 4), "[circuit, values, shots]")
     circuit = _circuit(index, circuit, entry)
