@@ -28,6 +28,7 @@ from ..wire.models import (
     parse_timestamp,
 )
 from ..wire.routes import match_route
+from ..wire.versions import VERSION_HEADER, ApiVersion, VersionError, api_version, backends_body
 from ..wire.vocabulary import API_PREFIX, ErrorCode
 from .errors import BadRequest, NotFound, ServiceError
 from .faults import HttpFaults
@@ -220,7 +221,18 @@ class RuntimeApp:
                 response = HttpResponse(response.status_code, headers, response.content)
             return response
         self._instance(request)  # an unknown Service-CRN is refused on every route (403)
+        self._version(request)  # so is an IBM-API-Version that is not a date (400)
         return self._handlers[route.name](request, params)
+
+    # --- versions ----------------------------------------------------------------------------
+    # A request's ``IBM-API-Version`` picks the shapes of its answers; without one, the 2023
+    # client's (``wire/versions.py`` knows the differences).
+
+    def _version(self, request: HttpRequest) -> ApiVersion:
+        try:
+            return api_version(request.headers.get(VERSION_HEADER))
+        except VersionError as exc:
+            raise BadRequest(str(exc)) from None
 
     # --- instances ---------------------------------------------------------------------------
     # Every request acts for the instance its ``Service-CRN`` header names (without one: the
@@ -237,7 +249,10 @@ class RuntimeApp:
         devices = [
             device_view(entry, *self.state.status_of(name)) for name, entry in visible.items()
         ]
-        return _json(BackendList(devices=devices))
+        listed = BackendList(devices=devices).model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+        return HttpResponse.from_json(200, backends_body(self._version(request), listed["devices"]))
 
     def _configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         configuration = self.state.entry(params["backend"], self._instance(request)).configuration()
