@@ -21,8 +21,8 @@ neither starts with IAM and Global Search as today's client does (``platform.py`
 (``api/auth.py``, ``CloudAuth``); ``AuthGate`` accepts both. The client derives the runtime's
 host from the CRN's region and the URL's host name, dropping its port
 (``utils.get_runtime_api_base_url``), except for a URL containing ``experimental`` (IBM's own
-test clusters), which it uses as given: the fake therefore serves everything under
-``/experimental`` too, so ``{server.url}/experimental/api/v1`` reaches the runtime API.
+test clusters), which it uses as given: the fake therefore serves its runtime API at
+``/experimental/api/v1`` too, so ``{server.url}/experimental/api/v1`` reaches it.
 
 The fake's default instance is the one hub/group/project ``ibm-q/open/main``; tokens are the
 platform's (``Platform.issue_token``), so they expire and are revoked with IAM's.
@@ -106,10 +106,10 @@ class LegacyPlatform:
         return f"LegacyPlatform(hgp={'/'.join(DEFAULT_HGP)!r})"
 
     def mount(self, router: Router) -> None:
-        """Serve the auth API and the ``/experimental`` alias of everything on ``router``."""
-        for route in _ROUTES:
-            router.mount(AUTH_PREFIX + route, self)
-        router.mount(EXPERIMENTAL_PREFIX, ExperimentalAlias(router))
+        """Serve the auth API, and the runtime API under ``/experimental`` too, on ``router``."""
+        for family in ("/version", "/users", "/Network"):
+            router.mount(AUTH_PREFIX + family, self)
+        router.mount(EXPERIMENTAL_PREFIX + API_PREFIX, ExperimentalAlias(router))
 
     # --- the endpoints -----------------------------------------------------------------------
 
@@ -228,7 +228,12 @@ class LegacyPlatform:
 
 
 class ExperimentalAlias:
-    """Answers ``/experimental/<path>`` as the router answers ``/<path>`` (see the module doc)."""
+    """Answers ``/experimental/api/v1/<path>`` as the router answers ``/api/v1/<path>``.
+
+    Only the runtime API has this alias (the 0.15 client's ``ibm_cloud`` URL needs it, see the
+    module doc): the control API, the dashboard and the platform stay at one path each, so the
+    request guard, which tells the control API by its path, sees every control request as one.
+    """
 
     def __init__(self, router: Router) -> None:
         self.router = router
@@ -236,7 +241,7 @@ class ExperimentalAlias:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         scheme, _, rest = request.url.partition("://")
         authority, _, path = rest.partition("/")
-        inner = "/" + path.removeprefix(EXPERIMENTAL_PREFIX.lstrip("/")).lstrip("/")
+        inner = "/" + path.removeprefix(EXPERIMENTAL_PREFIX.strip("/")).lstrip("/")
         moved = HttpRequest(
             request.method, f"{scheme}://{authority}{inner}", request.headers, request.content
         )

@@ -95,7 +95,9 @@ def _list(params: dict[str, Any], key: str, count: int | None = None) -> list[An
 
 
 def _settings(params: dict[str, Any], key: str) -> dict[str, Any]:
-    value = params.get(key) or {}
+    value = params.get(key)
+    if value is None:
+        return {}
     if not isinstance(value, dict):
         raise InvalidWorkload(f"{key} must be an object, got {type(value).__name__}.")
     return value
@@ -149,6 +151,8 @@ def _transpiled(circuits: Sequence[Any], entry: BackendEntry, level: int, skip: 
 def _values(index: int, circuit: Any, names: Sequence[Any], values: Any) -> dict[Any, Any] | None:
     """``values`` (in the order of ``names``, the 2023 ``parameters``) bound by parameter: one
     binding, so the pub's shape is ``()`` as a V1 circuit's result is one value."""
+    if hasattr(values, "tolist"):  # a numpy array (the ``ndarray`` tag)
+        values = values.tolist()
     values = list(values) if isinstance(values, (list, tuple)) else values
     if not isinstance(values, list) or len(values) != circuit.num_parameters:
         raise InvalidWorkload(

@@ -40,7 +40,7 @@ CURRENT: Final = "current"
 
 ApiVersion = Literal["2023", "current"]
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class VersionError(ValueError):
