@@ -182,3 +182,11 @@ def test_the_2023_client_runs_the_seed_era_unchanged(
     assert set(expected.values()) <= set(found["listed"])
     assert found["estimators"] == [expected["estimator_job"]]
     assert found["in_session"] == [expected["run_job"]]
+
+
+def test_the_docs_show_the_seed_example_this_test_runs() -> None:
+    """``docs/running-2023-code.md`` shows the 2023 client running the block it runs here."""
+    from .client_2023 import SEED_EXAMPLE
+
+    page = (REPO / "docs" / "running-2023-code.md").read_text(encoding="utf-8")
+    assert f"<!-- not run -->\n```python\n{SEED_EXAMPLE}```" in page
