@@ -69,6 +69,12 @@ class Run:
 
 
 @pytest.fixture
+def python() -> Path:
+    """``.venv-legacy``'s interpreter (asked for first: a skip starts no server)."""
+    return legacy_python()
+
+
+@pytest.fixture
 def served() -> Iterator[tuple[FakeRuntime, FakeServer]]:
     fake = FakeRuntime(seed=11)
     with fake.serve() as server:
@@ -108,9 +114,8 @@ def run_client(
 
 @pytest.mark.parametrize("channel", LEGACY_CHANNELS)
 def test_the_2023_client_runs_the_seed_era_unchanged(
-    channel: str, served: tuple[FakeRuntime, FakeServer], tmp_path: Path
+    channel: str, python: Path, served: tuple[FakeRuntime, FakeServer], tmp_path: Path
 ) -> None:
-    python = legacy_python()
     fake, server = served
     run = run_client(fake, server, channel, tmp_path, python)
     assert not run.failures, "\n\n".join(f"{n}:\n{tb}" for n, tb in run.failures.items())
