@@ -148,6 +148,23 @@ def from_id(seen: dict[str, Any]) -> dict[str, Any]:
 
 
 @scenario
+def no_backend(seen: dict[str, Any]) -> dict[str, Any]:
+    """A session without a backend: the service picks one on ``ibm_cloud``; ``ibm_quantum``
+    refuses it in the client."""
+    from qiskit_ibm_runtime import QiskitRuntimeService, Sampler, Session
+
+    service = QiskitRuntimeService()
+    try:
+        session = Session(service=service)
+    except ValueError as exc:
+        return {"refused": str(exc)}
+    job = Sampler(session=session).run(_bell())
+    job.result()
+    session.close()
+    return {"session_backend": session.backend(), "job_backend": job.backend().name}
+
+
+@scenario
 def retrieval(seen: dict[str, Any]) -> dict[str, Any]:
     """Jobs found again by id and by listing, with their results."""
     from qiskit_ibm_runtime import QiskitRuntimeService

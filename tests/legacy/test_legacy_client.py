@@ -35,7 +35,7 @@ SCRIPT = Path(__file__).with_name("client_2023.py")
 #: A cached run takes a few seconds per channel (most of it importing qiskit 0.45).
 TIMEOUT = 180
 BACKEND = "ibmq_qasm_simulator"
-SCENARIOS = ("seed_example", "estimator", "session_run", "from_id", "retrieval")
+SCENARIOS = ("seed_example", "estimator", "session_run", "from_id", "no_backend", "retrieval")
 
 
 def legacy_python() -> Path:
@@ -177,6 +177,13 @@ def test_the_2023_client_runs_the_seed_era_unchanged(
     assert fake.state.job(picked["second_job"]).session_id == picked["first_job"]
     assert picked["after_close"] == "The session is closed."
     assert fake.state.session(picked["session_id"]).accepting_jobs is False
+
+    # A session without a backend: the service's choice on ibm_cloud, refused on ibm_quantum.
+    unnamed = run.results["no_backend"]
+    if channel == "ibm_quantum":
+        assert unnamed == {"refused": '"backend" is required for ``ibm_quantum`` channel.'}
+    else:
+        assert unnamed["session_backend"] == unnamed["job_backend"] in fake.backend_names
 
     # Job retrieval: by id (with its result) and by listing, filtered.
     found = run.results["retrieval"]
