@@ -7,14 +7,17 @@ as names; today's clients send a date and read objects (``wire/versions.py``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from qiskit import QuantumCircuit
 
 from qiskit_runtime_double.fake import FakeRuntime
+from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.versions import (
     CURRENT,
@@ -23,6 +26,7 @@ from qiskit_runtime_double.wire.versions import (
     VersionError,
     api_version,
     markdown_table,
+    session_body,
 )
 from qiskit_runtime_double.wire.vocabulary import API_VERSION
 
@@ -33,6 +37,14 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "running-2023-code.md"
 @pytest.fixture(scope="module")
 def fake() -> FakeRuntime:
     return FakeRuntime(["generic_5q", "ibmq_qasm_simulator"], seed=4)
+
+
+def bell() -> QuantumCircuit:
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.measure_all()
+    return circuit
 
 
 def get(fake: FakeRuntime, path: str, version: str | None) -> HttpResponse:
@@ -71,6 +83,48 @@ def test_the_other_routes_answer_alike_with_and_without_a_version(fake: FakeRunt
     """Only the answers listed in the docs' table differ: a configuration is a configuration."""
     for path in ("/backends/generic_5q/configuration", "/backends/generic_5q/status", "/jobs"):
         assert get(fake, path, None).json() == get(fake, path, API_VERSION).json()
+
+
+def test_without_a_version_a_session_has_only_the_2023_states(fake: FakeRuntime) -> None:
+    """A session between two jobs is ``pending_inactive`` today; in 2023 it was ``active``."""
+    body = {
+        "program_id": "sampler",
+        "backend": "ibmq_qasm_simulator",
+        "start_session": True,
+        "session_time": 600,
+        "params": codec.to_jsonable({"circuits": [bell()], "run_options": {"shots": 10}}),
+    }
+    fake.set_next_job_duration(5)
+    job = fake.app(
+        HttpRequest(
+            "POST",
+            BASE + "/api/v1/jobs",
+            Headers({"Content-Type": "application/json"}),
+            json.dumps(body).encode(),
+        )
+    ).json()
+    fake.clock.shift(6)  # the job is done; the interactive window runs
+    assert fake.state.session(job["id"]).state == "pending_inactive"
+    assert get(fake, f"/sessions/{job['id']}", API_VERSION).json()["state"] == "pending_inactive"
+    seed_era = get(fake, f"/sessions/{job['id']}", None).json()
+    assert seed_era["state"] == "active" and seed_era["accepting_jobs"] is True
+
+
+@pytest.mark.parametrize(
+    ("state", "seed_era"),
+    [
+        ("open", "open"),
+        ("active", "active"),
+        ("pending_inactive", "active"),
+        ("inactive", "inactive"),
+        ("pending_closed", "active"),
+        ("closed", "closed"),
+    ],
+)
+def test_each_session_state_has_its_2023_name(state: str, seed_era: str) -> None:
+    body = {"id": "s", "state": state, "accepting_jobs": state != "pending_closed"}
+    assert session_body(SEED_ERA, body) == {**body, "state": seed_era}
+    assert session_body(CURRENT, body) == body
 
 
 @settings(max_examples=200, deadline=None)

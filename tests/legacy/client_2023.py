@@ -132,6 +132,7 @@ def from_id(seen: dict[str, Any]) -> dict[str, Any]:
     again = Session.from_id(first_session.session_id, service=service, backend=BACKEND)
     second = again.run("sampler", {"circuits": [_bell()]})
     second.result()
+    details = again.details()
     again.close()
     try:
         again.run("sampler", {"circuits": [_bell()]})
@@ -144,6 +145,8 @@ def from_id(seen: dict[str, Any]) -> dict[str, Any]:
         "second_job": second.job_id(),
         "second_session": second.session_id,
         "after_close": after_close,
+        "details": details,
+        "status_after_close": again.status(),
     }
 
 

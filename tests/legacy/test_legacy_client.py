@@ -176,6 +176,10 @@ def test_the_2023_client_runs_the_seed_era_unchanged(
     assert picked["session_id"] == picked["first_job"] == picked["second_session"]
     assert fake.state.job(picked["second_job"]).session_id == picked["first_job"]
     assert picked["after_close"] == "The session is closed."
+    details = picked["details"]  # Session.details(), read while it was open
+    assert (details["id"], details["backend_name"]) == (picked["session_id"], BACKEND)
+    assert details["accepting_jobs"] is True and details["state"] in ("active", "inactive")
+    assert picked["status_after_close"] == "Closed"  # nothing left to run: closed at once
     assert fake.state.session(picked["session_id"]).accepting_jobs is False
 
     # A session without a backend: the service's choice on ibm_cloud, refused on ibm_quantum.

@@ -28,7 +28,14 @@ from ..wire.models import (
     parse_timestamp,
 )
 from ..wire.routes import match_route
-from ..wire.versions import VERSION_HEADER, ApiVersion, VersionError, api_version, backends_body
+from ..wire.versions import (
+    VERSION_HEADER,
+    ApiVersion,
+    VersionError,
+    api_version,
+    backends_body,
+    session_body,
+)
 from ..wire.vocabulary import API_PREFIX, ErrorCode
 from .errors import BadRequest, NotFound, ServiceError
 from .faults import HttpFaults
@@ -38,6 +45,7 @@ from .views import device_view, job_view, metrics_view, session_view
 if TYPE_CHECKING:
     from .clock import VirtualClock
     from .plan import Instance
+    from .records import SessionRecord
     from .state import RuntimeState
 
 __all__ = ["API_PREFIX", "RuntimeApp"]
@@ -303,11 +311,16 @@ class RuntimeApp:
     def _create_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         body = _body(request, SessionCreateRequest)
         session = self.state.create_session(body, self._instance(request))
-        return _json(session_view(session, self.clock.now()))
+        return self._session_json(request, session)
 
     def _get_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         session = self.state.session(params["session_id"], self._instance(request))
-        return _json(session_view(session, self.clock.now()))
+        return self._session_json(request, session)
+
+    def _session_json(self, request: HttpRequest, session: SessionRecord) -> HttpResponse:
+        view = session_view(session, self.clock.now())
+        body = view.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return HttpResponse.from_json(200, session_body(self._version(request), body))
 
     def _close_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         _body(request, SessionPatchRequest)

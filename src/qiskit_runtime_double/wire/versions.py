@@ -29,6 +29,7 @@ __all__ = [
     "api_version",
     "backends_body",
     "markdown_table",
+    "session_body",
 ]
 
 #: The request header that names the API version.
@@ -84,6 +85,25 @@ def backends_body(version: ApiVersion, devices: list[dict[str, Any]]) -> dict[st
     return {"devices": devices}
 
 
+#: Session states the 2023 service did not have, and the 2023 state each one was then: both are
+#: an active session, its interactive window running (``pending_inactive``) or its last jobs
+#: draining after ``close()`` (``pending_closed``, with ``accepting_jobs`` false).
+_LATER_SESSION_STATES = {"pending_inactive": "active", "pending_closed": "active"}
+
+
+def session_body(version: ApiVersion, body: dict[str, Any]) -> dict[str, Any]:
+    """``GET /sessions/{id}``: the current session object, in the shape of ``version``.
+
+    The 0.15 client knows ``open``, ``inactive``, ``active`` and ``closed`` (``Session.status``
+    shows any other state capitalized, e.g. ``"Pending_inactive"``); the two ``pending_*`` states
+    came in 2024 (qiskit-ibm-runtime #1713), for what was ``active`` before.
+    """
+    state = body.get("state")
+    if version == SEED_ERA and state in _LATER_SESSION_STATES:
+        return {**body, "state": _LATER_SESSION_STATES[state]}
+    return body
+
+
 @dataclass(frozen=True)
 class Difference:
     """One answer whose shape depends on the version: the rows of the docs' table."""
@@ -105,6 +125,15 @@ DIFFERENCES: Final[tuple[Difference, ...]] = (
         source=(
             "0.15.1 `qiskit_runtime_service.py` (`_discover_cloud_backends`), "
             "`hub_group_project.py`; 0.51 `api/client.py` (`list_backends`)"
+        ),
+    ),
+    Difference(
+        endpoint="GET /sessions/{id}, POST /sessions",
+        seed_era="`state`: `open`, `active`, `inactive` or `closed` (`pending_*` read as `active`)",
+        current="`state` may also be `pending_inactive` or `pending_closed`",
+        source=(
+            "0.15.1 `session.py` (`Session.status`); 0.51 `session.py` (`status`, since "
+            "qiskit-ibm-runtime #1713)"
         ),
     ),
 )
