@@ -58,6 +58,7 @@ FAKE_EDGE = (
     f"{PKG}.fake.server",
     f"{PKG}.fake.wsgi",
     f"{PKG}.fake.platform",
+    f"{PKG}.fake.legacy_platform",
     f"{PKG}.fake.pacing",
     f"{PKG}.fake.control",
     f"{PKG}.fake.router",

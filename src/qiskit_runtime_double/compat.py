@@ -13,6 +13,11 @@ build new authenticators; with the variable gone they would call the real
 ``https://iam.cloud.ibm.com``. ``official_service`` restores the environment after construction
 (enough for constructing, running jobs, polling and sessions); ``official_service_context`` keeps
 the variables set for a whole block, which is what test suites should use.
+
+``legacy_environment(server, channel)`` is for the 2023 client (``qiskit-ibm-runtime`` 0.11 to
+0.15, in an interpreter of its own: it needs qiskit 0.45): the ``QISKIT_IBM_*`` environment
+variables its default account is read from, so its code runs unchanged against the fake
+(``docs/running-2023-code.md``).
 """
 
 from __future__ import annotations
@@ -27,10 +32,19 @@ if TYPE_CHECKING:
 
     from .fake.server import FakeServer
 
-__all__ = ["official_environment", "official_service", "official_service_context"]
+__all__ = [
+    "LEGACY_CHANNELS",
+    "legacy_environment",
+    "legacy_url",
+    "official_environment",
+    "official_service",
+    "official_service_context",
+]
 
 #: The environment variables the official client reads to find IBM Cloud's services.
 ENV_VARS = ("IAM_URL", "GLOBAL_SEARCH_URL", "GLOBAL_CATALOG_URL")
+#: The 2023 client's channels: IBM Quantum's own (its default then) and IBM Cloud.
+LEGACY_CHANNELS = ("ibm_quantum", "ibm_cloud")
 
 
 def _official() -> Any:
@@ -119,3 +133,52 @@ def official_service_context(
     _official()
     with official_environment(server):
         yield _construct(server, token, kwargs)
+
+
+def legacy_url(server: FakeServer, channel: str = "ibm_quantum") -> str:
+    """The ``url`` that points the 2023 client's ``channel`` at ``server``.
+
+    ``ibm_quantum``: the server's copy of IBM Quantum's auth API (``{server.url}/api``, as
+    ``https://auth.quantum-computing.ibm.com/api`` was); the client learns the runtime URL from
+    it. ``ibm_cloud``: ``{server.url}/experimental/api/v1``: that client builds the runtime host
+    from the CRN's region and the URL's host name, dropping the port, unless the URL contains
+    "experimental", which it then uses as given (``fake/legacy_platform.py``).
+    """
+    from .fake.legacy_platform import AUTH_PREFIX, EXPERIMENTAL_PREFIX
+    from .wire.vocabulary import API_PREFIX
+
+    if channel == "ibm_quantum":
+        return server.url + AUTH_PREFIX
+    if channel == "ibm_cloud":
+        return server.url + EXPERIMENTAL_PREFIX + API_PREFIX
+    raise ValueError(
+        f"channel must be one of {', '.join(LEGACY_CHANNELS)} (the 2023 client's channels), "
+        f"got {channel!r}."
+    )
+
+
+def legacy_environment(
+    server: FakeServer, channel: str = "ibm_quantum", *, token: str = "fake-api-key"
+) -> dict[str, str]:
+    """``QISKIT_IBM_CHANNEL``, ``QISKIT_IBM_URL``, ``QISKIT_IBM_TOKEN`` and
+    ``QISKIT_IBM_INSTANCE`` for a 2023 client talking to the running ``server`` on ``channel``.
+
+    That client's ``QiskitRuntimeService()`` (and so a ``Session`` made without a service) reads
+    its account from these variables. ``token`` is its IBM Quantum API token or IBM Cloud API
+    key (any non-empty one, unless the fake was given ``api_keys``). The instance is the fake's
+    default one: its CRN on ``ibm_cloud``, its hub/group/project (``ibm-q/open/main``) on
+    ``ibm_quantum``. Pass the result as the environment of the process that runs the client.
+    """
+    from .fake.legacy_platform import DEFAULT_HGP
+
+    _check_running(server)
+    if not token:
+        raise ValueError("token must be a non-empty API key (the 2023 client refuses an empty one)")
+    url = legacy_url(server, channel)
+    instance = server.instance if channel == "ibm_cloud" else "/".join(DEFAULT_HGP)
+    return {
+        "QISKIT_IBM_CHANNEL": channel,
+        "QISKIT_IBM_URL": url,
+        "QISKIT_IBM_TOKEN": token,
+        "QISKIT_IBM_INSTANCE": instance,
+    }

@@ -13,6 +13,7 @@ from qiskit_runtime_double.fake import FakeRuntime, History, PastJob
 from qiskit_runtime_double.fake.executor import NoOpExecutor
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
+from qiskit_runtime_double.wire.vocabulary import API_VERSION
 
 BASE = "http://runtime-double.invalid"
 DAY = dt.timedelta(days=1)
@@ -20,7 +21,7 @@ DAY = dt.timedelta(days=1)
 
 def call(fake: FakeRuntime, method: str, path: str, body: Any = None) -> HttpResponse:
     content = b"" if body is None else json.dumps(body).encode()
-    headers = Headers({"Content-Type": "application/json"})
+    headers = Headers({"Content-Type": "application/json", "IBM-API-Version": API_VERSION})
     return fake.app(HttpRequest(method, BASE + path, headers, content))
 
 

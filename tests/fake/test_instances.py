@@ -15,6 +15,7 @@ from qiskit_runtime_double.fake import FakeRuntime, Instance, Plan
 from qiskit_runtime_double.fake.plan import DEFAULT_INSTANCE, instance_crn
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
+from qiskit_runtime_double.wire.vocabulary import API_VERSION
 
 BASE = "http://fake.invalid"
 OPEN = Instance("my-open", plan="open", backends=["generic_5q"], usage_allocation_seconds=600)
@@ -24,7 +25,7 @@ PREMIUM = Instance("my-premium", plan="premium", region="eu-de", tags=["team-a"]
 def send(
     fake: FakeRuntime, method: str, path: str, body: Any = None, crn: str | None = None
 ) -> HttpResponse:
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "IBM-API-Version": API_VERSION}
     if crn is not None:
         headers["Service-CRN"] = crn
     content = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body))

@@ -22,6 +22,7 @@ from qiskit_runtime_double.fake.platform import APIKEY_GRANT
 from qiskit_runtime_double.fake.server import FakeServer, is_loopback
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
+from qiskit_runtime_double.wire.vocabulary import API_VERSION
 
 #: Fake API keys, kept out of literals that look like credentials to secret scanners.
 TEST_KEY, SECRET_KEY, SHORT_KEY, WRONG_KEY = "test-key", "secret-key-123", "k", "wrong-key-456"
@@ -89,7 +90,11 @@ def test_serve_answers_on_loopback_and_stop_closes_the_port() -> None:
         assert server.catalog_url == url + "/catalog"
         assert server.iam_url == server.search_url == url
         assert server.instance == fake.plan.instance
-        response = requests.get(server.runtime_url + "/backends", timeout=TIMEOUT)
+        response = requests.get(
+            server.runtime_url + "/backends",
+            headers={"IBM-API-Version": API_VERSION},  # the current shape: objects
+            timeout=TIMEOUT,
+        )
         assert response.json()["devices"][0]["name"] == BACKEND
         assert fake.pacer.pace == "poll"
     finally:

@@ -28,6 +28,14 @@ from ..wire.models import (
     parse_timestamp,
 )
 from ..wire.routes import match_route
+from ..wire.versions import (
+    VERSION_HEADER,
+    ApiVersion,
+    VersionError,
+    api_version,
+    backends_body,
+    session_body,
+)
 from ..wire.vocabulary import API_PREFIX, ErrorCode
 from .errors import BadRequest, NotFound, ServiceError
 from .faults import HttpFaults
@@ -37,6 +45,7 @@ from .views import device_view, job_view, metrics_view, session_view
 if TYPE_CHECKING:
     from .clock import VirtualClock
     from .plan import Instance
+    from .records import SessionRecord
     from .state import RuntimeState
 
 __all__ = ["API_PREFIX", "RuntimeApp"]
@@ -220,7 +229,18 @@ class RuntimeApp:
                 response = HttpResponse(response.status_code, headers, response.content)
             return response
         self._instance(request)  # an unknown Service-CRN is refused on every route (403)
+        self._version(request)  # so is an IBM-API-Version that is not a date (400)
         return self._handlers[route.name](request, params)
+
+    # --- versions ----------------------------------------------------------------------------
+    # A request's ``IBM-API-Version`` picks the shapes of its answers; without one, the 2023
+    # client's (``wire/versions.py`` knows the differences).
+
+    def _version(self, request: HttpRequest) -> ApiVersion:
+        try:
+            return api_version(request.headers.get(VERSION_HEADER))
+        except VersionError as exc:
+            raise BadRequest(str(exc)) from None
 
     # --- instances ---------------------------------------------------------------------------
     # Every request acts for the instance its ``Service-CRN`` header names (without one: the
@@ -237,7 +257,10 @@ class RuntimeApp:
         devices = [
             device_view(entry, *self.state.status_of(name)) for name, entry in visible.items()
         ]
-        return _json(BackendList(devices=devices))
+        listed = BackendList(devices=devices).model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+        return HttpResponse.from_json(200, backends_body(self._version(request), listed["devices"]))
 
     def _configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         configuration = self.state.entry(params["backend"], self._instance(request)).configuration()
@@ -288,11 +311,16 @@ class RuntimeApp:
     def _create_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         body = _body(request, SessionCreateRequest)
         session = self.state.create_session(body, self._instance(request))
-        return _json(session_view(session, self.clock.now()))
+        return self._session_json(request, session)
 
     def _get_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         session = self.state.session(params["session_id"], self._instance(request))
-        return _json(session_view(session, self.clock.now()))
+        return self._session_json(request, session)
+
+    def _session_json(self, request: HttpRequest, session: SessionRecord) -> HttpResponse:
+        view = session_view(session, self.clock.now())
+        body = view.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return HttpResponse.from_json(200, session_body(self._version(request), body))
 
     def _close_session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         _body(request, SessionPatchRequest)

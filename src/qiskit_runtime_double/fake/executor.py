@@ -35,6 +35,7 @@ from qiskit.primitives import (
 from qiskit.transpiler import Target
 
 from .catalogue import BackendEntry, TargetBackend, check_isa
+from .primitives_v1 import is_v1, to_pubs
 from .result_metadata import estimator_metadata, execution_spans
 from .workloads import (
     DEFAULT_PRECISION,
@@ -175,6 +176,9 @@ class AerExecutor:
         self._lock = threading.Lock()
 
     def prepare(self, program_id: str, params: dict[str, Any], entry: BackendEntry) -> Workload:
+        v1 = None
+        if program_id in PROGRAMS and is_v1(params):
+            params, v1 = to_pubs(program_id, params, entry)  # the 2023 inputs, as V2 pubs
         raw_pubs, options = _structure(program_id, params, entry)
         limit = entry.configuration().max_shots
         _seed(options, 0)  # a bad seed fails now, not when the job runs
@@ -189,9 +193,13 @@ class AerExecutor:
                 _estimator_pub(i, raw, precision, entry, limit) for i, raw in enumerate(raw_pubs)
             ]
             total = sum(shots_for_precision(pub.precision) * pub.size for pub in pubs)
-        return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
+        return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name, v1=v1)
 
     def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
+        result = self._execute(workload, entry, seed)
+        return result if workload.v1 is None else workload.v1.result(result)
+
+    def _execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
         with self._lock:
             simulation = self._simulations.get(entry.name)
             if simulation is None or simulation.backend is not entry.backend:

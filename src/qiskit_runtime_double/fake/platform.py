@@ -275,6 +275,17 @@ class Platform:
         if not self.require_auth:
             return None
         header = request.headers.get("Authorization", "").strip()
+        access = request.headers.get("X-Access-Token", "").strip()
+        if access and not header:  # the 2023 client's ibm_quantum channel (legacy_platform.py)
+            if self.token_valid(access):
+                return None
+            return error_response(
+                401,
+                INVALID_CREDENTIALS,
+                "The access token in 'X-Access-Token' is not valid: it was not issued by this "
+                "fake, or it expired or was revoked. Log in again with POST "
+                "/api/users/loginWithToken.",
+            )
         scheme, _, credential = header.partition(" ")
         credential = credential.strip()
         if scheme.lower() == "bearer" and credential:

@@ -29,6 +29,7 @@ from .durations import DurationModel, default_duration
 from .errors import NOT_FOUND, FakeArgumentError, ServiceError
 from .faults import HttpFault, HttpFaults
 from .instances import Instances, configure_instances
+from .legacy_platform import LegacyPlatform
 from .pacing import DEFAULT_MAX_WAIT, Pace, Pacer
 from .plan import Instance, Plan
 from .platform import Platform
@@ -206,6 +207,8 @@ class FakeRuntime:
         )
         self.pacer = Pacer(self.runtime_app)
         self.platform.mount(self.app)
+        # The 2023 client's login endpoints, and the /experimental alias its ibm_cloud URL needs.
+        LegacyPlatform(self.platform).mount(self.app)
         self.app.mount(API_PREFIX, self.platform.guard(self.pacer))
         # --- end of server mode
         self.app.mount(CONTROL_PREFIX, ControlApp(self))

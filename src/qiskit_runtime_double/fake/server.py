@@ -26,6 +26,7 @@ from ..wire.redact import redact_query, redact_text
 from ..wire.vocabulary import API_PREFIX
 from .dashboard import dashboard_url, with_page
 from .guard import CONTROL_HEADER, RequestGuard, is_loopback
+from .legacy_platform import AUTH_PREFIX, EXPERIMENTAL_PREFIX
 from .pacing import DEFAULT_MAX_WAIT, Pace, check_pace
 from .wsgi import wsgi_adapter
 
@@ -212,6 +213,12 @@ class FakeServer:
                 f'        instance="{crn}",',
                 f'        url_resolver=lambda *args: "{runtime}")',
                 "  or, in Python: qiskit_runtime_double.compat.official_service(server)",
+                "The 2023 client (qiskit-ibm-runtime 0.11 to 0.15), account from the environment:",
+                f"    export QISKIT_IBM_CHANNEL=ibm_quantum QISKIT_IBM_URL={url}{AUTH_PREFIX} "
+                "QISKIT_IBM_TOKEN=any",
+                f"    or QISKIT_IBM_CHANNEL=ibm_cloud QISKIT_IBM_URL={url}{EXPERIMENTAL_PREFIX}"
+                f"{API_PREFIX} QISKIT_IBM_TOKEN=any QISKIT_IBM_INSTANCE={crn}",
+                "  or, in Python: qiskit_runtime_double.compat.legacy_environment(server, channel)",
             ]
         )
 

@@ -12,12 +12,15 @@ import datetime as _dt
 import math
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qiskit.primitives import PrimitiveResult
 
 from ..wire.vocabulary import PROGRAM_IDS, ErrorCode
 from .catalogue import BackendEntry
+
+if TYPE_CHECKING:
+    from .primitives_v1 import V1Job
 
 __all__ = [
     "DEFAULT_PRECISION",
@@ -69,6 +72,9 @@ class Workload:
     #: When the job held the backend, ``(start, stop)`` in UTC: the fake sets it when the run
     #: ends (``ran_during``), and the sampler's execution spans divide it among the pubs.
     run_window: tuple[_dt.datetime, _dt.datetime] | None = None
+    #: For a job sent with the 2023 inputs (``primitives_v1.py``): what its result is made of;
+    #: it is then in the 2023 shape.
+    v1: V1Job | None = None
 
     def ran_during(self, start: _dt.datetime | None, stop: _dt.datetime | None) -> Workload:
         """This workload with its run window, ``start`` to ``stop`` (unchanged if either is None,
