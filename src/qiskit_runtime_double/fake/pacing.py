@@ -83,7 +83,21 @@ class Pacer:
                 self._step(job_id)
         return self.app(request)
 
-    def _step(self, job_id: str) -> None:
+    def advance_for(self, job_id: str) -> bool:
+        """Move time as a poll of job ``job_id`` would now; whether simulated time moved.
+
+        For a client that waits on a job without polling it: the 2023 result stream
+        (``fake/stream.py``), which must see the job progress as a poller would.
+        """
+        if self._pace == "real":
+            before = self.app.clock.now()
+            self._follow_real_time()
+            return self.app.clock.now() != before
+        if self._pace == "poll":
+            return self._step(job_id)
+        return False
+
+    def _step(self, job_id: str) -> bool:
         """Move simulated time to the next event if job ``job_id`` is still to move.
 
         The move happens under the state's lock (the clock's lock is taken inside it, never the
@@ -94,10 +108,12 @@ class Pacer:
         with state.transaction() as now:
             job = state.jobs.get(job_id)
             if job is None or job.ended or job.deleted:
-                return
+                return False
             upcoming = state.scheduler.next_event_time()
             if upcoming is not None and upcoming > now:
                 self.app.clock.advance_to(upcoming)
+                return True
+            return False
 
     def follow_real_time(self) -> None:
         """Under ``"real"``, move simulated time by the real time passed; otherwise nothing.
