@@ -243,6 +243,12 @@ def test_the_duration_model_sees_a_program_workload() -> None:
     assert fake.job(job.job_id()).duration == 7.0
 
 
+def test_huge_inputs_are_stopped_by_the_programs_time_limit_not_refused() -> None:
+    job = service_of(FakeRuntime()).run("hello-world", {"iterations": 10**12}, backend_name=FIVE)
+    with pytest.raises(RuntimeJobMaxTimeoutError):
+        job.result()  # 300 s, the program's limit: none of its iterations ever ran
+
+
 def test_programs_are_kept_by_reset() -> None:
     fake = FakeRuntime()
     fake.register_program("kept", echo)

@@ -127,6 +127,17 @@ def test_under_manual_pace_the_stream_waits_for_the_clock(fake: FakeRuntime) -> 
             assert [ws.recv(), ws.recv()] == ['"m"', '"done"']
 
 
+def test_what_a_client_sends_is_ignored(fake: FakeRuntime) -> None:
+    with fake.serve(require_auth=False, pace="manual") as server:
+        job_id = submit(fake, "echo", {"messages": ["m"]})
+        with connect(server, job_id) as ws:
+            assert ws.recv() == STREAM_ACK.format(job_id=job_id)
+            for _ in range(3):
+                ws.send("hello?")
+            fake.clock.shift(3600)
+            assert [ws.recv(), ws.recv()] == ['"m"', '"done"']
+
+
 def test_stopping_the_server_closes_open_streams(fake: FakeRuntime) -> None:
     fake.set_backend_status(SIMULATOR, operational=False)  # the job never starts
     server = fake.serve(require_auth=False)

@@ -75,6 +75,9 @@ DEFAULT_PROGRAM_SHOTS = 4000
 MAX_INTERIM_RESULTS = 10_000
 #: The longest a user's program may declare its jobs run (``max_execution_time``): 30 days.
 MAX_EXECUTION_TIME = int(MAX_JOB_SECONDS)
+#: Caps of a job's estimated circuits and shots: however large the inputs, the default duration
+#: model stays within a job's 30 days (the program's time limit stops such a job anyway).
+MAX_ESTIMATED_CIRCUITS, MAX_ESTIMATED_SHOTS = 10**6, 10**9
 #: When the 2023 service's own programs were created and last updated, as ``GET /programs`` says.
 BUILTIN_DATE = _dt.datetime(2021, 9, 13, 17, 27, 42, tzinfo=_dt.timezone.utc)
 _PROGRAM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -410,7 +413,11 @@ def prepare_program(program: Program, inputs: Any, entry: BackendEntry) -> Progr
         except Exception:  # bad inputs fail the job when it runs, with the program's own error
             circuits, shots = 1, 0
     return ProgramWorkload(
-        program.program_id, inputs, max(int(circuits), 0), max(int(shots), 0), entry.name
+        program.program_id,
+        inputs,
+        min(max(int(circuits), 0), MAX_ESTIMATED_CIRCUITS),
+        min(max(int(shots), 0), MAX_ESTIMATED_SHOTS),
+        entry.name,
     )
 
 

@@ -54,6 +54,8 @@ CLOSE_GOING_AWAY = 1001
 IDLE_WAIT = 0.05
 #: Real seconds allowed for the client's reply to our close before the socket is shut.
 CLOSE_WAIT = 2.0
+#: The largest message a client may send (it has nothing to say; what it sends is discarded).
+MAX_CLIENT_MESSAGE = 64 * 1024
 
 StartResponse = Callable[..., Any]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -110,7 +112,7 @@ def _serve(
 
     connection: socket.socket = environ["werkzeug.socket"]
     try:
-        ws = Server.accept(environ)
+        ws = Server.accept(environ, max_message_size=MAX_CLIENT_MESSAGE)
     except Exception:  # a malformed handshake: nothing was written, drop the connection
         _log.debug("websocket handshake failed for job %s", job_id, exc_info=True)
         _shut(connection)
@@ -146,6 +148,8 @@ def _stream(
     while ws.connected:
         if stopping.is_set() or fake.state is not state:  # server stopping, or fake reset
             return CLOSE_GOING_AWAY
+        while ws.receive(timeout=0) is not None:
+            pass  # the client has nothing to say: what it sends is dropped, not kept
         try:
             job = state.job(job_id, instance)  # waits for the result of a run that just ended
             published = state.interim_results(job_id, instance, since=opened_at)
