@@ -127,6 +127,16 @@ def test_under_manual_pace_the_stream_waits_for_the_clock(fake: FakeRuntime) -> 
             assert [ws.recv(), ws.recv()] == ['"m"', '"done"']
 
 
+def test_under_real_pace_the_stream_follows_real_time(fake: FakeRuntime) -> None:
+    fake.set_next_job_duration(60)  # a simulated minute: 6 ms of real time at speed 10,000
+    with fake.serve(require_auth=False, pace="real", speed=10_000) as server:
+        job_id = submit(fake, "echo", {"messages": ["m"]})
+        messages, code = read_stream(server, job_id)
+    # "m" is stamped half way through the run: a stream opened later (in simulated time) has
+    # missed it, as a late subscriber did on the service.
+    assert code == 1000 and messages[-1] == '"done"' and messages[1:-1] in ([], ['"m"'])
+
+
 def test_what_a_client_sends_is_ignored(fake: FakeRuntime) -> None:
     with fake.serve(require_auth=False, pace="manual") as server:
         job_id = submit(fake, "echo", {"messages": ["m"]})

@@ -84,17 +84,16 @@ class Pacer:
         return self.app(request)
 
     def advance_for(self, job_id: str) -> bool:
-        """Move time as a poll of job ``job_id`` would now; whether simulated time moved.
+        """Move time as a poll of job ``job_id`` would now; whether it reached the simulation's
+        next event (False: the caller should let some real time pass before it looks again).
 
         For a client that waits on a job without polling it: the 2023 result stream
         (``fake/stream.py``), which must see the job progress as a poller would.
         """
-        if self._pace == "real":
-            before = self.app.clock.now()
-            self._follow_real_time()
-            return self.app.clock.now() != before
         if self._pace == "poll":
             return self._step(job_id)
+        if self._pace == "real":
+            self._follow_real_time()
         return False
 
     def _step(self, job_id: str) -> bool:
