@@ -304,8 +304,11 @@ def test_a_program_registered_twice_is_replaced_only_on_request() -> None:
     fake.register_program("twice", echo)
     with pytest.raises(ValueError, match="already registered; pass replace=True"):
         fake.register_program("twice", echo)
+    service = service_of(fake)
+    submitted = service.run("twice", {}, backend_name=SIMULATOR)
     fake.register_program("twice", lambda backend, messenger, **inputs: "new", replace=True)
-    assert service_of(fake).run("twice", {}, backend_name=SIMULATOR).result() == "new"
+    assert service.run("twice", {}, backend_name=SIMULATOR).result() == "new"
+    assert submitted.result() == "done"  # a job runs the program it was submitted to
 
 
 # --- interim results over the wire, and callbacks -----------------------------------------------

@@ -382,14 +382,19 @@ class ProgramBackend(BackendV2):
 
 @dataclass(frozen=True)
 class ProgramWorkload:
-    """A job of a program (not a primitive): its decoded inputs, and estimates of what it runs
-    (``num_circuits``, ``total_shots``), which the duration model reads as for a primitive."""
+    """A job of a program (not a primitive): the program as it was when the job was submitted,
+    its decoded inputs, and estimates of what it runs (``num_circuits``, ``total_shots``), which
+    the duration model reads as for a primitive."""
 
-    program_id: str
+    program: Program
     inputs: dict[str, Any]
     num_circuits: int
     total_shots: int
     backend_name: str
+
+    @property
+    def program_id(self) -> str:
+        return self.program.program_id
 
 
 def prepare_program(program: Program, inputs: Any, entry: BackendEntry) -> ProgramWorkload:
@@ -413,7 +418,7 @@ def prepare_program(program: Program, inputs: Any, entry: BackendEntry) -> Progr
         except Exception:  # bad inputs fail the job when it runs, with the program's own error
             circuits, shots = 1, 0
     return ProgramWorkload(
-        program.program_id,
+        program,
         inputs,
         min(max(int(circuits), 0), MAX_ESTIMATED_CIRCUITS),
         min(max(int(shots), 0), MAX_ESTIMATED_SHOTS),

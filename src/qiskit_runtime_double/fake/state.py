@@ -209,16 +209,13 @@ class RuntimeState:
         self, job: JobRecord, workload: ProgramWorkload, entry: BackendEntry
     ) -> Outcome:
         """Run the job's program on a ``ProgramBackend`` backed by the executor (no lock held)."""
-        program = self.programs.get(workload.program_id)
         runner = getattr(self.executor, "program_runner", None)
-        if program is None or program.main is None or not callable(runner):
+        if not callable(runner):
             why = (
-                f"the program {workload.program_id!r} is no longer registered"
-                if program is None or program.main is None
-                else f"the fake's executor ({type(self.executor).__name__}) cannot run programs "
-                "(it has no program_runner(); AerExecutor has)"
+                f"Execution failed: the fake's executor ({type(self.executor).__name__}) cannot "
+                "run programs (it has no program_runner(); AerExecutor has)."
             )
-            return None, (f"Execution failed: {why}.", ReasonCode.EXECUTION_FAILED), []
+            return None, (why, ReasonCode.EXECUTION_FAILED), []
         backend = ProgramBackend(
             entry.name,
             entry.backend.target,
@@ -227,7 +224,7 @@ class RuntimeState:
             job_id=job.id,
             max_shots=entry.configuration().max_shots,
         )
-        outcome = run_program(program, dict(workload.inputs), backend)
+        outcome = run_program(workload.program, dict(workload.inputs), backend)
         return outcome.result, outcome.failure, outcome.interim
 
     def _settle_locked(
