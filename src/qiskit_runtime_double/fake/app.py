@@ -409,21 +409,14 @@ class RuntimeApp:
         performs (``fake/stream.py``); without ``Upgrade: websocket`` it is a 426."""
         self.state.job(params["job_id"], self._instance(request))  # an unknown job is a 404
         if request.headers.get("Upgrade", "").lower() != "websocket":
-            return HttpResponse.from_json(
+            refusal = error_response(
                 426,
-                ErrorBody(
-                    errors=[
-                        ErrorItem(
-                            code=ErrorCode.VALIDATION,
-                            message=f"{request.path} is a websocket: connect with a websocket "
-                            "client (Upgrade: websocket) to a served fake (fake.serve()), or "
-                            "read GET /jobs/{id}/interim_results and /results instead.",
-                        )
-                    ],
-                    status_code=426,
-                ).model_dump(mode="json", exclude_none=True),
-                {"Upgrade": "websocket"},
+                ErrorCode.VALIDATION,
+                f"{request.path} is a websocket: connect with a websocket client (Upgrade: "
+                "websocket) to a served fake (fake.serve()), or read GET "
+                "/jobs/{id}/interim_results and /results instead.",
             )
+            return HttpResponse(426, refusal.headers.with_(Upgrade="websocket"), refusal.content)
         if "Sec-WebSocket-Key" not in request.headers or (
             request.headers.get("Sec-WebSocket-Version") != "13"
         ):
