@@ -467,9 +467,10 @@ def _traceback_text(exc: BaseException) -> str:
 def interim_times(count: int, start: _dt.datetime, stop: _dt.datetime) -> Iterator[_dt.datetime]:
     """When each of ``count`` interim results was published: spread evenly over the run, in
     order, each strictly inside ``start``-``stop`` (all at ``start`` for a run of no time)."""
-    span = (stop - start) / (count + 1)
+    run = stop - start
     for index in range(count):
-        yield start + span * (index + 1)
+        # Multiplied first: a step rounded to microseconds, then added up, could pass ``stop``.
+        yield start + run * (index + 1) / (count + 1)
 
 
 def user_program(
