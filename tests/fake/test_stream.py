@@ -128,13 +128,14 @@ def test_under_manual_pace_the_stream_waits_for_the_clock(fake: FakeRuntime) -> 
 
 
 def test_under_real_pace_the_stream_follows_real_time(fake: FakeRuntime) -> None:
-    fake.set_next_job_duration(60)  # a simulated minute: 6 ms of real time at speed 10,000
-    with fake.serve(require_auth=False, pace="real", speed=10_000) as server:
+    fake.set_backend_status(SIMULATOR, operational=False)  # held until the stream is open
+    fake.set_next_job_duration(60)  # a simulated minute: 0.6 s of real time at speed 100
+    with fake.serve(require_auth=False, pace="real", speed=100) as server:
         job_id = submit(fake, "echo", {"messages": ["m"]})
-        messages, code = read_stream(server, job_id)
-    # "m" is stamped half way through the run: a stream opened later (in simulated time) has
-    # missed it, as a late subscriber did on the service.
-    assert code == 1000 and messages[-1] == '"done"' and messages[1:-1] in ([], ['"m"'])
+        with connect(server, job_id) as ws:
+            assert ws.recv() == STREAM_ACK.format(job_id=job_id)
+            fake.set_backend_status(SIMULATOR, operational=True)  # the job starts now
+            assert [ws.recv(), ws.recv()] == ['"m"', '"done"']
 
 
 def test_what_a_client_sends_is_ignored(fake: FakeRuntime) -> None:
