@@ -63,6 +63,7 @@ FAKE_EDGE = (
     f"{PKG}.fake.control",
     f"{PKG}.fake.router",
     f"{PKG}.fake.guard",
+    f"{PKG}.fake.stream",
 )
 #: Rule 6: all that ``transports.*`` may import from the package.
 TRANSPORTS_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}.transports")
@@ -72,10 +73,19 @@ HEAVY_HOMES = {
     "vcr": (f"{PKG}.transports.cassette",),
     "qiskit_aer": (f"{PKG}.fake.executor", f"{PKG}.seed_options"),
     "werkzeug": (f"{PKG}.fake.server",),
+    "simple_websocket": (f"{PKG}.fake.stream",),
     "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.catalogue"),
 }
 #: What ``import qiskit_runtime_double`` must not load.
-HEAVY_AT_IMPORT = ("qiskit_aer", "requests", "vcr", "werkzeug", "qiskit_ibm_runtime", "yaml")
+HEAVY_AT_IMPORT = (
+    "qiskit_aer",
+    "requests",
+    "vcr",
+    "werkzeug",
+    "qiskit_ibm_runtime",
+    "yaml",
+    "simple_websocket",
+)
 
 
 # --- the checker ----------------------------------------------------------------------------------

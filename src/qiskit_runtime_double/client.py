@@ -35,12 +35,15 @@ from .wire.models import (
     BackendList,
     BackendProperties,
     BackendStatus,
+    InterimResults,
     Job,
     JobCreateRequest,
     JobCreateResponse,
     JobList,
     JobMetrics,
     JobTagsUpdate,
+    ProgramDetails,
+    ProgramList,
     SessionCreateRequest,
     SessionDetails,
     SessionPatchRequest,
@@ -234,31 +237,6 @@ class RuntimeClient:
         response = self._call("instance_usage")
         return self._model(response, Usage, "Instance usage")
 
-    # --- programs (the 2023 API) -------------------------------------------------------------
-
-    def list_programs(self, limit: int | None = None, offset: int = 0) -> dict[str, Any]:
-        """``GET /programs``: ``{"programs": [...], "count": total}`` (0.15.1's query keys)."""
-        response = self._call("list_programs", query={"limit": limit, "offset": offset or None})
-        return self._object(response, "Program list")
-
-    def program(self, program_id: str) -> dict[str, Any]:
-        """``GET /programs/{id}``: the program's metadata, its ``spec`` included."""
-        response = self._call("get_program", program_id, path={"program_id": program_id})
-        return self._object(response, f"Program {program_id!r}")
-
-    @staticmethod
-    def _object(response: HttpResponse, what: str) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise IBMApiError(
-                f"{what}: the service's answer is not a JSON object. Body starts: "
-                f"{response.text[:200]!r}"
-            )
-        return body
-
     # --- sessions ----------------------------------------------------------------------------
 
     def create_session(self, request: SessionCreateRequest) -> SessionDetails:
@@ -315,3 +293,24 @@ class RuntimeClient:
     def update_tags(self, job_id: str, tags: list[str]) -> None:
         body = JobTagsUpdate(tags=tags)
         self._call("job_tags", job_id, path={"job_id": job_id}, body=body)
+
+    # --- programs and interim results (the 2023 API) -----------------------------------------
+
+    def list_programs(self, limit: int | None = None, offset: int = 0) -> ProgramList:
+        query: dict[str, Any] = {"limit": limit, "offset": offset or None}
+        response = self._call("list_programs", query=query)
+        return self._model(response, ProgramList, "Program list")
+
+    def program(self, program_id: str) -> ProgramDetails:
+        response = self._call("get_program", program_id, path={"program_id": program_id})
+        return self._model(response, ProgramDetails, f"Program {program_id}")
+
+    def job_interim_results(self, job_id: str) -> list[str]:
+        """What the job's program published, as JSON texts, oldest first (the service lists them
+        newest first). None published, or a service without the endpoint (IBM removed it in
+        2025): an empty list."""
+        response = self._call("job_interim_results", job_id, path={"job_id": job_id})
+        if not response.is_success:
+            return []
+        published = self._model(response, InterimResults, f"Job {job_id} interim results")
+        return list(reversed(published.root))

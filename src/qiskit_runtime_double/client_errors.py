@@ -181,6 +181,10 @@ WHAT: Final[dict[str, str]] = {
     "job_metrics": "Failed to get metrics of job {subject}",
     "job_logs": "Failed to get logs of job {subject}",
     "job_tags": "Failed to update tags of job {subject}",
+    "list_programs": "Failed to list programs",
+    "get_program": "Failed to get program {subject}",
+    "job_interim_results": "Failed to get interim results of job {subject}",
+    "stream_job": "Failed to stream results of job {subject}",
 }
 
 #: Route -> error status (or ``OTHER``) -> rule. A rule returns the exception to raise, ``ACCEPT``
@@ -232,6 +236,15 @@ ROUTE_ERRORS: Final[dict[str, dict[int, Rule]]] = {
         404: lambda f: RuntimeJobNotFound(f"Job not found: {f.subject}"),
         400: _tags_refused,
         OTHER: _wrapped("Failed to update tags of job {subject}", IBMApiError),
+    },
+    # The 2023 API, as the 0.15 client words it.
+    "get_program": {
+        404: lambda f: RuntimeProgramNotFound(f"Program not found: {f.detail}"),
+        OTHER: _wrapped("Failed to get program"),
+    },
+    "job_interim_results": {
+        # No such job, or (on today's IBM service) no such endpoint: the caller reads "none".
+        404: lambda f: ACCEPT,
     },
 }
 

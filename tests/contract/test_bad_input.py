@@ -30,8 +30,8 @@ def test_unknown_backend_names_the_available_ones(runtime: Runtime) -> None:
 
 
 def test_unknown_program(runtime: Runtime) -> None:
-    with pytest.raises(RuntimeProgramNotFound, match="sampler, estimator"):
-        Session(service=runtime.service, backend="generic_5q").run("circuit-runner", {})
+    with pytest.raises(RuntimeProgramNotFound, match="sampler, estimator, circuit-runner"):
+        Session(service=runtime.service, backend="generic_5q").run("vqe", {})
 
 
 def test_non_isa_circuit_is_refused_with_the_fix(runtime: Runtime, bell: QuantumCircuit) -> None:

@@ -27,7 +27,6 @@ from qiskit_runtime_double import (
     Sampler,
     Session,
 )
-from qiskit_runtime_double.wire.routes import ROUTES
 
 from .conftest import Runtime
 
@@ -156,10 +155,6 @@ def test_seed_estimator_levels_and_zne_settings(runtime: Runtime) -> None:
     assert zne.result().values[0] == pytest.approx(1, abs=0.2)
 
 
-@pytest.mark.skipif(
-    "get_program" not in {route.name for route in ROUTES},
-    reason="the fake serves GET /programs once the PROGRAMS part of issue 11 is merged",
-)
 def test_the_fakes_sampler_program_parameters_validate_and_run(
     runtime: Runtime, bell: QuantumCircuit
 ) -> None:

@@ -18,10 +18,12 @@ from ..wire.models import (
     BackendStatus,
     ErrorBody,
     ErrorItem,
+    InterimResults,
     JobCreateRequest,
     JobCreateResponse,
     JobList,
     JobTagsUpdate,
+    ProgramList,
     SessionCreateRequest,
     SessionPatchRequest,
     Usage,
@@ -40,7 +42,7 @@ from ..wire.vocabulary import API_PREFIX, ErrorCode
 from .errors import BadRequest, NotFound, ServiceError
 from .faults import HttpFaults
 from .state import JobFilter
-from .views import device_view, job_view, metrics_view, session_view
+from .views import device_view, job_view, metrics_view, program_view, session_view
 
 if TYPE_CHECKING:
     from .clock import VirtualClock
@@ -175,6 +177,10 @@ class RuntimeApp:
             "job_metrics": self._metrics,
             "job_logs": self._logs,
             "job_tags": self._tags,
+            "list_programs": self._list_programs,
+            "get_program": self._get_program,
+            "job_interim_results": self._interim_results,
+            "stream_job": self._stream_job,
         }
 
     @property
@@ -408,3 +414,42 @@ class RuntimeApp:
         update = _body(request, JobTagsUpdate)
         self.state.set_tags(params["job_id"], update.tags, self._instance(request))
         return HttpResponse.empty(204)
+
+    # --- programs, interim results and the result stream (the 2023 API) ----------------------
+
+    def _list_programs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        limit = _int(request, "limit", MAX_PAGE, low=1, high=MAX_PAGE)
+        offset = _int(request, "offset", 0, low=0, high=MAX_OFFSET)
+        programs = self.state.programs.all()
+        page = [program_view(program) for program in programs[offset : offset + limit]]
+        return _json(ProgramList(programs=page, count=len(programs)))
+
+    def _get_program(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        return _json(program_view(self.state.program(params["program_id"])))
+
+    def _interim_results(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        published = self.state.interim_results(params["job_id"], self._instance(request))
+        # Newest first, as the 2023 service listed them.
+        return _json(InterimResults(list(reversed(published))))
+
+    def _stream_job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        """A websocket: 101 accepts the upgrade, which the served fake's socket layer then
+        performs (``fake/stream.py``); without ``Upgrade: websocket`` it is a 426."""
+        self.state.job(params["job_id"], self._instance(request))  # an unknown job is a 404
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            refusal = error_response(
+                426,
+                ErrorCode.VALIDATION,
+                f"{request.path} is a websocket: connect with a websocket client (Upgrade: "
+                "websocket) to a served fake (fake.serve()), or read GET "
+                "/jobs/{id}/interim_results and /results instead.",
+            )
+            return HttpResponse(426, refusal.headers.with_(Upgrade="websocket"), refusal.content)
+        if "Sec-WebSocket-Key" not in request.headers or (
+            request.headers.get("Sec-WebSocket-Version") != "13"
+        ):
+            raise BadRequest(
+                "A websocket handshake needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13 "
+                "(RFC 6455): use a websocket client."
+            )
+        return HttpResponse(101, Headers({"Upgrade": "websocket", "Connection": "Upgrade"}))

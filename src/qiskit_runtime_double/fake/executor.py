@@ -18,6 +18,7 @@ import cmath
 import re
 import threading
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -195,15 +196,19 @@ class AerExecutor:
             total = sum(shots_for_precision(pub.precision) * pub.size for pub in pubs)
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name, v1=v1)
 
+    def _simulation(self, entry: BackendEntry) -> _Simulation:
+        with self._lock:
+            simulation = self._simulations.get(entry.name)
+            if simulation is None or simulation.backend is not entry.backend:
+                simulation = self._simulations[entry.name] = _Simulation(entry)
+            return simulation
+
     def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
         result = self._execute(workload, entry, seed)
         return result if workload.v1 is None else workload.v1.result(result)
 
     def _execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
-        with self._lock:
-            simulation = self._simulations.get(entry.name)
-            if simulation is None or simulation.backend is not entry.backend:
-                simulation = self._simulations[entry.name] = _Simulation(entry)
+        simulation = self._simulation(entry)
         seed = _seed(workload.options, seed)
         if workload.program_id == "sampler":
             metadata: dict[str, Any] = {}
@@ -214,6 +219,19 @@ class AerExecutor:
             return PrimitiveResult(_sample(list(workload.pubs), simulation, seed), metadata)
         results = _estimate(list(workload.pubs), simulation, seed)
         return PrimitiveResult(results, estimator_metadata(workload.options))
+
+    def program_runner(
+        self, entry: BackendEntry
+    ) -> Callable[[list[QuantumCircuit], dict[str, Any]], Any]:
+        """How a program's ``backend.run`` simulates on ``entry`` (``fake/programs.py``): Aer with
+        the device's noise restricted to the qubits used, as for the primitives; a qiskit
+        ``Result``. A failed simulation raises, failing the program."""
+        simulation = self._simulation(entry)
+
+        def run(circuits: list[QuantumCircuit], options: dict[str, Any]) -> Any:
+            return simulation.run(circuits, **options)
+
+        return run
 
 
 def local_simulator(backend: Any) -> Any:

@@ -152,6 +152,22 @@ class Pacer:
             self._submitted(response, arrived)
         return response
 
+    def advance_for(self, job_id: str) -> bool:
+        """Move time as a poll of job ``job_id`` would now; whether a poll would have skipped ahead
+        (False: the caller should let some real time pass before it looks again).
+
+        For a client that waits on a job without polling it: the 2023 result stream
+        (``fake/stream.py``), which must see the job progress as a poller would.
+        """
+        if self._pace not in ("poll", "real"):
+            return False
+        arrived = self._follow_real_time()
+        if self._pace == "real":
+            return False
+        before = self.app.clock.now()
+        self._poll(job_id, arrived)
+        return self.app.clock.now() > before
+
     # --- following real time -----------------------------------------------------------------
 
     def follow_real_time(self) -> None:

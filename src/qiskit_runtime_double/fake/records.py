@@ -72,6 +72,9 @@ class JobRecord:
     fault: JobFault | None = None
     deleted: bool = False
     logs: list[str] = field(default_factory=list)
+    #: What the job's program published (``user_messenger.publish``), oldest first, each as
+    #: ``(when, JSON text)``: ``when`` falls within the job's run (``fake/programs.py``).
+    interim_results: list[tuple[_dt.datetime, str]] = field(default_factory=list)
     #: The CRN of the instance that submitted the job (None for other users' background jobs).
     instance: str | None = None
 

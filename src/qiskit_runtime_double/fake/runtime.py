@@ -22,6 +22,7 @@ from ..wire.control import (
 )
 from ..wire.vocabulary import RAN_TOO_LONG_REASON, ReasonCode
 from .app import API_PREFIX, RuntimeApp
+from .builtin_programs import builtin_programs
 from .catalogue import BackendEntry, build_catalogue
 from .clock import Start, VirtualClock
 from .control import CONTROL_PREFIX, ControlApp
@@ -33,6 +34,7 @@ from .legacy_platform import LegacyPlatform
 from .pacing import DEFAULT_MAX_WAIT, Pace, Pacer
 from .plan import Instance, Plan
 from .platform import Platform
+from .programs import Program, ProgramMain, ProgramRegistry, user_program
 from .records import JobFault, JobRecord, SessionRecord
 from .router import Router
 from .state import RuntimeState
@@ -195,6 +197,9 @@ class FakeRuntime:
         self.faults = HttpFaults()
         self._history = history
         self._history_calls = 0  # each add_history draws from its own seeded stream
+        #: The programs jobs may run: the built-in ones and those ``register_program`` adds.
+        #: Configuration, like the backends: ``reset()`` keeps them.
+        self.programs = ProgramRegistry(builtin_programs())
         #: The REST facade; its ``state`` is the one reference to the fake's state (see ``reset``).
         self.runtime_app = RuntimeApp(self._new_state(), self.faults)
         #: What answers HTTP requests: the runtime API under ``/api/v1`` and the other families.
@@ -223,6 +228,7 @@ class FakeRuntime:
             instances=self.instances,
             seed=self.seed,
             duration_model=self._duration_model,
+            programs=self.programs,
         )
         self._history_calls = 0
         if self._history is not None:
@@ -472,6 +478,52 @@ class FakeRuntime:
         assert load.jobs_per_hour is not None
         with _named(method, "backend"):
             self.state.add_background_stream(backend, load.jobs_per_hour, load.duration, load.hours)
+
+    def register_program(
+        self,
+        program_id: str,
+        main: ProgramMain,
+        *,
+        parameters: dict[str, Any] | None = None,
+        description: str = "",
+        name: str | None = None,
+        return_values: dict[str, Any] | None = None,
+        interim_results: dict[str, Any] | None = None,
+        backend_requirements: dict[str, Any] | None = None,
+        max_execution_time: int = 300,
+        is_public: bool = False,
+        replace: bool = False,
+    ) -> Program:
+        """Make ``program_id`` run ``main(backend, user_messenger, **inputs)`` (2023 interface).
+
+        ``session.run(program_id, inputs)`` then runs it: ``backend`` simulates circuits on the
+        job's backend, ``user_messenger.publish(message)`` publishes interim results
+        (``final=True``: the result), the return value is the job's result, and an exception
+        fails the job.
+        ``parameters`` (a JSON Schema with ``properties`` and ``required``), ``return_values``,
+        ``interim_results`` and ``backend_requirements`` (e.g. ``{"min_num_qubits": 5}``, checked
+        at submission) are what ``GET /programs/{id}`` shows; ``max_execution_time`` (seconds)
+        stops a longer job (code 1305) unless the job sets its own. A program registered already
+        is replaced only with ``replace=True``; built-in ids are refused. See
+        ``docs/fake-service.md``, "Programs and interim results".
+        """
+        if not isinstance(replace, bool):
+            raise TypeError(f"register_program: replace must be True or False, got {replace!r}")
+        program = user_program(
+            program_id,
+            main,
+            parameters=parameters,
+            description=description,
+            name=name,
+            return_values=return_values,
+            interim_results=interim_results,
+            backend_requirements=backend_requirements,
+            max_execution_time=max_execution_time,
+            is_public=is_public,
+            at=self.clock.now(),
+        )
+        self.programs.register(program, replace=replace)
+        return program
 
     def add_history(self, history: History | Sequence[PastJob]) -> list[str]:
         """Add past jobs and sessions, all ended before now; returns the jobs' ids, oldest first.

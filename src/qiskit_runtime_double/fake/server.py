@@ -28,6 +28,7 @@ from .dashboard import dashboard_url, with_page
 from .guard import CONTROL_HEADER, RequestGuard, is_loopback
 from .legacy_platform import AUTH_PREFIX, EXPERIMENTAL_PREFIX
 from .pacing import DEFAULT_MAX_WAIT, Pace, check_pace
+from .stream import stream_upgrades
 from .wsgi import wsgi_adapter
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ class FakeServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._restore: tuple[bool, Pace, float, float] | None = None
+        #: Set when the server stops: open result streams (``fake/stream.py``) close.
+        self._streams_stop = threading.Event()
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()  # not ``_lock``: request threads log while stop() waits
         self._log: deque[ServedRequest] = deque(maxlen=LOG_SIZE)
@@ -265,10 +268,13 @@ class FakeServer:
                     port=port,
                     control_token=self._token,
                 )
+                self._streams_stop = threading.Event()
                 server: Any = make_server(
                     self.host,
                     self._requested_port,
-                    wsgi_adapter(guard, self._served),
+                    stream_upgrades(
+                        wsgi_adapter(guard, self._served), self.fake, self._streams_stop
+                    ),
                     threaded=True,
                     request_handler=_quiet_handler(),
                     fd=listener.fileno(),
@@ -308,6 +314,7 @@ class FakeServer:
             self._server, self._thread = None, None
             if server is None:
                 return
+            self._streams_stop.set()
             server.shutdown()  # ends serve_forever, which then closes the socket
             if thread is not None:
                 thread.join(timeout=10)

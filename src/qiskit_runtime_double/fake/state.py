@@ -29,12 +29,13 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..wire import codec
 from ..wire.control import MAX_JOB_SECONDS
 from ..wire.models import JobCreateRequest, SessionCreateRequest
-from ..wire.vocabulary import PROGRAM_IDS, ReasonCode
+from ..wire.vocabulary import ReasonCode
+from .builtin_programs import builtin_programs
 from .catalogue import BackendEntry, default_backend_name
 from .clock import VirtualClock
 from .durations import DurationModel, default_duration
@@ -50,6 +51,15 @@ from .errors import (
 from .ids import IdGenerator
 from .instances import Instances, configure_instances
 from .plan import Instance, Plan
+from .programs import (
+    Program,
+    ProgramBackend,
+    ProgramRegistry,
+    ProgramWorkload,
+    interim_times,
+    prepare_program,
+    run_program,
+)
 from .records import JobFault, JobRecord, SessionRecord
 from .scheduler import Scheduler, later
 from .workloads import InvalidWorkload, Workload
@@ -59,8 +69,8 @@ if TYPE_CHECKING:
 
 __all__ = ["JobFilter", "RuntimeState"]
 
-#: Programs the fake runs. Anything else is a 404, as for an unknown program on the real service.
-PROGRAMS = PROGRAM_IDS
+#: ``(result text, failure (reason, code), interim results)`` of a job whose run ended.
+Outcome: TypeAlias = tuple[str | None, tuple[str, int] | None, list[str]]
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,12 @@ class RuntimeState:
         seed: int | None,
         duration_model: DurationModel = default_duration,
         instances: Instances | None = None,
+        programs: ProgramRegistry | None = None,
     ) -> None:
         self.catalogue = catalogue
+        #: The programs jobs may name (``fake/programs.py``); anything else is a 404, as for an
+        #: unknown program on the real service.
+        self.programs = programs or ProgramRegistry(builtin_programs())
         #: The instances served. Methods taking ``instance=`` act for that one (what it may see);
         #: None (the control API, inspection) sees every instance.
         self.instances = instances or configure_instances(plan, None, list(catalogue))[1]
@@ -174,25 +188,58 @@ class RuntimeState:
             with self._lock:
                 self._settle_locked(job, *outcome)
 
-    def _outcome(self, job: JobRecord) -> tuple[str | None, tuple[str, int] | None]:
-        """``(result text, failure)``: what executing ``job`` gave (the lock is not held)."""
+    def _outcome(self, job: JobRecord) -> Outcome:
+        """``(result text, failure, interim results)``: what executing ``job`` gave (the lock is
+        not held)."""
         entry = self.catalogue[job.backend]
+        if isinstance(job.workload, ProgramWorkload):
+            return self._run_program(job, job.workload, entry)
         try:
             workload = job.workload
             if isinstance(workload, Workload):  # ours: tell it when it ran (execution spans)
                 workload = workload.ran_during(job.running_at, job.finished_at)
-            return codec.encode(self.executor.execute(workload, entry, job.seed)), None
+            return codec.encode(self.executor.execute(workload, entry, job.seed)), None, []
         except Exception as exc:  # an executor failure is the job's failure, not the service's
             text = f"Traceback (most recent call last):\n{type(exc).__name__}: {exc}"
-            return text, (
-                f"Execution failed: {type(exc).__name__}: {exc}",
-                ReasonCode.EXECUTION_FAILED,
+            return (
+                text,
+                (f"Execution failed: {type(exc).__name__}: {exc}", ReasonCode.EXECUTION_FAILED),
+                [],
             )
 
+    def _run_program(
+        self, job: JobRecord, workload: ProgramWorkload, entry: BackendEntry
+    ) -> Outcome:
+        """Run the job's program on a ``ProgramBackend`` backed by the executor (no lock held)."""
+        runner = getattr(self.executor, "program_runner", None)
+        if not callable(runner):
+            why = (
+                f"Execution failed: the fake's executor ({type(self.executor).__name__}) cannot "
+                "run programs (it has no program_runner(); AerExecutor has)."
+            )
+            return None, (why, ReasonCode.EXECUTION_FAILED), []
+        backend = ProgramBackend(
+            entry.name,
+            entry.backend.target,
+            runner(entry),
+            seed=job.seed,
+            job_id=job.id,
+            max_shots=entry.configuration().max_shots,
+        )
+        outcome = run_program(workload.program, dict(workload.inputs), backend)
+        return outcome.result, outcome.failure, outcome.interim
+
     def _settle_locked(
-        self, job: JobRecord, result: str | None, failure: tuple[str, int] | None
+        self,
+        job: JobRecord,
+        result: str | None,
+        failure: tuple[str, int] | None,
+        interim: list[str] | None = None,
     ) -> None:
         at = job.finished_at or self.clock.now()
+        if interim:
+            times = interim_times(len(interim), job.running_at or at, at)
+            job.interim_results = list(zip(times, interim, strict=True))
         job.result_text = result
         if failure is None:
             job.transition("Completed", at)
@@ -367,22 +414,55 @@ class RuntimeState:
         with self.transaction() as now:
             self.scheduler.cancel_session(self._session_locked(session_id, instance), now)
 
+    # --- programs ----------------------------------------------------------------------------
+
+    def program(self, program_id: str) -> Program:
+        """The program ``program_id`` (404 if the fake has none of that id)."""
+        found = self.programs.get(program_id)
+        if found is None:
+            raise NotFound(
+                f"Program {program_id[:120]!r} was not found. Programs: "
+                f"{', '.join(self.programs.ids())}. Register your own with "
+                "fake.register_program(program_id, main)."
+            )
+        return found
+
+    def interim_results(
+        self,
+        job_id: str,
+        instance: Instance | None = None,
+        *,
+        since: _dt.datetime | None = None,
+    ) -> list[str]:
+        """What the job's program published, oldest first (those published at ``since`` or
+        later, if given); a job whose run just ended is settled first."""
+        job = self.job(job_id, instance)
+        with self.transaction() as now:
+            return [
+                text
+                for at, text in job.interim_results
+                if at <= now and (since is None or at >= since)
+            ]
+
     # --- jobs --------------------------------------------------------------------------------
 
     def submit_job(self, request: JobCreateRequest, instance: Instance | None = None) -> JobRecord:
         """Validate and queue a job of ``instance`` (None: the default one). Nothing is recorded
         unless the whole submission succeeds."""
-        if request.program_id not in PROGRAMS:
-            raise NotFound(
-                f"Program {request.program_id!r} was not found. Programs: {', '.join(PROGRAMS)}."
-            )
+        program = self.program(request.program_id)
         self._refuse_over_usage()  # before the costly checks, as the service does; again below
         # Decoding and validating circuits is the slow part: done before taking the lock.
         params, entry = self._decode(request, instance)
-        try:
-            workload = self.executor.prepare(request.program_id, params, entry)
-        except InvalidWorkload as exc:
-            raise BadRequest(exc.message, code=exc.code) from exc
+        workload: Any
+        if program.main is not None:
+            workload = prepare_program(program, params, entry)
+        else:
+            try:
+                workload = self.executor.prepare(request.program_id, params, entry)
+            except InvalidWorkload as exc:
+                raise BadRequest(exc.message, code=exc.code) from exc
+        # A program's own maximum execution time applies unless the job asks for its own.
+        cost = request.cost or (program.max_execution_time if program.main is not None else None)
         with self.transaction() as now:
             self._refuse_over_usage()
             session = self._session_for(request, entry.name, instance)
@@ -417,7 +497,7 @@ class RuntimeState:
                 private=bool(request.private),
                 log_level=request.log_level,
                 runtime=request.runtime,
-                cost=request.cost,
+                cost=cost or None,
                 fault=self.next_job_faults.popleft() if self.next_job_faults else None,
                 logs=[f"{now.isoformat()} job created"],
                 instance=(instance or self.instances.default).crn,

@@ -18,14 +18,24 @@ from ..wire.models import (
     MetricsTimestamps,
     MetricsUsage,
     ProcessorType,
+    ProgramDetails,
+    ProgramSpec,
     SessionDetails,
     SessionTimestamp,
 )
 from ..wire.vocabulary import BILLING_COMPLETE, BILLING_PENDING, DeviceStatus
 from .catalogue import BackendEntry
+from .programs import Program
 from .records import JobRecord, SessionRecord
 
-__all__ = ["device_view", "job_view", "metrics_view", "qiskit_version", "session_view"]
+__all__ = [
+    "device_view",
+    "job_view",
+    "metrics_view",
+    "program_view",
+    "qiskit_version",
+    "session_view",
+]
 
 #: The words ``devices[].status.name`` takes for a backend that is not operational.
 _NOT_ONLINE: dict[str, DeviceStatus] = {"paused": "paused", "offline": "offline"}
@@ -137,4 +147,19 @@ def metrics_view(job: JobRecord) -> JobMetrics:
         qiskit_version=qiskit_version() if ran else None,
         circuits_execution_time_ns=quantum * 1e9 if job.final and ran else None,
         num_circuits=getattr(job.workload, "num_circuits", None),
+    )
+
+
+def program_view(program: Program) -> ProgramDetails:
+    """A program as ``GET /programs/{id}`` shows it (2023): ``cost`` is its maximum execution
+    time; ``spec`` holds only the schemas it has."""
+    return ProgramDetails(
+        id=program.program_id,
+        name=program.name,
+        description=program.description,
+        cost=program.max_execution_time,
+        is_public=program.is_public,
+        creation_date=program.created,
+        update_date=program.updated,
+        spec=ProgramSpec(**program.spec()),
     )

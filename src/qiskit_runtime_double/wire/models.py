@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    RootModel,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -37,6 +38,7 @@ __all__ = [
     "BackendStatus",
     "ErrorBody",
     "ErrorItem",
+    "InterimResults",
     "Job",
     "JobCreateRequest",
     "JobCreateResponse",
@@ -50,6 +52,9 @@ __all__ = [
     "MetricsTimestamps",
     "MetricsUsage",
     "ProcessorType",
+    "ProgramDetails",
+    "ProgramList",
+    "ProgramSpec",
     "SessionCreateRequest",
     "SessionDetails",
     "SessionMode",
@@ -427,3 +432,44 @@ class Usage(_Response):
     usage_remaining_seconds: float | None = None
     usage_limit_reached: bool = False
     usage_period: UsagePeriod | None = None
+
+
+# --- programs and interim results (the 2023 API) --------------------------------------------------
+
+
+class ProgramSpec(_Response):
+    """What a program takes and gives, each a JSON Schema (``spec`` of a 2023 program)."""
+
+    backend_requirements: dict[str, Any] | None = None
+    parameters: dict[str, Any] | None = None
+    return_values: dict[str, Any] | None = None
+    interim_results: dict[str, Any] | None = None
+
+
+class ProgramDetails(_Response):
+    """A program as ``GET /programs/{id}`` (and each item of ``GET /programs``) describes it.
+
+    The 0.11-0.15 client's ``_to_program`` reads these keys: ``cost`` is the program's maximum
+    execution time in seconds; ``spec.parameters`` builds its ``ParameterNamespace``.
+    """
+
+    id: str
+    name: str
+    description: str = ""
+    cost: int = 0
+    is_public: bool = False
+    creation_date: Timestamp | None = None
+    update_date: Timestamp | None = None
+    spec: ProgramSpec = Field(default_factory=ProgramSpec)
+
+
+class ProgramList(_Response):
+    """``GET /programs``: a page of ``programs``; ``count`` counts them all, whatever the page."""
+
+    programs: list[ProgramDetails]
+    count: int
+
+
+class InterimResults(RootModel[list[str]]):
+    """``GET /jobs/{id}/interim_results``: each message a program published, as the JSON text it
+    published, newest first (as the 2023 service answered; qiskit-ibm-runtime PR 15 quotes it)."""

@@ -44,6 +44,12 @@ ROUTES: tuple[Route, ...] = (
     Route("job_metrics", "GET", "/jobs/{job_id}/metrics"),
     Route("job_logs", "GET", "/jobs/{job_id}/logs"),
     Route("job_tags", "PUT", "/jobs/{job_id}/tags"),
+    # The 2023 API (0.11-0.15 clients): programs, interim results and the result stream, a
+    # websocket (``fake/stream.py``; a plain GET there is answered 426).
+    Route("list_programs", "GET", "/programs"),
+    Route("get_program", "GET", "/programs/{program_id}"),
+    Route("job_interim_results", "GET", "/jobs/{job_id}/interim_results"),
+    Route("stream_job", "GET", "/stream/jobs/{job_id}"),
 )
 
 _BY_NAME = {r.name: r for r in ROUTES}

@@ -14,11 +14,14 @@ __all__ = [
     "API_VERSION",
     "BILLING_COMPLETE",
     "BILLING_PENDING",
+    "BUILTIN_PROGRAM_IDS",
     "CLIENT_JOB_STATUSES",
     "FINAL_CLIENT_JOB_STATUSES",
     "FINAL_WIRE_JOB_STATUSES",
     "PROGRAM_IDS",
     "RAN_TOO_LONG_REASON",
+    "RUNNER_PROGRAM_IDS",
+    "STREAM_ACK",
     "BillingStatus",
     "ClientJobStatus",
     "DeviceStatus",
@@ -35,6 +38,15 @@ API_PREFIX: Final = "/api/v1"
 API_VERSION: Final = "2026-04-15"
 #: The programs the service runs for everyone (the primitives).
 PROGRAM_IDS: Final = ("sampler", "estimator")
+#: Every program the 2023 service offered everyone (``GET /programs``): the primitives, and the
+#: programs of its first years, which the 0.11-0.15 client still named (``DEFAULT_DECODERS``).
+BUILTIN_PROGRAM_IDS: Final = (*PROGRAM_IDS, "circuit-runner", "qasm3-runner", "hello-world")
+#: The 2023 programs whose result is a qiskit ``Result`` (as a dict; the client's ``RunnerResult``).
+RUNNER_PROGRAM_IDS: Final = BUILTIN_PROGRAM_IDS[2:4]
+#: The first message of a job's result stream (``/stream/jobs/{id}``, 2023). The 0.11-0.15 client
+#: takes it as an acknowledgement and skips it; the words are the service's (qiskit-ibm-runtime
+#: issue 182 quotes them, from a time the client passed them on to callbacks).
+STREAM_ACK: Final = "Listening to results for job: {job_id}"
 
 #: A job's status as the service states it (``state.status``).
 WireJobStatus = Literal["Queued", "Running", "Completed", "Failed", "Cancelled"]
