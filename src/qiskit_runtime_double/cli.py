@@ -91,6 +91,7 @@ def _serve(args: argparse.Namespace) -> int:
             speed=args.speed,
             max_wait=args.max_wait,
             control_token=chosen,
+            tls=args.tls,
         ).start()
     except (TypeError, ValueError, OSError, ClockError) as exc:
         where = f" (${CONTROL_TOKEN_ENV})" if chosen and "control_token" in str(exc) else ""
@@ -151,6 +152,11 @@ def _add_serve(commands: Any) -> None:
         "--api-key", action="append", help="accept only this API key (repeatable; default any)"
     )
     serve.add_argument("--no-auth", action="store_true", help="accept runtime calls without token")
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https:// with a throwaway self-signed certificate (its path is printed)",
+    )
     serve.add_argument(
         "--allow-remote",
         action="store_true",

@@ -168,6 +168,9 @@ def legacy_environment(
     key (any non-empty one, unless the fake was given ``api_keys``). The instance is the fake's
     default one: its CRN on ``ibm_cloud``, its hub/group/project (``ibm-q/open/main``) on
     ``ibm_quantum``. Pass the result as the environment of the process that runs the client.
+    A server started with ``tls=True`` (needed for the client's websocket result stream, which
+    it opens only over ``https``) adds ``REQUESTS_CA_BUNDLE`` and ``WEBSOCKET_CLIENT_CA_BUNDLE``
+    naming its certificate.
     """
     from .fake.legacy_platform import DEFAULT_HGP
 
@@ -176,9 +179,13 @@ def legacy_environment(
         raise ValueError("token must be a non-empty API key (the 2023 client refuses an empty one)")
     url = legacy_url(server, channel)
     instance = server.instance if channel == "ibm_cloud" else "/".join(DEFAULT_HGP)
-    return {
+    environment = {
         "QISKIT_IBM_CHANNEL": channel,
         "QISKIT_IBM_URL": url,
         "QISKIT_IBM_TOKEN": token,
         "QISKIT_IBM_INSTANCE": instance,
     }
+    if server.ca_bundle is not None:  # served with TLS: trust its certificate, and only there
+        environment["REQUESTS_CA_BUNDLE"] = server.ca_bundle
+        environment["WEBSOCKET_CLIENT_CA_BUNDLE"] = server.ca_bundle
+    return environment

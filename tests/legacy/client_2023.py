@@ -192,6 +192,31 @@ def retrieval(seen: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@scenario
+def interim_results(seen: dict[str, Any]) -> dict[str, Any]:
+    """A program that publishes interim results, run with a callback: the seed says the callback
+    "is invoked for any interim results and final result". The 2023 client gets them through the
+    websocket stream it opens to the runtime API (over TLS, as it only streams from https)."""
+    import time
+
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    service = QiskitRuntimeService()
+    received: list[Any] = []
+
+    def callback(job_id: str, message: Any) -> None:
+        received.append(message)
+
+    job = service.run(
+        "hello-world", {"iterations": 2}, options={"backend": BACKEND}, callback=callback
+    )
+    final = job.result()
+    deadline = time.monotonic() + 30
+    while len(received) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the stream is read by the client's own thread
+    return {"job_id": job.job_id(), "received": received, "final": final}
+
+
 def main(names: list[str]) -> int:
     seen: dict[str, Any] = {}
     failed = 0

@@ -35,7 +35,15 @@ SCRIPT = Path(__file__).with_name("client_2023.py")
 #: A cached run takes a few seconds per channel (most of it importing qiskit 0.45).
 TIMEOUT = 180
 BACKEND = "ibmq_qasm_simulator"
-SCENARIOS = ("seed_example", "estimator", "session_run", "from_id", "no_backend", "retrieval")
+SCENARIOS = (
+    "seed_example",
+    "estimator",
+    "session_run",
+    "from_id",
+    "no_backend",
+    "retrieval",
+    "interim_results",
+)
 
 
 def legacy_python() -> Path:
@@ -77,7 +85,8 @@ def python() -> Path:
 @pytest.fixture
 def served() -> Iterator[tuple[FakeRuntime, FakeServer]]:
     fake = FakeRuntime(seed=11)
-    with fake.serve() as server:
+    # Over TLS: the 2023 client opens its result stream only from an https runtime URL.
+    with fake.serve(tls=True) as server:
         yield fake, server
 
 
@@ -198,6 +207,15 @@ def test_the_2023_client_runs_the_seed_era_unchanged(
     assert set(expected.values()) <= set(found["listed"])
     assert found["estimators"] == [expected["estimator_job"]]
     assert found["in_session"] == [expected["run_job"]]
+
+    # A program's interim results reach the callback in order, then the final result, through
+    # the 2023 client's websocket stream (the only way it had to get them).
+    streamed = run.results["interim_results"]
+    received = streamed["received"]
+    assert [message["iteration"] for message in received[:2]] == [0, 1], received
+    assert received[2:] == ["Hello, World!"] and streamed["final"] == "Hello, World!"
+    stream_path = f"/api/v1/stream/jobs/{streamed['job_id']}"
+    assert any(stream_path in call for call in run.calls()), run.calls()
 
 
 def test_the_docs_show_the_seed_example_this_test_runs() -> None:

@@ -11,7 +11,7 @@ rebinding) to talk to the fake as if it were same-origin. The guard stops both, 
    name the attacker's domain. A server bound to a non-loopback address (``allow_remote``) is
    reached by names it cannot know (a LAN name, a container's service name): any ``Host`` passes.
    No ``Host`` at all passes too: every browser sends one.
-2. ``Origin`` (cross-site requests): absent, or this server's own origin (``http://`` + the
+2. ``Origin`` (cross-site requests): absent, or this server's own origin (its scheme + the
    ``Host`` it was reached by); 403 otherwise, ``null`` included. Browsers send ``Origin`` on
    every cross-origin request that is not a plain GET.
 3. ``Sec-Fetch-Site`` (cross-site GETs, which carry no ``Origin``): absent, ``same-origin`` or
@@ -119,7 +119,8 @@ class RequestGuard:
             )
         origin = headers.get("Origin")
         if origin is not None:
-            own = None if host is None else f"http://{host}"
+            scheme = request.url.partition("://")[0] or "http"  # https when served with TLS
+            own = None if host is None else f"{scheme}://{host}"
             if own is None or not (origin.isascii() and origin.lower() == own.lower()):
                 return error_response(
                     403,

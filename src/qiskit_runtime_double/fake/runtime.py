@@ -560,6 +560,7 @@ class FakeRuntime:
         speed: float = 1.0,
         max_wait: float = DEFAULT_MAX_WAIT,
         control_token: str | None = None,
+        tls: bool = False,
     ) -> FakeServer:
         """Serve this fake over HTTP on ``host:port`` (port 0: a free one); returns it running.
 
@@ -574,7 +575,8 @@ class FakeRuntime:
 
         The control API (``/_double``) then needs the header ``X-Runtime-Double-Control`` with
         ``server.control_token`` (random unless ``control_token`` is given; see
-        ``docs/server-mode.md``, "Threat model").
+        ``docs/server-mode.md``, "Threat model"). ``tls=True`` serves ``https://`` with a
+        self-signed certificate for the loopback names; clients trust ``server.ca_bundle``.
         """
         from .server import FakeServer
 
@@ -588,6 +590,7 @@ class FakeRuntime:
             speed=speed,
             max_wait=max_wait,
             control_token=control_token,
+            tls=tls,
         )
         return server.start()
 

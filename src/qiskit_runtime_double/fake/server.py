@@ -29,6 +29,7 @@ from .guard import CONTROL_HEADER, RequestGuard, is_loopback
 from .legacy_platform import AUTH_PREFIX, EXPERIMENTAL_PREFIX
 from .pacing import DEFAULT_MAX_WAIT, Pace, check_pace
 from .stream import stream_upgrades
+from .tls import Certificate
 from .wsgi import wsgi_adapter
 
 if TYPE_CHECKING:
@@ -87,8 +88,11 @@ class FakeServer:
         max_wait: float = DEFAULT_MAX_WAIT,
         app: App | None = None,
         control_token: str | None = None,
+        tls: bool = False,
     ) -> None:
         _check_arguments(host, port, allow_remote, require_auth)
+        if not isinstance(tls, bool):
+            raise TypeError(f"tls must be a bool (serve over https://), got {tls!r}")
         check_pace(pace, speed, max_wait)
         if not allow_remote and not is_loopback(host):
             raise ValueError(
@@ -105,6 +109,8 @@ class FakeServer:
         self._max_wait = float(max_wait)
         self._app = app if app is not None else fake.app
         self._token = _control_token(control_token)
+        self._tls = tls
+        self._certificate: Certificate | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._restore: tuple[bool, Pace, float, float] | None = None
@@ -140,7 +146,19 @@ class FakeServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{self.port}"
+
+    @property
+    def tls(self) -> bool:
+        """Whether the server speaks ``https://`` (``serve(tls=True)``)."""
+        return self._tls
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """With TLS, the server's self-signed certificate (PEM): clients' CA bundle. Else None."""
+        if self._certificate is None:
+            return None
+        return str(self._certificate.path)
 
     @property
     def dashboard_url(self) -> str:
@@ -203,6 +221,11 @@ class FakeServer:
                 f"  backends        {', '.join(self.fake.backend_names)}",
                 f"  API keys        {keys}",
                 f"  simulated time  {pace}",
+                *(
+                    [f"  TLS certificate {self.ca_bundle} (trust it: REQUESTS_CA_BUNDLE)"]
+                    if self.ca_bundle
+                    else []
+                ),
                 f"  simulated now   {self.fake.now().isoformat()}",
                 "",
                 "Our client:",
@@ -259,6 +282,7 @@ class FakeServer:
 
             # We bind the socket ourselves: werkzeug answers a failed bind with sys.exit(1).
             listener = _listen(self.host, self._requested_port)
+            certificate = Certificate(self.host) if self._tls else None
             try:
                 address, port = listener.getsockname()[:2]
                 guard = RequestGuard.for_address(
@@ -278,7 +302,12 @@ class FakeServer:
                     threaded=True,
                     request_handler=_quiet_handler(),
                     fd=listener.fileno(),
+                    ssl_context=None if certificate is None else certificate.server_context(),
                 )
+            except BaseException:
+                if certificate is not None:
+                    certificate.remove()
+                raise
             finally:
                 listener.close()  # werkzeug serves on a duplicate of it
             server.log = _server_log  # werkzeug's default configures the root of its own logger
@@ -302,8 +331,11 @@ class FakeServer:
                 if clock.start_choice != start_choice:
                     clock.restart(start_choice)  # still nothing in the fake: safe to go back
                 server.server_close()
+                if certificate is not None:
+                    certificate.remove()
                 raise
             self._restore = restore
+            self._certificate = certificate
             self._server, self._thread = server, thread
             return self
 
@@ -319,6 +351,9 @@ class FakeServer:
             if thread is not None:
                 thread.join(timeout=10)
             server.server_close()
+            if self._certificate is not None:
+                self._certificate.remove()
+                self._certificate = None
             if self._restore is not None:
                 require_auth, pace, speed, max_wait = self._restore
                 self.fake.platform.require_auth = require_auth

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from ..wire.routes import match_route
 from ..wire.vocabulary import API_PREFIX, STREAM_ACK
 from .errors import ServiceError
+from .legacy_platform import EXPERIMENTAL_PREFIX
 
 if TYPE_CHECKING:
     from .runtime import FakeRuntime
@@ -94,6 +95,8 @@ def stream_upgrades(app: Wsgi, fake: FakeRuntime, stopping: threading.Event) -> 
 
 
 def _job_id(path: str) -> str | None:
+    # The 2023 client on ibm_cloud reaches the runtime API under /experimental (legacy_platform).
+    path = path.removeprefix(EXPERIMENTAL_PREFIX)
     if not path.startswith(API_PREFIX + "/"):
         return None
     route, params, _ = match_route("GET", path[len(API_PREFIX) :].rstrip("/"))
