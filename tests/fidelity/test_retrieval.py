@@ -204,11 +204,6 @@ def test_39_error_body_shapes(
 
 
 # --- 40 -------------------------------------------------------------------------------------------
-
-
-@pytest.mark.skip(
-    reason="scenario 40 replays the 2023 (0.11-0.15) client's start_session protocol; the "
-    "installed official client is 0.51, so it is covered by our own client's seed-era tests"
-)
-def test_40_seed_era_session_protocol() -> None:
-    """Not applicable to qiskit-ibm-runtime 0.51."""
+# Scenario 40 (the 2023 start_session protocol) needs the 2023 client itself: tests/legacy/ runs
+# qiskit-ibm-runtime 0.15.1 against the served fake, and tests/contract/test_seed_era_protocol.py
+# runs the same protocol through our own client over every transport.
