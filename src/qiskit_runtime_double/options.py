@@ -5,17 +5,9 @@ The seed-era ``Options`` and its groups live in ``seed_options`` and are re-expo
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import IBMInputValueError
-from .seed_options import (
-    EnvironmentOptions,
-    ExecutionOptions,
-    Options,
-    ResilienceOptions,
-    SimulatorOptions,
-    TranspilationOptions,
-)
 from .validation import (
     check_bool,
     check_int,
@@ -23,6 +15,39 @@ from .validation import (
     check_positive_int,
     check_tags,
 )
+
+if TYPE_CHECKING:
+    from .seed_options import (
+        EnvironmentOptions,
+        ExecutionOptions,
+        Options,
+        ResilienceOptions,
+        SimulatorOptions,
+        TranspilationOptions,
+    )
+
+#: The seed-era names, loaded from ``seed_options`` when first used (V2 code never needs them).
+_SEED_ERA = frozenset(
+    {
+        "EnvironmentOptions",
+        "ExecutionOptions",
+        "Options",
+        "ResilienceOptions",
+        "SimulatorOptions",
+        "TranspilationOptions",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SEED_ERA:
+        from . import seed_options
+
+        value = getattr(seed_options, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EnvironmentOptions",

@@ -30,7 +30,6 @@ from ..wire.vocabulary import ErrorCode
 from .app import error_response
 from .dashboard import state_snapshot, timeline_response
 from .errors import BadRequest, FakeArgumentError, NotFound, ServiceError
-from .history import History, PastJob
 
 if TYPE_CHECKING:
     from .runtime import FakeRuntime
@@ -209,10 +208,14 @@ class ControlApp:
         return _ok()
 
     def _history(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        from .history import History  # only for fakes given a history
+
         spec: HistoryRequest = _parse(request, HistoryRequest)
         return _ok({"job_ids": self.fake.add_history(History(**spec.model_dump()))})
 
     def _past_jobs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        from .history import PastJob
+
         body: PastJobsRequest = _parse(request, PastJobsRequest)
         jobs = []
         for spec in body.jobs:

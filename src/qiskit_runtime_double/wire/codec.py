@@ -24,6 +24,8 @@ This module is the codec's public face: the encoder lives in ``wire._encode``, t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._decode import CircuitCache, CodecError, RuntimeDecoder, decode, from_jsonable
 from ._encode import (
     QPY_WRITE_VERSION,
@@ -33,7 +35,6 @@ from ._encode import (
     encode,
     to_jsonable,
 )
-from .canonical import canonical_circuit
 
 __all__ = [
     "QPY_WRITE_VERSION",
@@ -49,6 +50,19 @@ __all__ = [
     "from_jsonable",
     "to_jsonable",
 ]
+
+if TYPE_CHECKING:
+    from .canonical import canonical_circuit
+
+
+def __getattr__(name: str) -> Any:
+    # canonical_circuit serves cassette matching only: imported when first asked for.
+    if name == "canonical_circuit":
+        from .canonical import canonical_circuit
+
+        return canonical_circuit
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The public classes name this module, where their users import them from (in reprs, tracebacks
 # and pickles), not the private modules that define them.
