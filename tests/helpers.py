@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import requests
 from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
 
 from qiskit_runtime_double import QiskitRuntimeService
+from qiskit_runtime_double.fake.platform import APIKEY_GRANT
 from qiskit_runtime_double.fake.server import FakeServer
 from qiskit_runtime_double.transports.live import LiveTransport
 
@@ -23,6 +25,19 @@ def live_transport(server: FakeServer, api_key: str = "test-key") -> LiveTranspo
         instance=server.instance,
         clock=server.fake.clock,
     )
+
+
+#: The API key tests give the fake's IAM (any non-empty key is accepted unless ``api_keys``).
+TEST_KEY = "test-key"
+
+
+def iam_token(server: FakeServer, key: str = TEST_KEY) -> str:
+    """A bearer token from the served fake's IAM endpoint, for raw HTTP requests."""
+    form = {"grant_type": APIKEY_GRANT, "apikey": key}
+    answer = requests.post(server.iam_url + "/identity/token", data=form, timeout=30)
+    answer.raise_for_status()
+    token: str = answer.json()["access_token"]
+    return token
 
 
 def bell(qubits: int = 2) -> QuantumCircuit:

@@ -20,10 +20,11 @@ from qiskit.circuit import Parameter
 from qiskit_runtime_double.fake import FakeRuntime
 from qiskit_runtime_double.fake.executor import InvalidWorkload, NoOpExecutor
 from qiskit_runtime_double.fake.guard import CONTROL_HEADER
-from qiskit_runtime_double.fake.platform import APIKEY_GRANT
 from qiskit_runtime_double.fake.server import FakeServer
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.jsonbody import MAX_DEPTH
+
+from ..helpers import iam_token
 
 BACKEND = "ibmq_qasm_simulator"
 TIMEOUT = 30
@@ -35,9 +36,7 @@ DEEP_OBJECT = b'{"a":' * 5_000 + b"1" + b"}" * 5_000
 def served() -> Iterator[tuple[FakeRuntime, FakeServer, str]]:
     fake = FakeRuntime([BACKEND], seed=9)
     with fake.serve() as server:
-        form = {"grant_type": APIKEY_GRANT, "apikey": "test-key"}
-        answer = requests.post(server.iam_url + "/identity/token", data=form, timeout=TIMEOUT)
-        yield fake, server, answer.json()["access_token"]
+        yield fake, server, iam_token(server)
 
 
 @pytest.fixture
@@ -281,9 +280,7 @@ def fresh() -> Iterator[Api]:
     """A fake of its own: these cases can break the clock, which ``reset()`` keeps."""
     fake = FakeRuntime([BACKEND], seed=3)
     with fake.serve() as server:
-        form = {"grant_type": APIKEY_GRANT, "apikey": "test-key"}
-        token = requests.post(server.iam_url + "/identity/token", data=form, timeout=TIMEOUT)
-        yield Api(fake, server, token.json()["access_token"])
+        yield Api(fake, server, iam_token(server))
 
 
 def sampler_job() -> dict[str, Any]:
@@ -307,9 +304,7 @@ def test_a_job_is_created_only_when_its_submission_succeeds() -> None:
     # A duration model answering 1e12 s: the end of the job's run is past year 9999.
     fake = FakeRuntime([BACKEND], seed=3, duration_model=lambda workload, simulator: 1e12)
     with fake.serve() as server:
-        form = {"grant_type": APIKEY_GRANT, "apikey": "test-key"}
-        token = requests.post(server.iam_url + "/identity/token", data=form, timeout=TIMEOUT)
-        api = Api(fake, server, token.json()["access_token"])
+        api = Api(fake, server, iam_token(server))
 
         submitted = api.call("POST", "/api/v1/jobs", sampler_job())
 

@@ -37,6 +37,8 @@ from qiskit_runtime_double.fake.server import FakeServer
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.routes import ROUTES
 
+from ..helpers import iam_token
+
 BACKENDS = ("ibmq_qasm_simulator", "generic_5q")
 TIMEOUT = 30
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -141,9 +143,7 @@ def circuits(fake: FakeRuntime) -> dict[str, Any]:
 def target() -> Iterator[Target]:
     fake = FakeRuntime(list(BACKENDS), seed=4)
     with fake.serve() as server:
-        form = {"grant_type": APIKEY_GRANT, "apikey": "fuzz-key"}
-        answer = requests.post(server.iam_url + "/identity/token", data=form, timeout=TIMEOUT)
-        found = Target(fake, server, answer.json()["access_token"], circuits(fake))
+        found = Target(fake, server, iam_token(server), circuits(fake))
         found.seed()
         yield found
         found.http.close()

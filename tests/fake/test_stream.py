@@ -17,10 +17,11 @@ import websocket
 from websocket import ABNF
 
 from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService
-from qiskit_runtime_double.fake.platform import APIKEY_GRANT
 from qiskit_runtime_double.fake.server import FakeServer
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.vocabulary import STREAM_ACK
+
+from ..helpers import iam_token
 
 SIMULATOR = "ibmq_qasm_simulator"
 TIMEOUT = 20
@@ -196,9 +197,7 @@ def test_a_stream_needs_the_token_the_api_needs(fake: FakeRuntime) -> None:
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
             websocket.create_connection(stream_url(server, job_id), timeout=TIMEOUT)
         assert refused.value.status_code == 401
-        form = {"grant_type": APIKEY_GRANT, "apikey": "stream-test-key"}
-        token = requests.post(server.iam_url + "/identity/token", data=form, timeout=TIMEOUT)
-        header = [f"Authorization: Bearer {token.json()['access_token']}"]
+        header = [f"Authorization: Bearer {iam_token(server)}"]
         messages, code = read_stream(server, job_id, header=header)
         assert (messages[1:], code) == (["5", '"done"'], 1000)
 
