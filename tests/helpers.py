@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
 import requests
 from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
@@ -55,3 +63,39 @@ def isa(service: QiskitRuntimeService, circuit: QuantumCircuit, backend: str) ->
     target = service.backend(backend)
     manager = generate_preset_pass_manager(backend=target, optimization_level=1, seed_transpiler=1)
     return manager.run(circuit)
+
+
+@dataclass
+class ServeRun:
+    """``qiskit-runtime-double serve`` in a subprocess: what it printed before serving, then, once
+    stopped with Ctrl-C, the rest of its output and its exit status."""
+
+    banner: str
+    output: str = ""
+    returncode: int | None = None
+
+
+@contextmanager
+def cli_serve(*arguments: str, env: Mapping[str, str] | None = None) -> Iterator[ServeRun]:
+    """Run ``serve --port 0 *arguments`` until it says it serves; Ctrl-C it on leaving."""
+    command = [sys.executable, "-m", "qiskit_runtime_double.cli", "serve", "--port", "0"]
+    environment = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [*command, *arguments], stdout=subprocess.PIPE, text=True, env=environment
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        run = ServeRun("".join(lines))
+        yield run
+        process.send_signal(signal.SIGINT)
+        run.output, _ = process.communicate(timeout=60)
+        run.returncode = process.returncode
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

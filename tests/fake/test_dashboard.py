@@ -8,9 +8,6 @@ import hashlib
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -28,6 +25,8 @@ from qiskit_runtime_double.fake.server import FakeServer
 from qiskit_runtime_double.wire.http import Headers, HttpRequest
 from qiskit_runtime_double.wire.routes import ROUTES
 from tests.helpers import bell, isa
+
+from ..helpers import cli_serve
 
 TIMEOUT = 30
 BASE = "http://runtime-double.invalid"
@@ -259,20 +258,9 @@ def test_cli_prints_the_pages_address_without_the_token_when_it_came_from_the_en
 
 
 def test_cli_serve_prints_the_live_page_with_its_token_and_serves_it() -> None:
-    command = [sys.executable, "-m", "qiskit_runtime_double.cli", "serve", "--port", "0"]
-    command += ["--backends", "generic_5q"]
     env = {key: value for key, value in os.environ.items() if "CONTROL_TOKEN" not in key}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, text=True, env={**env, "PYTHONUNBUFFERED": "1"}
-    )
-    try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if "Press Ctrl-C" in line:
-                break
-        text = "".join(lines)
+    with cli_serve("--backends", "generic_5q", env=env) as run:
+        text = run.banner
         page = re.search(r"Live page: (\S+)", text)
         token = re.search(r"Control API token: (\S+)", text)
         assert page is not None and token is not None
@@ -283,10 +271,4 @@ def test_cli_serve_prints_the_live_page_with_its_token_and_serves_it() -> None:
             url + "_double/state", headers={CONTROL_HEADER: token.group(1)}, timeout=TIMEOUT
         )
         assert [backend["name"] for backend in json.loads(state.text)["backends"]] == ["generic_5q"]
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0
+    assert run.returncode == 0

@@ -5,10 +5,6 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,6 +19,8 @@ from qiskit_runtime_double.fake.server import FakeServer, is_loopback
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.vocabulary import API_VERSION
+
+from ..helpers import cli_serve
 
 #: Fake API keys, kept out of literals that look like credentials to secret scanners.
 TEST_KEY, SECRET_KEY, SHORT_KEY, WRONG_KEY = "test-key", "secret-key-123", "k", "wrong-key-456"
@@ -346,18 +344,8 @@ def test_the_request_log_records_paths_not_credentials(server: FakeServer, token
 
 
 def test_cli_serve_prints_the_urls_and_control_token_and_stops_on_ctrl_c() -> None:
-    command = [sys.executable, "-m", "qiskit_runtime_double.cli", "serve", "--port", "0"]
-    command += ["--backends", BACKEND, "--seed", "3"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if "Press Ctrl-C" in line:
-                break
-        text = "".join(lines)
+    with cli_serve("--backends", BACKEND, "--seed", "3") as run:
+        text = run.banner
         runtime_url = text.split("runtime API", 1)[1].split()[0]
         assert "IAM_URL=" in text and "url_resolver=" in text and "runtime_url=" in text
         assert requests.get(runtime_url + "/backends", timeout=TIMEOUT).status_code == 401
@@ -366,11 +354,5 @@ def test_cli_serve_prints_the_urls_and_control_token_and_stops_on_ctrl_c() -> No
         control_token = text.split("Control API token:", 1)[1].split()[0]
         headers = {"X-Runtime-Double-Control": control_token}
         assert requests.get(control_url, headers=headers, timeout=TIMEOUT).status_code == 200
-        process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0
-    assert "stopped" in out
+    assert run.returncode == 0
+    assert "stopped" in run.output

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from qiskit_runtime_double.fake.guard import CONTROL_HEADER, RequestGuard
 from qiskit_runtime_double.fake.platform import APIKEY_GRANT
 from qiskit_runtime_double.fake.server import FakeServer
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
+
+from ..helpers import cli_serve
 
 BACKEND = "ibmq_qasm_simulator"
 TIMEOUT = 30
@@ -407,29 +408,14 @@ def test_a_busy_port_changes_nothing_and_leaves_no_server() -> None:
 
 def test_cli_serve_takes_its_control_token_from_the_environment_and_does_not_print_it() -> None:
     chosen = "cli-control-" + "z" * 20
-    command = [sys.executable, "-m", "qiskit_runtime_double.cli", "serve", "--port", "0"]
-    command += ["--backends", BACKEND]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "QISKIT_RUNTIME_DOUBLE_CONTROL_TOKEN": chosen}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if "Press Ctrl-C" in line:
-                break
-        text = "".join(lines)
+    env = {**os.environ, "QISKIT_RUNTIME_DOUBLE_CONTROL_TOKEN": chosen}
+    with cli_serve("--backends", BACKEND, env=env) as run:
+        text = run.banner
         url = text.split(" on ", 1)[1].split()[0]
         assert chosen not in text and "QISKIT_RUNTIME_DOUBLE_CONTROL_TOKEN" in text
         clock = requests.get(url + "/_double/clock", headers={CONTROL_HEADER: chosen}, timeout=30)
         assert clock.status_code == 200
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0
+    assert run.returncode == 0
 
 
 def test_cli_serve_refuses_a_bad_argument_with_a_message_not_a_traceback() -> None:

@@ -37,13 +37,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qiskit.circuit import QuantumCircuit
-from qiskit.providers import BackendV2, JobStatus, JobV1, Options
+from qiskit.providers import JobStatus, JobV1, Options
 from qiskit.transpiler import Target
 
 from ..wire import codec
 from ..wire.control import MAX_JOB_SECONDS
 from ..wire.vocabulary import ReasonCode
-from .catalogue import BackendEntry
+from .catalogue import BackendEntry, TargetBackend
 from .errors import BadRequest
 
 __all__ = [
@@ -294,7 +294,7 @@ class _DoneJob(JobV1):
         return JobStatus.DONE
 
 
-class ProgramBackend(BackendV2):
+class ProgramBackend(TargetBackend):
     """The backend a program's ``main`` gets: the job's backend, simulated by the fake.
 
     ``target`` is the backend's, so ``transpile(circuit, backend)`` works as on the service.
@@ -315,19 +315,12 @@ class ProgramBackend(BackendV2):
         job_id: str,
         max_shots: int,
     ) -> None:
-        super().__init__(name=name, description=f"{name}, as a program sees it")
-        self._target, self._runner = target, runner
+        super().__init__(name, target)
+        self.description = f"{name}, as a program sees it"
+        self._runner = runner
         self._seed, self._job_id, self._max_shots = seed, job_id, max_shots
         self._runs = 0
         self._lock = threading.Lock()
-
-    @property
-    def target(self) -> Target:
-        return self._target
-
-    @property
-    def max_circuits(self) -> None:
-        return None
 
     @property
     def seed(self) -> int:
