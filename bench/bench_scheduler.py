@@ -14,7 +14,7 @@ import statistics
 import time
 
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.executor import NoOpExecutor
+from qiskit_runtime_double.fake.core.executor import NoOpExecutor
 from qiskit_runtime_double.wire.models import JobCreateRequest, SessionCreateRequest
 
 BACKENDS = ["generic_5q", "generic_27q", "generic_127q", "ibmq_qasm_simulator", "fake_b5"]

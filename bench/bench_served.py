@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
-    from qiskit_runtime_double.fake import executor
+    from qiskit_runtime_double.fake.core import executor
 
     timers = Timers()
     timers.wrap(executor._Simulation, "run", "Aer")

@@ -22,7 +22,7 @@ from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
 
 from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService, SamplerV2
-from qiskit_runtime_double.fake.executor import NoOpExecutor
+from qiskit_runtime_double.fake.core.executor import NoOpExecutor
 
 #: A noisy device, where Aer's simulation dominates a job, and the ideal simulator, where the
 #: transport's own cost shows.

@@ -37,7 +37,7 @@ from qiskit_runtime_double import (
     QiskitRuntimeService,
 )
 from qiskit_runtime_double.cli import main as cli_main
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.transports.cassette import CassetteTransport
 
 ROOT = Path(__file__).resolve().parent.parent

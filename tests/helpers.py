@@ -15,8 +15,8 @@ from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
 
 from qiskit_runtime_double import QiskitRuntimeService
-from qiskit_runtime_double.fake.platform import APIKEY_GRANT
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.platform import APIKEY_GRANT
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.transports.live import LiveTransport
 
 

@@ -44,26 +44,26 @@ PLUGIN = "pytest_runtime_double"
 #: Rule 1: the bottom layer, and what each part of it may import from the package.
 BOTTOM_LAYER = {f"{PKG}.wire": f"{PKG}.wire", f"{PKG}.errors": None}
 #: Rule 2: the modules, besides ``transports`` itself, that may import ``transports``.
-TRANSPORT_USERS = (f"{PKG}.client", f"{PKG}.service", f"{PKG}.cli")
+TRANSPORT_USERS = (f"{PKG}.http_client", f"{PKG}.service", f"{PKG}.cli")
 #: Rule 3: all that ``fake.*`` may import from the package.
 FAKE_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}.fake")
 FAKE_CORE = (
-    f"{PKG}.fake.state",
-    f"{PKG}.fake.scheduler",
-    f"{PKG}.fake.records",
-    f"{PKG}.fake.workloads",
+    f"{PKG}.fake.core.state",
+    f"{PKG}.fake.core.scheduler",
+    f"{PKG}.fake.core.records",
+    f"{PKG}.fake.core.workloads",
 )
 FAKE_EDGE = (
-    f"{PKG}.fake.app",
-    f"{PKG}.fake.server",
-    f"{PKG}.fake.wsgi",
-    f"{PKG}.fake.platform",
-    f"{PKG}.fake.legacy_platform",
-    f"{PKG}.fake.pacing",
-    f"{PKG}.fake.control",
-    f"{PKG}.fake.router",
-    f"{PKG}.fake.guard",
-    f"{PKG}.fake.stream",
+    f"{PKG}.fake.http.app",
+    f"{PKG}.fake.http.server",
+    f"{PKG}.fake.http.wsgi",
+    f"{PKG}.fake.http.platform",
+    f"{PKG}.fake.http.legacy_platform",
+    f"{PKG}.fake.http.pacing",
+    f"{PKG}.fake.http.control",
+    f"{PKG}.fake.http.router",
+    f"{PKG}.fake.http.guard",
+    f"{PKG}.fake.http.stream",
 )
 #: Rule 6: all that ``transports.*`` may import from the package.
 TRANSPORTS_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}.transports")
@@ -71,10 +71,10 @@ TRANSPORTS_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}
 HEAVY_HOMES = {
     "requests": (f"{PKG}.transports.live",),
     "vcr": (f"{PKG}.transports.cassette",),
-    "qiskit_aer": (f"{PKG}.fake.executor", f"{PKG}.seed_options"),
-    "werkzeug": (f"{PKG}.fake.server",),
-    "simple_websocket": (f"{PKG}.fake.stream",),
-    "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.catalogue"),
+    "qiskit_aer": (f"{PKG}.fake.core.executor", f"{PKG}.legacy.options"),
+    "werkzeug": (f"{PKG}.fake.http.server",),
+    "simple_websocket": (f"{PKG}.fake.http.stream",),
+    "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.catalogue"),
 }
 #: What ``import qiskit_runtime_double`` must not load.
 HEAVY_AT_IMPORT = (
@@ -381,7 +381,7 @@ def test_importing_the_package_stays_light(tmp_path: Path) -> None:
 # Each line that must be flagged ends with ``# rule N``; nothing else may be flagged.
 SYNTHETIC = {
     f"src/{PKG}/__init__.py": """
-        from .client import Client
+        from .http_client.client import Client
         from .transports import Transport
     """,
     f"src/{PKG}/clock.py": "import time\n",
@@ -396,7 +396,11 @@ SYNTHETIC = {
         from ..errors import IBMError  # rule 1
         from qiskit_runtime_double import wire
     """,
-    f"src/{PKG}/client.py": "from .transports.base import Transport\nfrom .wire import models\n",
+    f"src/{PKG}/http_client/__init__.py": "",
+    f"src/{PKG}/http_client/client.py": """
+        from ..transports.base import Transport
+        from ..wire import models
+    """,
     f"src/{PKG}/service.py": "from . import transports\nfrom .transports import live\n",
     f"src/{PKG}/cli.py": """
         import importlib
@@ -420,7 +424,7 @@ SYNTHETIC = {
     f"src/{PKG}/transports/base.py": "from ..wire import http\nfrom ..clock import Clock\n",
     f"src/{PKG}/transports/mock.py": """
         from .base import Transport
-        from ..submission import SafeSubmitter  # rule 6
+        from ..http_client.submission import SafeSubmitter  # rule 6
     """,
     f"src/{PKG}/transports/live.py": """
         import requests  # rule 4
@@ -430,26 +434,28 @@ SYNTHETIC = {
     """,
     f"src/{PKG}/transports/cassette.py": "def load():\n    import vcr\n",
     f"src/{PKG}/fake/__init__.py": "",
-    f"src/{PKG}/fake/state.py": """
-        from ..clock import Clock
-        from ..wire.models import Job
-        from ..errors import IBMError
+    f"src/{PKG}/fake/core/__init__.py": "",
+    f"src/{PKG}/fake/core/state.py": """
+        from ...clock import Clock
+        from ...wire.models import Job
+        from ...errors import IBMError
         from . import scheduler
-        from .app import make_app  # rule 3
+        from ..http.app import make_app  # rule 3
     """,
-    f"src/{PKG}/fake/scheduler.py": """
+    f"src/{PKG}/fake/core/scheduler.py": """
         from typing import TYPE_CHECKING
         if TYPE_CHECKING:
-            from ..session import Session  # rule 3
+            from ...session import Session  # rule 3
         from qiskit_runtime_double import fake
     """,
-    f"src/{PKG}/fake/app.py": """
-        from .. import job  # rule 3
+    f"src/{PKG}/fake/http/__init__.py": "",
+    f"src/{PKG}/fake/http/app.py": """
+        from ... import job  # rule 3
         import qiskit_runtime_double  # rule 3
-        from .state import State
+        from ..core.state import State
     """,
-    f"src/{PKG}/fake/server.py": "import werkzeug.serving  # rule 4\n",
-    f"src/{PKG}/fake/executor.py": """
+    f"src/{PKG}/fake/http/server.py": "import werkzeug.serving  # rule 4\n",
+    f"src/{PKG}/fake/core/executor.py": """
         class Executor:
             import qiskit_aer  # rule 4
 
@@ -457,7 +463,7 @@ SYNTHETIC = {
             import qiskit_aer
             from requests import Session  # rule 4
     """,
-    f"src/{PKG}/fake/catalogue.py": """
+    f"src/{PKG}/fake/core/catalogue.py": """
         def load():
             from qiskit_ibm_runtime import fake_provider
     """,
@@ -465,7 +471,7 @@ SYNTHETIC = {
     f"pytest_plugin/{PLUGIN}/__init__.py": """
         import pytest
         from qiskit_runtime_double import Client
-        from qiskit_runtime_double.fake import state
+        from qiskit_runtime_double.fake.core import state
         from qiskit_runtime_double import _secret  # rule 5
         from qiskit_runtime_double.fake._internals import helper  # rule 5
         from _pytest.fixtures import FixtureRequest  # rule 5

@@ -1,7 +1,7 @@
 """The pictures in docs/img/ are what the code draws today.
 
 Each timeline of docs/scheduling.md is rendered again from its scenario in docs/timelines.py and
-compared with the committed file. After a change to the drawing (fake/timeline.py) or to the
+compared with the committed file. After a change to the drawing (fake/core/timeline.py) or to the
 scheduling, regenerate them with ``.venv/bin/python docs/timelines.py`` (or run this test with
 ``QRD_UPDATE_DOCS_IMAGES=1``), look at them, and commit them.
 """

@@ -84,7 +84,7 @@ class _ConfigError(Exception):
 
 
 def _default_catalogue() -> tuple[str, ...]:
-    from qiskit_runtime_double.fake.catalogue import DEFAULT_BACKENDS
+    from qiskit_runtime_double.fake.core.catalogue import DEFAULT_BACKENDS
 
     return DEFAULT_BACKENDS
 

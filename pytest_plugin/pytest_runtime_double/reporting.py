@@ -120,7 +120,7 @@ def summary_line(totals: RunTotals) -> str | None:
     """``qiskit-runtime-double: 3 tests used a fake: 2 session(s), ... simulated in 1.2 s``."""
     if not totals.tests:
         return None
-    from qiskit_runtime_double.fake.report import FakeSummary, human_duration
+    from qiskit_runtime_double.fake.core.report import FakeSummary, human_duration
 
     seen = FakeSummary(totals.sessions, dict(totals.jobs), totals.simulated_seconds).describe()
     return (

@@ -29,7 +29,7 @@ _EXPORTS: dict[str, str] = {
     "Clock": ".clock",
     "ClockError": ".errors",
     "EnvironmentOptions": ".options",
-    "Estimator": ".seed_primitives",
+    "Estimator": ".legacy.primitives",
     "EstimatorOptions": ".options",
     "EstimatorV2": ".primitives",
     "ExecutionOptions": ".options",
@@ -49,13 +49,13 @@ _EXPORTS: dict[str, str] = {
     "LiveTransport": ".transports",
     "MockTransport": ".transports",
     "Options": ".options",
-    "ParameterNamespace": ".runtime_program",
+    "ParameterNamespace": ".legacy.runtime_program",
     "Plan": ".fake",
     "QiskitRuntimeService": ".service",
     "RequestNotSent": ".errors",
     "RequestsApiError": ".errors",
     "ResilienceOptions": ".options",
-    "ResultDecoder": ".result_decoder",
+    "ResultDecoder": ".legacy.result_decoder",
     "RuntimeBackend": ".backend",
     "RuntimeInvalidStateError": ".errors",
     "RuntimeJob": ".job",
@@ -64,10 +64,10 @@ _EXPORTS: dict[str, str] = {
     "RuntimeJobNotFound": ".errors",
     "RuntimeJobTimeoutError": ".errors",
     "RuntimeJobV2": ".job",
-    "RuntimeOptions": ".runtime_options",
-    "RuntimeProgram": ".runtime_program",
+    "RuntimeOptions": ".legacy.runtime_options",
+    "RuntimeProgram": ".legacy.runtime_program",
     "RuntimeProgramNotFound": ".errors",
-    "Sampler": ".seed_primitives",
+    "Sampler": ".legacy.primitives",
     "SamplerOptions": ".options",
     "SamplerV2": ".primitives",
     "Session": ".session",
@@ -121,6 +121,10 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
     )
     from .fake import FakeRuntime, Instance, Plan, VirtualClock
     from .job import JobStatus, RuntimeJob, RuntimeJobV2
+    from .legacy.primitives import Estimator, Sampler
+    from .legacy.result_decoder import ResultDecoder
+    from .legacy.runtime_options import RuntimeOptions
+    from .legacy.runtime_program import ParameterNamespace, RuntimeProgram
     from .options import (
         EnvironmentOptions,
         EstimatorOptions,
@@ -132,10 +136,6 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
         TranspilationOptions,
     )
     from .primitives import EstimatorV2, SamplerV2
-    from .result_decoder import ResultDecoder
-    from .runtime_options import RuntimeOptions
-    from .runtime_program import ParameterNamespace, RuntimeProgram
-    from .seed_primitives import Estimator, Sampler
     from .service import (
         BackendStatusInfo,
         QiskitRuntimeService,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import ClockError
-from .fake.pacing import DEFAULT_MAX_WAIT
+from .fake.http.pacing import DEFAULT_MAX_WAIT
 
 __all__ = ["main"]
 
@@ -74,7 +74,7 @@ def _serve(args: argparse.Namespace) -> int:
     import threading
 
     from .fake import FakeRuntime, VirtualClock
-    from .fake.server import FakeServer
+    from .fake.http.server import FakeServer
 
     backends = [name.strip() for name in args.backends.split(",") if name.strip()] or None
     chosen = os.environ.get(CONTROL_TOKEN_ENV) or None

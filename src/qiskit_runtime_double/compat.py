@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from qiskit_ibm_runtime import QiskitRuntimeService
 
-    from .fake.server import FakeServer
+    from .fake.http.server import FakeServer
 
 __all__ = [
     "LEGACY_CHANNELS",
@@ -142,9 +142,9 @@ def legacy_url(server: FakeServer, channel: str = "ibm_quantum") -> str:
     ``https://auth.quantum-computing.ibm.com/api`` was); the client learns the runtime URL from
     it. ``ibm_cloud``: ``{server.url}/experimental/api/v1``: that client builds the runtime host
     from the CRN's region and the URL's host name, dropping the port, unless the URL contains
-    "experimental", which it then uses as given (``fake/legacy_platform.py``).
+    "experimental", which it then uses as given (``fake/http/legacy_platform.py``).
     """
-    from .fake.legacy_platform import AUTH_PREFIX, EXPERIMENTAL_PREFIX
+    from .fake.http.legacy_platform import AUTH_PREFIX, EXPERIMENTAL_PREFIX
     from .wire.vocabulary import API_PREFIX
 
     if channel == "ibm_quantum":
@@ -172,7 +172,7 @@ def legacy_environment(
     it opens only over ``https``) adds ``REQUESTS_CA_BUNDLE`` and ``WEBSOCKET_CLIENT_CA_BUNDLE``
     naming its certificate.
     """
-    from .fake.legacy_platform import DEFAULT_HGP
+    from .fake.http.legacy_platform import DEFAULT_HGP
 
     _check_running(server)
     if not token:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from qiskit import QuantumCircuit
 
 from .fake import FakeRuntime
+from .legacy.primitives import Sampler
 from .options import Options
-from .seed_primitives import Sampler
 from .service import QiskitRuntimeService, default_service
 from .session import Session
 

@@ -19,8 +19,8 @@ from .errors import (
     RuntimeJobTimeoutError,
     SimulationStalledError,
 )
+from .legacy.result_decoder import decoders
 from .progress import JobWait, current_reporter, queue_details
-from .result_decoder import decoders
 from .validation import check_tags
 from .wire import codec
 from .wire.models import Job
@@ -35,7 +35,7 @@ from .wire.vocabulary import (
 
 if TYPE_CHECKING:
     from .backend import RuntimeBackend
-    from .client import RuntimeClient
+    from .http_client.client import RuntimeClient
     from .service import QiskitRuntimeService
 
 __all__ = ["JobStatus", "RuntimeJob", "RuntimeJobV2"]

@@ -1,6 +1,6 @@
 """Primitive options: V2 options that send only what was set, and the seed-era ``Options``.
 
-The seed-era ``Options`` and its groups live in ``seed_options`` and are re-exported here.
+The seed-era ``Options`` and its groups live in ``legacy/options.py`` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from .validation import (
     check_positive_int,
     check_tags,
 )
+from .wire.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .seed_options import (
+    from .legacy.options import (
         EnvironmentOptions,
         ExecutionOptions,
         Options,
@@ -26,27 +27,19 @@ if TYPE_CHECKING:
         TranspilationOptions,
     )
 
-#: The seed-era names, loaded from ``seed_options`` when first used (V2 code never needs them).
-_SEED_ERA = frozenset(
-    {
-        "EnvironmentOptions",
-        "ExecutionOptions",
-        "Options",
-        "ResilienceOptions",
-        "SimulatorOptions",
-        "TranspilationOptions",
-    }
+#: The seed-era names, loaded from ``legacy.options`` when first used (V2 code never needs them).
+_SEED_ERA = (
+    "EnvironmentOptions",
+    "ExecutionOptions",
+    "Options",
+    "ResilienceOptions",
+    "SimulatorOptions",
+    "TranspilationOptions",
 )
 
-
-def __getattr__(name: str) -> Any:
-    if name in _SEED_ERA:
-        from . import seed_options
-
-        value = getattr(seed_options, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__, dict.fromkeys(_SEED_ERA, ".legacy.options"), relative_to=__package__
+)
 
 
 __all__ = [

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, find_account
 from .backend import RuntimeBackend
-from .client import RetryPolicy, RuntimeClient
 from .double_url import double_endpoints
 from .errors import BackendNotFoundError, IBMError, IBMInputTypeError, IBMInputValueError
+from .http_client.client import RetryPolicy, RuntimeClient
+from .http_client.discovery import InstancePreferences, resolve_instance
 from .job import RuntimeJob
-from .runtime_options import RuntimeOptions, run_settings
-from .runtime_program import (
+from .legacy.runtime_options import RuntimeOptions, run_settings
+from .legacy.runtime_program import (
     ParameterNamespace,
     RuntimeProgram,
     program_from_wire,
@@ -25,7 +26,6 @@ from .runtime_program import (
     program_page,
 )
 from .transports.base import Closing, Transport
-from .transports.discovery import InstancePreferences, resolve_instance
 from .transports.endpoints import (
     DEFAULT_CLOUD_URL,
     catalog_url_for,

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from qiskit.providers import BackendV2
 
 from .errors import IBMInputTypeError, IBMInputValueError, SessionClosedError
-from .runtime_options import RuntimeOptions, run_settings
-from .runtime_program import ParameterNamespace, program_inputs
+from .legacy.runtime_options import RuntimeOptions, run_settings
+from .legacy.runtime_program import ParameterNamespace, program_inputs
 from .validation import check_str
 from .wire.models import SessionCreateRequest, SessionDetails
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService, SamplerV2, Session
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 from tests.helpers import bell, isa
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,7 +33,7 @@ ARTIFACTS = Path(os.environ.get("QRD_ARTIFACTS") or ROOT / ".artifacts")
 WIDTH, HEIGHT = 1200, 1000
 WAIT = 15  # seconds a condition may take to show (the page polls every second)
 
-#: The timeline's colours (fake/timeline.py): other users' jobs, sessions' palette, the cross.
+#: The timeline's colours (fake/core/timeline.py): other users' jobs, sessions' palette, the cross.
 OTHER_USERS = (0xBA, 0xB0, 0xAC)
 PALETTE = [
     (0x4E, 0x79, 0xA7),

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qiskit_runtime_double import HttpRequest, HttpResponse, MockTransport, VirtualClock
-from qiskit_runtime_double.client import RuntimeClient
+from qiskit_runtime_double.http_client.client import RuntimeClient
 from qiskit_runtime_double.transports.cassette import CassetteTransport
 from qiskit_runtime_double.transports.cassettes import (
     DEFAULT_SCRUB_RULES,

@@ -18,9 +18,9 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
 
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.executor import InvalidWorkload, NoOpExecutor
-from qiskit_runtime_double.fake.guard import CONTROL_HEADER
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.core.executor import InvalidWorkload, NoOpExecutor
+from qiskit_runtime_double.fake.http.guard import CONTROL_HEADER
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.jsonbody import MAX_DEPTH
 

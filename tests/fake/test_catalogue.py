@@ -10,8 +10,8 @@ from qiskit import QuantumCircuit
 from qiskit.providers.fake_provider import GenericBackendV2
 from qiskit.transpiler import CouplingMap, generate_preset_pass_manager
 
-from qiskit_runtime_double.fake import catalogue as catalogue_module
-from qiskit_runtime_double.fake.catalogue import (
+from qiskit_runtime_double.fake.core import catalogue as catalogue_module
+from qiskit_runtime_double.fake.core.catalogue import (
     CALIBRATION_DATE,
     DEFAULT_BACKENDS,
     BackendEntry,

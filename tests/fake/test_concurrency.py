@@ -27,7 +27,7 @@ from qiskit_runtime_double import (
     SamplerV2,
     Session,
 )
-from qiskit_runtime_double.fake.workloads import NoOpExecutor
+from qiskit_runtime_double.fake.core.workloads import NoOpExecutor
 
 from ..helpers import bell, isa, live_transport
 
@@ -275,7 +275,7 @@ def _batch(**kwargs: Any) -> Any:
 
 
 def _all_jobs() -> Any:
-    from qiskit_runtime_double.fake.state import JobFilter
+    from qiskit_runtime_double.fake.core.state import JobFilter
 
     return JobFilter(limit=10_000)
 

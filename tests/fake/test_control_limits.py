@@ -141,7 +141,7 @@ def test_the_longest_allowed_duration_still_runs_to_its_end(fake: FakeRuntime) -
 
 def test_at_the_end_of_simulated_time_the_fake_still_answers(fake: FakeRuntime) -> None:
     """Jobs whose end lies past the calendar's end stay running; nothing overflows."""
-    from qiskit_runtime_double.fake.clock import LATEST
+    from qiskit_runtime_double.fake.core.clock import LATEST
 
     assert call(fake, "POST", "/_double/clock", {"to": LATEST.isoformat()}).status_code == 200
     service = QiskitRuntimeService(fake=fake)

@@ -1,4 +1,4 @@
-"""The served fake's page (fake/dashboard.py): its JSON, the document served at ``/``, and the
+"""The served fake's page (fake/http/dashboard.py): its JSON, the document served at ``/``, and the
 guard in front of both. The page in a real browser is tests/browser/test_dashboard_browser.py."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import requests
 
 from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService, SamplerV2, Session
 from qiskit_runtime_double.cli import _page_lines
-from qiskit_runtime_double.fake.dashboard import MAX_LISTED_JOBS, MAX_LISTED_QUEUE
-from qiskit_runtime_double.fake.guard import CONTROL_HEADER
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.dashboard import MAX_LISTED_JOBS, MAX_LISTED_QUEUE
+from qiskit_runtime_double.fake.http.guard import CONTROL_HEADER
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.wire.http import Headers, HttpRequest
 from qiskit_runtime_double.wire.routes import ROUTES
 from tests.helpers import bell, isa

@@ -14,8 +14,8 @@ from qiskit.primitives import BitArray, PrimitiveResult, StatevectorEstimator
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler import generate_preset_pass_manager
 
-from qiskit_runtime_double.fake.catalogue import BackendEntry, build_catalogue
-from qiskit_runtime_double.fake.executor import (
+from qiskit_runtime_double.fake.core.catalogue import BackendEntry, build_catalogue
+from qiskit_runtime_double.fake.core.executor import (
     AerExecutor,
     InvalidWorkload,
     NoOpExecutor,

@@ -15,7 +15,7 @@ from qiskit_runtime_double import (
     SamplerV2,
     VirtualClock,
 )
-from qiskit_runtime_double.fake.errors import FakeArgumentError
+from qiskit_runtime_double.fake.core.errors import FakeArgumentError
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,9 @@ from qiskit.circuit import Parameter
 from qiskit.transpiler import generate_preset_pass_manager
 
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.guard import CONTROL_HEADER
-from qiskit_runtime_double.fake.platform import APIKEY_GRANT
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.guard import CONTROL_HEADER
+from qiskit_runtime_double.fake.http.platform import APIKEY_GRANT
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.routes import ROUTES
 

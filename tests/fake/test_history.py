@@ -10,7 +10,7 @@ import pytest
 from qiskit import QuantumCircuit
 
 from qiskit_runtime_double.fake import FakeRuntime, History, PastJob
-from qiskit_runtime_double.fake.executor import NoOpExecutor
+from qiskit_runtime_double.fake.core.executor import NoOpExecutor
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.vocabulary import API_VERSION

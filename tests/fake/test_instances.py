@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from qiskit import QuantumCircuit
 
 from qiskit_runtime_double.fake import FakeRuntime, Instance, Plan
-from qiskit_runtime_double.fake.plan import DEFAULT_INSTANCE, instance_crn
+from qiskit_runtime_double.fake.core.plan import DEFAULT_INSTANCE, instance_crn
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.vocabulary import API_VERSION

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qiskit_runtime_double.fake import FakeRuntime, History, PastJob
-from qiskit_runtime_double.fake.executor import NoOpExecutor
-from qiskit_runtime_double.fake.records import JobRecord
+from qiskit_runtime_double.fake.core.executor import NoOpExecutor
+from qiskit_runtime_double.fake.core.records import JobRecord
 from qiskit_runtime_double.wire.http import HttpRequest
 from qiskit_runtime_double.wire.models import format_timestamp
 

@@ -1,4 +1,4 @@
-"""The 2023 endpoints of ``fake/legacy_platform.py``: IBM Quantum's login and user API, and the
+"""The 2023 endpoints of ``fake/http/legacy_platform.py``: IBM Quantum's login and user API, and the
 ``/experimental`` runtime URL of the 2023 ``ibm_cloud`` channel; in process and served.
 
 The 2023 client itself runs these in ``tests/legacy/``; here each endpoint's contract is checked
@@ -16,7 +16,7 @@ import requests
 
 from qiskit_runtime_double.compat import legacy_environment, legacy_url
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.vocabulary import API_VERSION
 

@@ -15,7 +15,7 @@ from qiskit import QuantumCircuit
 from qiskit_runtime_double import QiskitRuntimeService, RuntimeJobTimeoutError, SamplerV2
 from qiskit_runtime_double.clock import SystemClock
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.pacing import DEFAULT_MAX_WAIT
+from qiskit_runtime_double.fake.http.pacing import DEFAULT_MAX_WAIT
 from qiskit_runtime_double.transports.live import LiveTransport
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse

@@ -12,7 +12,7 @@ import pytest
 from qiskit_runtime_double import VirtualClock
 from qiskit_runtime_double.cli import _start_option, main
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.clock import DEFAULT_START
+from qiskit_runtime_double.fake.core.clock import DEFAULT_START
 
 QPU = "generic_5q"
 FIXED = _dt.datetime(2030, 5, 6, 7, 8, tzinfo=_dt.timezone.utc)

@@ -11,7 +11,7 @@ from qiskit import QuantumCircuit
 
 from qiskit_runtime_double.clock import SystemClock
 from qiskit_runtime_double.fake import FakeRuntime, Plan
-from qiskit_runtime_double.fake.platform import APIKEY_GRANT
+from qiskit_runtime_double.fake.http.platform import APIKEY_GRANT
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 

@@ -2,7 +2,7 @@
 
 The 2023 client sends ``circuits``/``parameters``/``parameter_values`` (and ``observables``) with
 ``transpilation_settings``, ``resilience_settings`` and ``run_options``, untranspiled; it reads
-``quasi_dists`` or ``values`` with per-circuit ``metadata`` (``fake/primitives_v1.py``).
+``quasi_dists`` or ``values`` with per-circuit ``metadata`` (``fake/core/primitives_v1.py``).
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from qiskit_runtime_double.errors import (
     RuntimeJobMaxTimeoutError,
     RuntimeProgramNotFound,
 )
-from qiskit_runtime_double.fake import programs as programs_module
-from qiskit_runtime_double.fake.executor import NoOpExecutor
-from qiskit_runtime_double.fake.programs import ProgramBackend, ProgramWorkload, interim_times
+from qiskit_runtime_double.fake.core import programs as programs_module
+from qiskit_runtime_double.fake.core.executor import NoOpExecutor
+from qiskit_runtime_double.fake.core.programs import ProgramBackend, ProgramWorkload, interim_times
 from qiskit_runtime_double.transports.inprocess import InProcessTransport
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import HttpRequest

@@ -13,7 +13,7 @@ from qiskit_runtime_double import (
     SamplerV2,
     Session,
 )
-from qiskit_runtime_double.fake.report import format_offset, human_duration
+from qiskit_runtime_double.fake.core.report import format_offset, human_duration
 from tests.helpers import bell
 
 SIMULATOR = "ibmq_qasm_simulator"

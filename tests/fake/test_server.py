@@ -14,8 +14,8 @@ import requests
 from qiskit import QuantumCircuit
 
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.platform import APIKEY_GRANT
-from qiskit_runtime_double.fake.server import FakeServer, is_loopback
+from qiskit_runtime_double.fake.http.platform import APIKEY_GRANT
+from qiskit_runtime_double.fake.http.server import FakeServer, is_loopback
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.vocabulary import API_VERSION

@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.guard import CONTROL_HEADER, RequestGuard
-from qiskit_runtime_double.fake.platform import APIKEY_GRANT
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.guard import CONTROL_HEADER, RequestGuard
+from qiskit_runtime_double.fake.http.platform import APIKEY_GRANT
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 
 from ..helpers import cli_serve

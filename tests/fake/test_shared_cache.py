@@ -5,7 +5,7 @@ from __future__ import annotations
 from qiskit.providers.fake_provider import GenericBackendV2
 
 from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService, SamplerV2, Session
-from qiskit_runtime_double.fake.shared import SharedCache, target_fingerprint
+from qiskit_runtime_double.fake.core.shared import SharedCache, target_fingerprint
 
 from ..helpers import bell, isa
 
@@ -25,7 +25,7 @@ def test_a_second_fake_builds_nothing_the_first_built() -> None:
     first_counts = run_bell(first)
     builds = cache.builds  # a private cache stays empty: fakes use the process's by default
     assert builds == 0
-    from qiskit_runtime_double.fake.shared import SHARED
+    from qiskit_runtime_double.fake.core.shared import SHARED
 
     before = SHARED.builds
     second = FakeRuntime(seed=4)

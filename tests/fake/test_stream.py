@@ -17,7 +17,7 @@ import websocket
 from websocket import ABNF
 
 from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.vocabulary import STREAM_ACK
 

@@ -1,4 +1,4 @@
-"""The SVG timeline (fake/timeline.py): every job drawn, nothing drawn over anything else.
+"""The SVG timeline (fake/core/timeline.py): every job drawn, nothing drawn over anything else.
 
 The geometry is read back from the SVG itself: each job is a ``<g data-job>`` group of a dotted
 line (its wait), a bar (its run) and a cross (failed or cancelled); the tests take each group's
@@ -15,8 +15,8 @@ from typing import Literal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qiskit_runtime_double.fake.records import JobRecord
-from qiskit_runtime_double.fake.timeline import MAX_DRAWN_JOBS, MAX_TRACKS, render_svg
+from qiskit_runtime_double.fake.core.records import JobRecord
+from qiskit_runtime_double.fake.core.timeline import MAX_DRAWN_JOBS, MAX_TRACKS, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 T0 = dt.datetime(2025, 1, 1, 9, tzinfo=dt.timezone.utc)

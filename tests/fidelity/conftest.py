@@ -24,12 +24,12 @@ from qiskit.transpiler import generate_preset_pass_manager
 # compat imports qiskit_ibm_runtime lazily: without it, the test modules skip themselves.
 from qiskit_runtime_double.compat import official_service_context
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.server import FakeServer, ServedRequest
+from qiskit_runtime_double.fake.http.server import FakeServer, ServedRequest
 from qiskit_runtime_double.wire.http import App, Headers, HttpRequest, HttpResponse
 
 QPU = "generic_5q"
 SIMULATOR = "ibmq_qasm_simulator"
-#: How long the suite's server holds a job before polls skip ahead (``fake/pacing.py``). Shorter
+#: How long the suite's server holds a job before polls skip ahead (``http/pacing.py``). Shorter
 #: than the default (1 s) to keep the suite quick: the official client still sees a job queued or
 #: running for a while, as against IBM; ``test_time.py`` checks the default's timeouts.
 SUITE_MAX_WAIT = 0.3

@@ -10,7 +10,7 @@ import pytest
 
 from qiskit_runtime_double.compat import official_service_context
 from qiskit_runtime_double.fake import FakeRuntime, History, PastJob
-from qiskit_runtime_double.fake.executor import NoOpExecutor
+from qiskit_runtime_double.fake.core.executor import NoOpExecutor
 
 from .conftest import QPU, SIMULATOR, Official
 

@@ -13,7 +13,7 @@ from qiskit.transpiler import generate_preset_pass_manager
 
 from qiskit_runtime_double.compat import official_service_context
 from qiskit_runtime_double.fake import FakeRuntime, Instance
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.wire.http import App, HttpRequest, HttpResponse
 
 from .conftest import QPU, SIMULATOR, sampler_job

@@ -18,7 +18,7 @@ from qiskit import QuantumCircuit
 
 from qiskit_runtime_double.compat import official_service_context
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.pacing import DEFAULT_MAX_WAIT
+from qiskit_runtime_double.fake.http.pacing import DEFAULT_MAX_WAIT
 
 from .conftest import QPU, Official, sampler_job
 

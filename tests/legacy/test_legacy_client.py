@@ -26,7 +26,7 @@ import pytest
 
 from qiskit_runtime_double.compat import LEGACY_CHANNELS, legacy_environment
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 
 REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv-legacy"

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from qiskit_runtime_double import QiskitRuntimeService
-from qiskit_runtime_double.client import RetryPolicy
+from qiskit_runtime_double.http_client.client import RetryPolicy
 from qiskit_runtime_double.transports.live import LiveTransport
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.submit_keys import KEY_PREFIX

@@ -14,8 +14,8 @@ import pytest
 
 from qiskit_runtime_double import IBMInputValueError, IBMNotAuthorizedError, QiskitRuntimeService
 from qiskit_runtime_double.fake import FakeRuntime, Instance
-from qiskit_runtime_double.fake.server import FakeServer
-from qiskit_runtime_double.transports.discovery import InstanceInfo, order_instances
+from qiskit_runtime_double.fake.http.server import FakeServer
+from qiskit_runtime_double.http_client.discovery import InstanceInfo, order_instances
 from qiskit_runtime_double.transports.endpoints import catalog_url_for, search_url_for
 
 QPU, SIMULATOR = "generic_5q", "ibmq_qasm_simulator"

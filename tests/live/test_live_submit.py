@@ -1,6 +1,6 @@
 """Safe job submission over HTTP: the client's tag protocol against a stub that loses answers.
 
-The protocol itself is the client's (``submission.py``; over every transport in
+The protocol itself is the client's (``http_client/submission.py``; over every transport in
 ``tests/unit/test_submission_transports.py``); these tests drive it through ``LiveTransport``
 with faults only real HTTP has (a connection closed after the job was created), and check that
 the transport stays plain: it sends what the client built and returns what came back.

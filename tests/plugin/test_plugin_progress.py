@@ -8,7 +8,7 @@ import pytest
 from pytest_runtime_double import reporting
 
 from qiskit_runtime_double import FakeRuntime
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from qiskit_runtime_double import FakeRuntime
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -26,7 +26,7 @@ from qiskit_runtime_double import (
     Session,
     SessionClosedError,
 )
-from qiskit_runtime_double.fake.executor import NoOpExecutor
+from qiskit_runtime_double.fake.core.executor import NoOpExecutor
 
 BACKENDS = ["generic_5q", "generic_27q"]
 FINAL = {"Completed", "Failed", "Cancelled"}

@@ -17,7 +17,7 @@ from qiskit_runtime_double import (
     TransportError,
     VirtualClock,
 )
-from qiskit_runtime_double.client import RetryPolicy
+from qiskit_runtime_double.http_client.client import RetryPolicy
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 
 
@@ -142,7 +142,7 @@ def test_requests_carry_the_instance_and_api_version_headers() -> None:
 
 def test_the_error_table_covers_every_route_of_the_api() -> None:
     """One table maps error answers to exceptions; each route names what it was doing."""
-    from qiskit_runtime_double.client_errors import ROUTE_ERRORS, WHAT
+    from qiskit_runtime_double.http_client.error_table import ROUTE_ERRORS, WHAT
     from qiskit_runtime_double.wire.routes import ROUTES
 
     names = {spec.name for spec in ROUTES}

@@ -120,7 +120,7 @@ def test_moves_the_clock_cannot_represent_are_refused_and_change_nothing(move, e
 
 
 def test_time_can_go_right_up_to_the_end_of_the_calendar_but_not_past_it() -> None:
-    from qiskit_runtime_double.fake.clock import LATEST
+    from qiskit_runtime_double.fake.core.clock import LATEST
 
     clock = VirtualClock(START)
     clock.move_to(LATEST)

@@ -9,7 +9,7 @@ import pytest
 
 from qiskit_runtime_double.compat import ENV_VARS, official_environment, official_service
 from qiskit_runtime_double.fake import FakeRuntime
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 
 
 @pytest.fixture

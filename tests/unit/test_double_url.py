@@ -9,7 +9,7 @@ import pytest
 
 from qiskit_runtime_double import FakeRuntime, IBMInputValueError, QiskitRuntimeService
 from qiskit_runtime_double.double_url import ENV_URL, double_endpoints
-from qiskit_runtime_double.fake.server import FakeServer
+from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.transports.cassette import CassetteTransport
 from qiskit_runtime_double.transports.live import LiveTransport
 

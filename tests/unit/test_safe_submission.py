@@ -27,8 +27,8 @@ from qiskit_runtime_double import (
     TransportError,
     VirtualClock,
 )
-from qiskit_runtime_double.client import RetryPolicy, RuntimeClient
 from qiskit_runtime_double.clock import Clock
+from qiskit_runtime_double.http_client.client import RetryPolicy, RuntimeClient
 from qiskit_runtime_double.transports.base import Transport
 from qiskit_runtime_double.transports.cassette import CassetteTransport
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse

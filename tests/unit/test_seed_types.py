@@ -3,8 +3,8 @@
 ``Options`` and its groups, ``RuntimeOptions``, ``ParameterNamespace``, ``RuntimeProgram``,
 ``ResultDecoder``; and, through a ``MockTransport`` answering the 0.15.1 client's shapes,
 ``service.program(s)`` and ``Session.run`` with a namespace and ``RuntimeOptions``. Expected
-values come from the 0.15.1 source (``options/options.py``, ``runtime_options.py``,
-``runtime_program.py``) and its published tests (``test/unit/test_options.py``).
+values come from the 0.15.1 source (``options/options.py``, ``legacy/runtime_options.py``,
+``legacy/runtime_program.py``) and its published tests (``test/unit/test_options.py``).
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ from qiskit_runtime_double import (
     Session,
     SimulatorOptions,
     TranspilationOptions,
-    client_errors,
 )
-from qiskit_runtime_double.result_decoder import decoders
-from qiskit_runtime_double.runtime_options import run_settings
-from qiskit_runtime_double.runtime_program import program_from_wire, program_page
-from qiskit_runtime_double.seed_options import set_default_error_levels
+from qiskit_runtime_double.http_client import error_table
+from qiskit_runtime_double.legacy.options import set_default_error_levels
+from qiskit_runtime_double.legacy.result_decoder import decoders
+from qiskit_runtime_double.legacy.runtime_options import run_settings
+from qiskit_runtime_double.legacy.runtime_program import program_from_wire, program_page
 from qiskit_runtime_double.wire import codec, routes
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 
@@ -671,7 +671,7 @@ INSTANCE = "crn:v1:bluemix:public:quantum-computing:us-east:a/1::seed"
 @pytest.fixture
 def program_routes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The 2023 program routes and their 404 rule, as the PROGRAMS part of issue 11 adds them to
-    ``wire/routes.py`` and ``client_errors.py``; added here only where absent, so these tests
+    ``wire/routes.py`` and ``error_table.py``; added here only where absent, so these tests
     run the same before and after that part is merged."""
     known = {route.name for route in routes.ROUTES}
     for name, template in (
@@ -680,9 +680,9 @@ def program_routes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ):
         if name not in known:
             monkeypatch.setitem(routes._BY_NAME, name, routes.Route(name, "GET", template))
-    if "get_program" not in client_errors.ROUTE_ERRORS:
+    if "get_program" not in error_table.ROUTE_ERRORS:
         monkeypatch.setitem(
-            client_errors.ROUTE_ERRORS,
+            error_table.ROUTE_ERRORS,
             "get_program",
             {404: lambda f: RuntimeProgramNotFound(f"Program not found: {f.detail}")},
         )

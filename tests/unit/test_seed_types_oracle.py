@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from qiskit_runtime_double import Options, RuntimeOptions
-from qiskit_runtime_double.seed_options import set_default_error_levels
+from qiskit_runtime_double.legacy.options import set_default_error_levels
 
 from . import seed_types_cases
 

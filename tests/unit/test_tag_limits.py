@@ -19,7 +19,7 @@ from qiskit_runtime_double import (
     QiskitRuntimeService,
     VirtualClock,
 )
-from qiskit_runtime_double.fake.app import API_PREFIX
+from qiskit_runtime_double.fake.http.app import API_PREFIX
 from qiskit_runtime_double.validation import check_tags
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.models import (

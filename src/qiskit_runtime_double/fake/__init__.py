@@ -9,11 +9,11 @@ from ..wire.lazy import lazy_exports
 
 _EXPORTS = {
     "FakeRuntime": ".runtime",
-    "History": ".history",
-    "Instance": ".plan",
-    "PastJob": ".history",
-    "Plan": ".plan",
-    "VirtualClock": ".clock",
+    "History": ".core.history",
+    "Instance": ".core.plan",
+    "PastJob": ".core.history",
+    "Plan": ".core.plan",
+    "VirtualClock": ".core.clock",
 }
 
 
@@ -21,9 +21,9 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
-    from .clock import VirtualClock
-    from .history import History, PastJob
-    from .plan import Instance, Plan
+    from .core.clock import VirtualClock
+    from .core.history import History, PastJob
+    from .core.plan import Instance, Plan
     from .runtime import FakeRuntime
 
 __all__ = ["FakeRuntime", "History", "Instance", "PastJob", "Plan", "VirtualClock"]

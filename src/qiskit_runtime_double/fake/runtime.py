@@ -21,31 +21,31 @@ from ..wire.control import (
     describe_errors,
 )
 from ..wire.vocabulary import RAN_TOO_LONG_REASON, ReasonCode
-from .app import API_PREFIX, RuntimeApp
-from .builtin_programs import builtin_programs
-from .catalogue import BackendEntry, build_catalogue
-from .clock import Start, VirtualClock
-from .control import CONTROL_PREFIX, ControlApp
-from .durations import DurationModel, default_duration
-from .errors import NOT_FOUND, FakeArgumentError, ServiceError
-from .faults import HttpFault, HttpFaults
-from .instances import Instances, configure_instances
-from .legacy_platform import LegacyPlatform
-from .pacing import DEFAULT_MAX_WAIT, Pace, Pacer
-from .plan import Instance, Plan
-from .platform import Platform
-from .programs import Program, ProgramMain, ProgramRegistry, user_program
-from .records import JobFault, JobRecord, SessionRecord
-from .router import Router
-from .state import RuntimeState
+from .core.builtin_programs import builtin_programs
+from .core.catalogue import BackendEntry, build_catalogue
+from .core.clock import Start, VirtualClock
+from .core.durations import DurationModel, default_duration
+from .core.errors import NOT_FOUND, FakeArgumentError, ServiceError
+from .core.instances import Instances, configure_instances
+from .core.plan import Instance, Plan
+from .core.programs import Program, ProgramMain, ProgramRegistry, user_program
+from .core.records import JobFault, JobRecord, SessionRecord
+from .core.state import RuntimeState
+from .http.app import API_PREFIX, RuntimeApp
+from .http.control import CONTROL_PREFIX, ControlApp
+from .http.faults import HttpFault, HttpFaults
+from .http.legacy_platform import LegacyPlatform
+from .http.pacing import DEFAULT_MAX_WAIT, Pace, Pacer
+from .http.platform import Platform
+from .http.router import Router
 
 if TYPE_CHECKING:
     from qiskit.providers import BackendV2
 
-    from .executor import Executor
-    from .history import History, PastJob
-    from .report import FakeSummary
-    from .server import FakeServer
+    from .core.executor import Executor
+    from .core.history import History, PastJob
+    from .core.report import FakeSummary
+    from .http.server import FakeServer
 
 __all__ = ["FakeRuntime"]
 
@@ -86,7 +86,7 @@ def _text(method: str, name: str, value: object, *, optional: bool = False) -> N
 def _history_argument(method: str, history: object) -> None:
     if history is None and method == "FakeRuntime":
         return
-    from .history import History, PastJob  # only for fakes given a history
+    from .core.history import History, PastJob  # only for fakes given a history
 
     if isinstance(history, History):
         return
@@ -175,7 +175,7 @@ class FakeRuntime:
                 f"got {type(duration_model).__name__} {duration_model!r}"
             )
         if executor is None:
-            from .executor import AerExecutor
+            from .core.executor import AerExecutor
 
             executor = AerExecutor()
         elif not (
@@ -204,7 +204,7 @@ class FakeRuntime:
         self.runtime_app = RuntimeApp(self._new_state(), self.faults)
         #: What answers HTTP requests: the runtime API under ``/api/v1`` and the other families.
         self.app = Router(self.clock)
-        # --- server mode (fake/platform.py, fake/pacing.py): IBM Cloud's IAM, Global Search and
+        # --- server mode (http/platform.py, http/pacing.py): IBM Cloud's IAM, Global Search and
         # Catalog endpoints; the runtime API behind a token check (off unless ``require_auth``)
         # and a pacer moving simulated time while served (off in process).
         self.platform = Platform(
@@ -277,7 +277,7 @@ class FakeRuntime:
         with _named("session", "session_id"):
             return self.state.session(session_id)
 
-    # --- what happened (fake/report.py): lists, text timeline, summary -------------------------
+    # --- what happened (core/report.py): lists, text timeline, summary ----------------------------
 
     def jobs(self, *, background: bool = False) -> list[JobRecord]:
         """The jobs so far, in submission order, each printing as one line.
@@ -301,11 +301,11 @@ class FakeRuntime:
             return list(state.scheduler.sessions.values())
 
     def timeline_text(self, *, background: bool = False) -> str:
-        """What happened, one event a line, as offsets from the clock's start (``fake/report.py``).
+        """What happened, one event a line, as offsets from the clock's start (``core/report.py``).
 
         ``print(fake.timeline_text())`` in a failing test; ``assert "... failed" in ...``.
         """
-        from .report import timeline_text
+        from .core.report import timeline_text
 
         jobs = self.jobs(background=True)
         sessions = self.sessions()
@@ -315,14 +315,14 @@ class FakeRuntime:
 
     def summary(self) -> FakeSummary:
         """Counts of sessions and jobs by status, and the simulated time since the clock's start."""
-        from .report import summarize
+        from .core.report import summarize
 
         elapsed = (self.clock.now() - self.clock.start).total_seconds()
         return summarize(self.jobs(), self.sessions(), simulated_seconds=max(elapsed, 0.0))
 
     def timeline_svg(self, title: str = "") -> str:
         """A Gantt chart (SVG) of every job so far: which job held each backend when."""
-        from .timeline import render_svg
+        from .core.timeline import render_svg
 
         state = self.state
         state.settle_all()
@@ -532,14 +532,14 @@ class FakeRuntime:
         states=...)`` draws them from the fake's seed (or its own ``seed``); a list of
         ``PastJob(created=..., ...)`` gives each exactly. They are listed and retrieved like any
         job (``GET /jobs`` filters, ``GET /jobs/{id}``, metrics, a synthetic result for completed
-        ones) but never queued: they change nothing the scheduler does (``fake/history.py``).
+        ones) but never queued: they change nothing the scheduler does (``fake/core/history.py``).
         """
         _history_argument("add_history", history)
         return self._add_history(self.state, history)
 
     def _add_history(self, state: RuntimeState, history: History | Sequence[PastJob]) -> list[str]:
         batch, self._history_calls = self._history_calls, self._history_calls + 1
-        from .history import History, Where, build_history, build_past_jobs
+        from .core.history import History, Where, build_history, build_past_jobs
 
         where = Where(self.catalogue, self.plan, self.clock.now(), self.seed, batch)
         if isinstance(history, History):
@@ -570,7 +570,7 @@ class FakeRuntime:
         time moves by ``pace``: ``"poll"`` (default) follows real time ``speed`` times as fast and
         lets a poll skip to the job's next status once the job has been waited on for ``max_wait``
         real seconds; ``"real"`` follows real time and never skips; ``"manual"`` leaves it to you
-        (``fake/pacing.py``). A fake that has done nothing yet, with no chosen clock start, starts
+        (``http/pacing.py``). A fake that has done nothing yet, with no chosen clock start, starts
         its time at the real current UTC time. Use it as a context manager, or call ``stop()``.
 
         The control API (``/_double``) then needs the header ``X-Runtime-Double-Control`` with
@@ -578,7 +578,7 @@ class FakeRuntime:
         ``docs/server-mode.md``, "Threat model"). ``tls=True`` serves ``https://`` with a
         self-signed certificate for the loopback names; clients trust ``server.ca_bundle``.
         """
-        from .server import FakeServer
+        from .http.server import FakeServer
 
         server = FakeServer(
             self,

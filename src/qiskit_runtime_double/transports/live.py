@@ -8,7 +8,7 @@ What it adds to each request the client builds: ``Authorization: Bearer <IAM tok
 from the API key and cached, see ``iam.py``) and ``User-Agent: qiskit-runtime-double/<version>``.
 What it does not do: retry, or make job submissions safe. Retries of 429/5xx and dropped
 connections are the client's, with its back-off, and so is the idempotency tag that keeps a lost
-job submission from being sent twice (``submission.py``): every transport gets both. The one retry
+job submission from being sent twice (``http_client/``): every transport gets both. The one retry
 made here is one only the transport can make: a 401 forces one token refresh and one resend of that
 request (the token may have been revoked or expired early). A failure that certainly happened
 before the request left (resolving, connecting, a refused certificate) is ``RequestNotSent``, which

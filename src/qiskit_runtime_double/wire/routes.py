@@ -45,7 +45,7 @@ ROUTES: tuple[Route, ...] = (
     Route("job_logs", "GET", "/jobs/{job_id}/logs"),
     Route("job_tags", "PUT", "/jobs/{job_id}/tags"),
     # The 2023 API (0.11-0.15 clients): programs, interim results and the result stream, a
-    # websocket (``fake/stream.py``; a plain GET there is answered 426).
+    # websocket (``fake/http/stream.py``; a plain GET there is answered 426).
     Route("list_programs", "GET", "/programs"),
     Route("get_program", "GET", "/programs/{program_id}"),
     Route("job_interim_results", "GET", "/jobs/{job_id}/interim_results"),

@@ -1,6 +1,6 @@
 """The idempotency tags job submissions carry (``qrd-submit-<hex>``), recognised on the wire.
 
-The client adds one to every ``POST /jobs`` (``submission.py`` explains the protocol); the
+The client adds one to every ``POST /jobs`` (``http_client/submission.py`` says how); the
 cassette layer must recognise them too, because a key is random: a replayed submission carries a
 different one than the recorded submission did, and must still match it.
 """

@@ -1,0 +1,277 @@
+"""How simulated time moves when the fake is served over HTTP.
+
+In process, our client waits through the fake's ``VirtualClock``: its sleeps move simulated time.
+Over HTTP nobody calls that clock: the official client sleeps for real between polls and measures
+its ``timeout`` in real time. ``Pacer`` sits in front of the runtime API and moves the clock, by
+one of these policies:
+
+- ``"poll"`` (the server's default): simulated time follows real time, ``speed`` times as fast
+  (at each runtime request the clock moves by the real time elapsed since the previous one, times
+  ``speed``). A job is thus *held*: polls see it progress at that pace for its first ``max_wait``
+  real seconds (counted from its submission, or from its first poll when it was submitted in
+  process). After that, each poll of the job first moves simulated time to the job's next change
+  of status (Queued to Running, Running to its end), crossing every other event on the way in one
+  step, then answers. So a job is seen final no sooner than ``min(remaining / speed, max_wait)``
+  real seconds after it was submitted: a ten-minute job makes ``result(timeout=0.5)`` time out as
+  against IBM, while a job behind hours of queue ends after ``max_wait`` and two polls. A job that
+  can never move (queued on a backend taken offline) is never skipped: the client's timeout or
+  patience decides, as against IBM.
+- ``"real"``: simulated time follows real time, ``speed`` times as fast, and nothing is skipped
+  (``"poll"`` with an endless ``max_wait``). For clients that rely on real waits at a chosen pace.
+- ``"manual"`` (and the in-process default, ``"off"``): the pacer never moves the clock.
+
+The trade-off (``docs/server-mode.md``, "Time"): ``max_wait`` is the real time a long job costs a
+test, and the longest client timeout that still fires on it; ``max_wait=0`` skips at the first
+poll (fastest, but no timeout ever fires). Skipped time is not given back: the served clock then
+runs ahead of the wall clock by what was skipped.
+
+The pacer's real time is ``timer`` (``time.monotonic``; tests replace it). Its lock is a leaf: the
+clock and the state are called with it released, and the state's lock is taken before the clock's.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import numbers
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from ...wire.http import HttpRequest, HttpResponse
+from ...wire.routes import match_route
+from ...wire.vocabulary import API_PREFIX
+
+if TYPE_CHECKING:
+    from ..core.records import JobRecord
+    from ..core.state import RuntimeState
+    from .app import RuntimeApp
+
+__all__ = ["DEFAULT_MAX_WAIT", "MAX_WAIT_LIMIT", "PACES", "Pace", "Pacer", "check_pace"]
+
+Pace = Literal["off", "poll", "real", "manual"]
+PACES: tuple[Pace, ...] = ("off", "poll", "real", "manual")
+#: Real seconds a polled job is held at the pace of real time before polls skip ahead. One
+#: second: longer than the official client's 0.5 s poll interval, so a timeout of up to 0.5 s
+#: fires on a long job (0.9 s in a session, which polls every 0.1 s), while a test pays at most
+#: about a second per long job.
+DEFAULT_MAX_WAIT = 1.0
+#: The longest ``max_wait`` accepted: a day (use ``pace="real"`` never to skip).
+MAX_WAIT_LIMIT = 86_400.0
+#: The most simulation events one poll crosses; a job further away is reached by later polls.
+MAX_SKIP_EVENTS = 10_000
+
+
+def check_pace(pace: object, speed: object, max_wait: object) -> None:
+    """``pace``, ``speed`` and ``max_wait`` of the right type and range (for ``serve()`` too)."""
+    if pace not in PACES:
+        raise ValueError(f"unknown pace {pace!r}; expected one of {', '.join(PACES)}")
+    for name, value in (("speed", speed), ("max_wait", max_wait)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{name} must be a number of seconds"
+                + (" per real second (1.0 = real time)" if name == "speed" else "")
+                + f", got {type(value).__name__} {value!r}"
+            )
+    speed, max_wait = float(speed), float(max_wait)  # type: ignore[arg-type]
+    if not (math.isfinite(speed) and speed > 0):
+        raise ValueError(
+            "speed must be a positive number, finite (simulated seconds per real second, 1.0 = "
+            f"real time), got {speed}"
+        )
+    if not (math.isfinite(max_wait) and 0 <= max_wait <= MAX_WAIT_LIMIT):
+        raise ValueError(
+            f"max_wait must be a number of real seconds from 0 to {MAX_WAIT_LIMIT:g}, got "
+            f"{max_wait}; use pace='real' for a clock that never skips ahead"
+        )
+
+
+class Pacer:
+    """Wraps the runtime app; moves the fake's clock according to ``pace`` before answering."""
+
+    def __init__(self, app: RuntimeApp, *, timer: Callable[[], float] = time.monotonic) -> None:
+        self.app = app
+        #: Real time in seconds (monotonic). Replace it before ``set_pace`` to drive it by hand.
+        self.timer = timer
+        self._pace: Pace = "off"
+        self._speed = 1.0
+        self._max_wait = DEFAULT_MAX_WAIT
+        self._last = timer()
+        #: Job id -> the real time the pacer first saw the job (its hold starts there).
+        self._held: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def pace(self) -> Pace:
+        return self._pace
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def max_wait(self) -> float:
+        return self._max_wait
+
+    def set_pace(self, pace: Pace, speed: float = 1.0, max_wait: float = DEFAULT_MAX_WAIT) -> None:
+        """Choose the policy (see the module doc). ``speed``: simulated seconds per real second
+        (``"poll"`` and ``"real"``); ``max_wait``: real seconds a job is held (``"poll"``)."""
+        check_pace(pace, speed, max_wait)
+        if pace in ("poll", "real") and self.app.clock.mode == "ticking" and speed < 1:
+            raise ValueError(
+                f"a ticking clock already follows real time, so it cannot run slower (speed "
+                f"{speed}); use speed >= 1, or a FakeRuntime with the default clock"
+            )
+        with self._lock:
+            self._pace, self._speed, self._max_wait = pace, float(speed), float(max_wait)
+            self._last = self.timer()
+            self._held.clear()
+
+    def restarted(self) -> None:
+        """The fake was reset: its clock started over and job ids may be reused.
+
+        Simulated time follows real time from this moment (not from the last request), and
+        every hold is forgotten. ``FakeRuntime.reset`` calls it right after restarting the clock.
+        """
+        with self._lock:
+            self._last = self.timer()
+            self._held.clear()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        pace = self._pace
+        if pace not in ("poll", "real"):
+            return self.app(request)
+        arrived = self._follow_real_time()
+        if pace == "poll":
+            job_id = _polled_job(request)
+            if job_id is not None:
+                self._poll(job_id, arrived)
+        response = self.app(request)
+        if pace == "poll" and response.is_success and _is_submission(request):
+            self._submitted(response, arrived)
+        return response
+
+    def advance_for(self, job_id: str) -> bool:
+        """Move time as a poll of job ``job_id`` would now; whether a poll would have skipped ahead
+        (False: the caller should let some real time pass before it looks again).
+
+        For a client that waits on a job without polling it: the 2023 result stream
+        (``fake/http/stream.py``), which must see the job progress as a poller would.
+        """
+        if self._pace not in ("poll", "real"):
+            return False
+        arrived = self._follow_real_time()
+        if self._pace == "real":
+            return False
+        before = self.app.clock.now()
+        self._poll(job_id, arrived)
+        return self.app.clock.now() > before
+
+    # --- following real time -----------------------------------------------------------------
+
+    def follow_real_time(self) -> None:
+        """Under ``"real"``, move simulated time by the real time passed; otherwise nothing.
+
+        For readers outside the runtime API (the served page's state): under ``"real"`` time
+        passes whoever looks, so a page watching an idle fake still sees its clock move. Under
+        ``"poll"`` the page shows the clock as of the last runtime request.
+        """
+        if self._pace == "real":
+            self._follow_real_time()
+
+    def _follow_real_time(self) -> float:
+        """Move the clock by the real time elapsed since the last request (times ``speed``)."""
+        clock = self.app.clock
+        with self._lock:
+            now = self.timer()
+            elapsed, self._last = max(now - self._last, 0.0), max(now, self._last)
+            # A ticking clock already moves with real time: add only the speed-up.
+            extra = elapsed * (self._speed - (1.0 if clock.mode == "ticking" else 0.0))
+        if extra > 0:
+            clock.shift(_dt.timedelta(seconds=extra))
+        return now
+
+    # --- holding and skipping ----------------------------------------------------------------
+
+    def _submitted(self, response: HttpResponse, arrived: float) -> None:
+        """A job was created by this request: its hold starts when the request arrived."""
+        try:
+            job_id = response.json().get("id")
+        except (ValueError, AttributeError):
+            return
+        if isinstance(job_id, str):
+            with self._lock:
+                self._held[job_id] = arrived
+
+    def _poll(self, job_id: str, arrived: float) -> None:
+        """Before answering a poll of ``job_id``: skip ahead if its hold is over."""
+        state = self.app.state
+        with state.transaction():
+            job = state.jobs.get(job_id)
+            moving = job is not None and not (job.ended or job.deleted)
+            status = job.status if job is not None else None
+        with self._lock:
+            if not moving:
+                self._held.pop(job_id, None)  # unknown or done: nothing to hold any more
+                return
+            held_since = self._held.setdefault(job_id, arrived)
+            if arrived - held_since < self._max_wait:
+                return
+        if state.stall_reason(job_id) is not None:
+            return  # nothing scheduled would move it: skipping would only race time forward
+        assert job is not None and status is not None
+        self._skip(state, job, status)
+        if job.ended:
+            with self._lock:
+                self._held.pop(job_id, None)
+
+    def _skip(self, state: RuntimeState, job: JobRecord, status: str) -> None:
+        """Move simulated time, event by event, until ``job`` leaves ``status``.
+
+        Each move happens under the state's lock (the clock's lock is taken inside it, never the
+        other way round), so concurrent polls never move time past each other's events; the
+        answer is built afterwards, by the app, which waits for the job's result if its run just
+        ended.
+        """
+        clock = self.app.clock
+        for _ in range(MAX_SKIP_EVENTS):
+            with state.transaction() as now:
+                if job.ended or job.deleted or job.status != status:
+                    return
+                upcoming = state.scheduler.next_event_time()
+                if upcoming is None or upcoming <= now:
+                    return
+                clock.advance_to(upcoming)
+
+
+def _relative(request: HttpRequest) -> str | None:
+    """``request``'s path under the runtime API's prefix, or None outside it."""
+    path = request.path
+    if not path.startswith(API_PREFIX + "/"):
+        return None
+    return path[len(API_PREFIX) :].rstrip("/")
+
+
+def _polled_job(request: HttpRequest) -> str | None:
+    """The job id when ``request`` is ``GET /api/v1/jobs/{id}``, else None."""
+    if request.method.upper() != "GET":
+        return None
+    path = _relative(request)
+    if path is None or not path.startswith("/jobs/"):
+        return None
+    route, params, _ = match_route("GET", path)
+    if route is None or route.name != "get_job":
+        return None
+    return params.get("job_id")
+
+
+def _is_submission(request: HttpRequest) -> bool:
+    """Whether ``request`` is ``POST /api/v1/jobs`` (a job submission)."""
+    if request.method.upper() != "POST":
+        return False
+    path = _relative(request)
+    if path != "/jobs":
+        return False
+    route, _, _ = match_route("POST", path)
+    return route is not None and route.name == "create_job"

@@ -1,0 +1,316 @@
+"""The one place that turns wire models into HTTP requests and HTTP errors into exceptions.
+
+Nothing above this module sees a status code. Retries of transient failures (429, 5xx, dropped
+connections) also live here, waiting through the transport's clock, so every transport gets the
+same policy and a fake or a cassette never makes the client sleep for real. So does the safety of
+job submissions (``submission.py``): a ``POST /jobs`` whose outcome is unknown is looked up by its
+idempotency tag before it is ever sent again, over every transport.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..clock import Clock
+from ..errors import (
+    IBMApiError,
+    TransportError,
+)
+from ..transports.base import Transport
+from ..wire.http import Headers, HttpRequest, HttpResponse, build_url
+from ..wire.models import (
+    BackendConfiguration,
+    BackendList,
+    BackendProperties,
+    BackendStatus,
+    InterimResults,
+    Job,
+    JobCreateRequest,
+    JobCreateResponse,
+    JobList,
+    JobMetrics,
+    JobTagsUpdate,
+    ProgramDetails,
+    ProgramList,
+    SessionCreateRequest,
+    SessionDetails,
+    SessionPatchRequest,
+    Usage,
+)
+from ..wire.redact import redact_url
+from ..wire.routes import route
+from ..wire.vocabulary import API_VERSION
+from .error_table import error_for
+from .submission import (
+    SafeSubmitter,
+    job_without_key,
+    jobs_without_keys,
+    new_submit_key,
+)
+
+__all__ = ["API_VERSION", "RetryPolicy", "RuntimeClient"]
+
+#: Statuses worth retrying: throttling and transient server or gateway failures. A job
+#: submission answered with one that may hide a created job is looked up first (submission.py).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential back-off: ``backoff * 2**attempt`` seconds, capped; or the Retry-After.
+
+    ``lookup_delay`` is the least wait before looking up a job submission whose outcome was lost
+    (job lists can lag a moment behind creation; see ``http_client/submission.py``).
+    """
+
+    retries: int = 5
+    backoff: float = 0.5
+    max_wait: float = 30.0
+    lookup_delay: float = 1.0
+
+    def wait(self, attempt: int, response: HttpResponse | None) -> float:
+        if response is not None and "Retry-After" in response.headers:
+            try:
+                return min(max(float(response.headers["Retry-After"]), 0.0), self.max_wait)
+            except ValueError:
+                pass  # an HTTP-date Retry-After: fall back to our own back-off
+        return float(min(self.backoff * 2**attempt, self.max_wait))
+
+
+class RuntimeClient:
+    """Typed operations of the runtime REST API over one transport.
+
+    ``submit_key`` makes the idempotency tags of job submissions (random by default; see
+    ``http_client/submission.py``).
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        instance: str | None = None,
+        retry: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        submit_key: Callable[[], str] = new_submit_key,
+    ) -> None:
+        self.transport = transport
+        self._submit_key = submit_key
+        self.instance = instance
+        self.retry = retry or RetryPolicy()
+        headers = {"Accept": "application/json", "IBM-API-Version": API_VERSION}
+        if instance:
+            headers["Service-CRN"] = instance
+        headers.update(extra_headers or {})
+        self._headers = headers
+
+    @property
+    def clock(self) -> Clock:
+        return self.transport.clock
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # --- the request loop --------------------------------------------------------------------
+
+    def _send(
+        self,
+        name: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: BaseModel | None = None,
+    ) -> HttpResponse:
+        return self._exchange(self._request(name, path=path, query=query, body=body))
+
+    def _request(
+        self,
+        name: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: BaseModel | None = None,
+    ) -> HttpRequest:
+        spec = route(name)
+        url = build_url(self.transport.base_url, spec.path(**(path or {})), query)
+        headers = dict(self._headers)
+        content = b""
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            payload = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+            content = json.dumps(payload, separators=(",", ":")).encode()
+        return HttpRequest(spec.method, url, Headers(headers), content)
+
+    def _exchange(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request``, retrying transient failures; never used for job submissions,
+        which may not be repeated blindly (``_submit``)."""
+        attempt = 0
+        while True:
+            try:
+                response = self.transport.handle(request)
+            except TransportError as exc:
+                if attempt >= self.retry.retries:
+                    if str(exc).startswith(request.method):
+                        raise  # the transport already named the endpoint
+                    raise TransportError(
+                        f"{request.method} {redact_url(request.url)} failed: {exc}"
+                    ) from exc
+                self.clock.sleep(self.retry.wait(attempt, None))
+                attempt += 1
+                continue
+            if response.status_code not in RETRY_STATUSES or attempt >= self.retry.retries:
+                return response
+            self.clock.sleep(self.retry.wait(attempt, response))
+            attempt += 1
+
+    def _submit(self, request: JobCreateRequest) -> HttpResponse:
+        """``POST /jobs`` with an idempotency tag, never resent blindly (``submission.py``)."""
+        key = self._submit_key()
+        keyed = request.model_copy(update={"tags": [*(request.tags or []), key]})
+        submitter = SafeSubmitter(
+            send=self.transport.handle,
+            lookup=self._find_tagged,
+            sleep=self.clock.sleep,
+            retry=self.retry,
+        )
+        return submitter.submit(
+            self._request("create_job", body=keyed), key, self._request("create_job", body=request)
+        )
+
+    def _find_tagged(self, key: str) -> HttpResponse:
+        query = {"tags": key, "exclude_params": True, "limit": 10}
+        return self._send("list_jobs", query=query)
+
+    def _call(self, name: str, subject: str = "", **kwargs: Any) -> HttpResponse:
+        """Send; raise what an error answer means on this route (``client_errors``).
+
+        ``subject`` is the id or name the call is about, for the messages. An error status the
+        route's table accepts (a 404 on close) is returned like a success.
+        """
+        response = self._send(name, **kwargs)
+        if response.is_success:
+            return response
+        error = error_for(response, name, subject)
+        if error is not None:
+            raise error
+        return response
+
+    @staticmethod
+    def _model(response: HttpResponse, model: type[M], what: str) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise IBMApiError(
+                f"{what}: the service's answer does not have the expected shape "
+                f"({model.__name__}): {exc.errors()[0]['msg']} at "
+                f"{'.'.join(str(p) for p in exc.errors()[0]['loc'])}. Body starts: "
+                f"{response.text[:200]!r}"
+            ) from exc
+
+    # --- backends ----------------------------------------------------------------------------
+
+    def list_backends(self) -> BackendList:
+        response = self._call("list_backends", query={"include_mocks": True})
+        return self._model(response, BackendList, "Failed to list backends")
+
+    def backend_configuration(self, name: str) -> BackendConfiguration:
+        response = self._call("backend_configuration", name, path={"backend": name})
+        return self._model(response, BackendConfiguration, f"Backend {name!r} configuration")
+
+    def backend_properties(self, name: str) -> BackendProperties | None:
+        response = self._call("backend_properties", name, path={"backend": name})
+        if not response.content or response.json() in ({}, None):
+            return None  # simulators have no calibration data
+        return self._model(response, BackendProperties, f"Backend {name!r} properties")
+
+    def backend_status(self, name: str) -> BackendStatus:
+        response = self._call("backend_status", name, path={"backend": name})
+        return self._model(response, BackendStatus, f"Backend {name!r} status")
+
+    def usage(self) -> Usage:
+        response = self._call("instance_usage")
+        return self._model(response, Usage, "Instance usage")
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def create_session(self, request: SessionCreateRequest) -> SessionDetails:
+        response = self._call("create_session", request.backend or "", body=request)
+        return self._model(response, SessionDetails, "Session creation")
+
+    def session_details(self, session_id: str) -> SessionDetails:
+        response = self._call("get_session", session_id, path={"session_id": session_id})
+        return self._model(response, SessionDetails, f"Session {session_id}")
+
+    def close_session(self, session_id: str) -> None:
+        body = SessionPatchRequest(accepting_jobs=False)
+        self._call("close_session", session_id, path={"session_id": session_id}, body=body)
+
+    def cancel_session(self, session_id: str) -> None:
+        self._call("cancel_session", session_id, path={"session_id": session_id})
+
+    # --- jobs --------------------------------------------------------------------------------
+
+    def submit_job(self, request: JobCreateRequest) -> JobCreateResponse:
+        response = self._submit(request)
+        if not response.is_success:
+            error = error_for(response, "create_job")
+            if error is not None:
+                raise error
+        return self._model(response, JobCreateResponse, "Job submission")
+
+    def job(self, job_id: str, *, exclude_params: bool = True) -> Job:
+        query = {"exclude_params": True} if exclude_params else None
+        response = self._call("get_job", job_id, path={"job_id": job_id}, query=query)
+        return job_without_key(self._model(response, Job, f"Job {job_id}"))
+
+    def jobs(self, query: Mapping[str, Any]) -> JobList:
+        response = self._call("list_jobs", query={"exclude_params": True, **query})
+        return jobs_without_keys(self._model(response, JobList, "Job list"))
+
+    def job_results(self, job_id: str) -> str:
+        return self._call("job_results", job_id, path={"job_id": job_id}).text
+
+    def cancel_job(self, job_id: str) -> None:
+        self._call("cancel_job", job_id, path={"job_id": job_id})
+
+    def delete_job(self, job_id: str) -> None:
+        self._call("delete_job", job_id, path={"job_id": job_id})
+
+    def job_metrics(self, job_id: str) -> JobMetrics:
+        response = self._call("job_metrics", job_id, path={"job_id": job_id})
+        return self._model(response, JobMetrics, f"Job {job_id} metrics")
+
+    def job_logs(self, job_id: str) -> str:
+        response = self._call("job_logs", job_id, path={"job_id": job_id})
+        return response.text if response.is_success else ""
+
+    def update_tags(self, job_id: str, tags: list[str]) -> None:
+        body = JobTagsUpdate(tags=tags)
+        self._call("job_tags", job_id, path={"job_id": job_id}, body=body)
+
+    # --- programs and interim results (the 2023 API) -----------------------------------------
+
+    def list_programs(self, limit: int | None = None, offset: int = 0) -> ProgramList:
+        query: dict[str, Any] = {"limit": limit, "offset": offset or None}
+        response = self._call("list_programs", query=query)
+        return self._model(response, ProgramList, "Program list")
+
+    def program(self, program_id: str) -> ProgramDetails:
+        response = self._call("get_program", program_id, path={"program_id": program_id})
+        return self._model(response, ProgramDetails, f"Program {program_id}")
+
+    def job_interim_results(self, job_id: str) -> list[str]:
+        """What the job's program published, as JSON texts, oldest first (the service lists them
+        newest first). None published, or a service without the endpoint (IBM removed it in
+        2025): an empty list."""
+        response = self._call("job_interim_results", job_id, path={"job_id": job_id})
+        if not response.is_success:
+            return []
+        published = self._model(response, InterimResults, f"Job {job_id} interim results")
+        return list(reversed(published.root))
