@@ -55,10 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
-    from qiskit_runtime_double.fake.core import executor
+    from qiskit_runtime_double.fake.core import aer, executor
 
     timers = Timers()
-    timers.wrap(executor._Simulation, "run", "Aer")
+    timers.wrap(aer.AerRun, "run", "Aer")
     timers.wrap(executor.AerExecutor, "prepare", "decoding and checking circuits")
 
     fake = FakeRuntime(backends=["ibmq_qasm_simulator"], seed=1)

@@ -16,7 +16,6 @@ from qiskit_runtime_double.fake.core.catalogue import (
     DEFAULT_BACKENDS,
     BackendEntry,
     build_catalogue,
-    check_isa,
     default_backend_name,
 )
 from qiskit_runtime_double.wire.models import BackendConfiguration, BackendProperties
@@ -226,7 +225,7 @@ def test_official_fake_backend_serves_its_snapshots() -> None:
     assert served is not None and served.backend_name == "fake_brisbane"
     assert served.qubits[0][0].value == props["qubits"][0][0]["value"]
     assert served.last_update_date == props["last_update_date"]
-    assert check_isa(isa_bell(entry), entry) == []
+    assert entry.isa_problems(isa_bell(entry)) == []
 
 
 @pytest.mark.compat
@@ -290,13 +289,13 @@ def test_a_transpiled_circuit_is_isa_on_every_default_backend(
     catalogue: dict[str, BackendEntry],
 ) -> None:
     for entry in catalogue.values():
-        assert check_isa(isa_bell(entry), entry) == [], entry.name
+        assert entry.isa_problems(isa_bell(entry)) == [], entry.name
 
 
 def test_an_untranspiled_circuit_is_rejected_naming_its_gates(
     catalogue: dict[str, BackendEntry],
 ) -> None:
-    problems = check_isa(bell(), catalogue["generic_5q"])
+    problems = catalogue["generic_5q"].isa_problems(bell())
 
     assert any("'h'" in p and "generic_5q" in p for p in problems)
     assert any("'cx'" in p for p in problems)
@@ -309,7 +308,7 @@ def test_a_gate_off_the_coupling_map_is_rejected(catalogue: dict[str, BackendEnt
     circuit.cz(0, 2)
     circuit.barrier()
 
-    (problem,) = check_isa(circuit, catalogue["generic_5q"])
+    (problem,) = catalogue["generic_5q"].isa_problems(circuit)
     assert "[0, 2]" in problem and "coupling map" in problem and "2 times" in problem
 
 
@@ -320,12 +319,12 @@ def test_ecr_is_directed_on_the_eagle_like_device(catalogue: dict[str, BackendEn
     forward.ecr(a, b)
     backward.ecr(b, a)
 
-    assert check_isa(forward, entry) == []
-    assert check_isa(backward, entry) != []
+    assert entry.isa_problems(forward) == []
+    assert entry.isa_problems(backward) != []
 
 
 def test_too_many_qubits_is_rejected(catalogue: dict[str, BackendEntry]) -> None:
-    (problem,) = check_isa(QuantumCircuit(6), catalogue["generic_5q"])
+    (problem,) = catalogue["generic_5q"].isa_problems(QuantumCircuit(6))
     assert "6 qubits" in problem and "5" in problem
 
 
@@ -336,8 +335,8 @@ def test_control_flow_is_checked_against_the_target(catalogue: dict[str, Backend
         circuit.x(1)
     no_flow = build_catalogue({"plain": GenericBackendV2(2, ["cz", "id", "rz", "sx", "x"], seed=1)})
 
-    assert check_isa(circuit, catalogue["generic_5q"]) == []
-    problems = check_isa(circuit, no_flow["plain"])
+    assert catalogue["generic_5q"].isa_problems(circuit) == []
+    problems = no_flow["plain"].isa_problems(circuit)
     assert problems[0] == "control flow 'if_else' is not supported by plain"
     assert problems[1].startswith("the instructions of plain are cz, delay, id, measure")
 
@@ -345,4 +344,4 @@ def test_control_flow_is_checked_against_the_target(catalogue: dict[str, Backend
     inner.measure(0, 0)
     with inner.if_test((inner.clbits[0], 1)):
         inner.h(1)  # not a basis gate, inside the block
-    assert any("'h'" in p for p in check_isa(inner, catalogue["generic_5q"]))
+    assert any("'h'" in p for p in catalogue["generic_5q"].isa_problems(inner))

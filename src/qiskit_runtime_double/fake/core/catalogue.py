@@ -5,8 +5,8 @@ IBM-like coupling maps and basis gates) and ``ibmq_qasm_simulator``, an ideal al
 Official fake backends (``"fake_brisbane"``...) come from ``qiskit_ibm_runtime`` (the ``compat``
 extra), imported only when one is asked for.
 
-A backend's wire data is made in ``fake.snapshots`` and the ISA check is in ``fake.isa``
-(``check_isa`` is re-exported here).
+A backend's wire data is made in ``snapshots.py``; ``TargetBackend`` (re-exported here) is in
+``target_backend.py``, and the ISA check in ``isa.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .shared import SHARED, SharedCache, target_fingerprint
 from .snapshots import CALIBRATION_DATE as CALIBRATION_DATE
 from .snapshots import ONLINE_DATE as ONLINE_DATE
 from .snapshots import configuration_from_target, official_snapshot, properties_from_target
+from .target_backend import TargetBackend
 
 __all__ = [
     "DEFAULT_BACKENDS",
@@ -34,7 +35,6 @@ __all__ = [
     "DeviceBackend",
     "TargetBackend",
     "build_catalogue",
-    "check_isa",
     "default_backend_name",
     "ideal_simulator",
 ]
@@ -43,29 +43,6 @@ __all__ = [
 DEFAULT_BACKENDS = ("generic_5q", "generic_27q", "generic_127q", "ibmq_qasm_simulator")
 HERON_BASIS = ("cz", "id", "rz", "sx", "x")
 EAGLE_BASIS = ("ecr", "id", "rz", "sx", "x")
-
-
-class TargetBackend(BackendV2):
-    """A ``BackendV2`` that is only a ``Target``. It does not ``run()``: the fake executes jobs."""
-
-    def __init__(self, name: str, target: Target, *, backend_version: str = "1.0.0") -> None:
-        super().__init__(name=name, description=target.description, backend_version=backend_version)
-        self._target = target
-
-    @property
-    def target(self) -> Target:
-        return self._target
-
-    @property
-    def max_circuits(self) -> None:
-        return None
-
-    @classmethod
-    def _default_options(cls) -> Options:
-        return Options()
-
-    def run(self, run_input: Any, **options: Any) -> Any:
-        raise NotImplementedError(f"{self.name} belongs to the fake service: submit jobs to it.")
 
 
 class DeviceBackend(TargetBackend):
@@ -83,7 +60,7 @@ class DeviceBackend(TargetBackend):
 
     def run(self, run_input: Any, **options: Any) -> Any:
         if self._simulator is None:
-            from .executor import local_simulator  # Aer lives behind the executor (rule 4)
+            from .aer import local_simulator  # Aer is imported in aer.py only
 
             self._simulator = local_simulator(self)
         return self._simulator.run(run_input, **{**self.options.__dict__, **options})
@@ -219,6 +196,10 @@ class BackendEntry:
                 key = ("target", target_fingerprint(self.backend.target))
             self._key.append(key)
         return self._key[0]
+
+    def isa_problems(self, circuit: qc.QuantumCircuit) -> list[str]:
+        """Why ``circuit`` does not run as it is on this backend (``isa.py``); empty if it does."""
+        return check_isa(circuit, self.backend.target, self.name)
 
     def configuration(self) -> BackendConfiguration:
         """The ``QasmBackendConfiguration`` the service serves (shared by equal backends)."""

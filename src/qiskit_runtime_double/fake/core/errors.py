@@ -12,6 +12,7 @@ __all__ = [
     "Conflict",
     "FakeArgumentError",
     "Forbidden",
+    "InvalidWorkload",
     "NotFound",
     "ServiceError",
 ]
@@ -71,4 +72,13 @@ class FakeArgumentError(ValueError):
     def __init__(self, message: str, *, status: int = 400, code: str = VALIDATION) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
+
+
+class InvalidWorkload(Exception):
+    """The job's params are not a valid workload for the program and backend."""
+
+    def __init__(self, message: str, code: str = VALIDATION) -> None:
+        super().__init__(message)
+        self.message = message
         self.code = code

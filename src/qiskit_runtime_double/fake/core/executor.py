@@ -3,13 +3,11 @@
 ``prepare`` validates a job's decoded params as the service does when it accepts the job (an
 ``InvalidWorkload`` is a 400 with code 1002) and coerces its pubs; ``execute`` runs them later.
 
-Speed: a device's noise model is large (thousands of errors on 127 qubits) and Aer serialises it
-on every run, which costs far more than simulating a Bell pair. So each job gets the device's
-noise model restricted to the qubits its circuits touch: exactly the errors that can occur, a
-few dozen of them. These restricted models are cached per backend and qubit set on the executor.
+Aer itself is driven through ``aer.py`` (the one module that imports it): each job runs with the
+device's noise model restricted to the qubits its circuits touch (see there why).
 
 The workload types, the ``Executor`` protocol, the checks every executor shares and
-``NoOpExecutor`` live in ``fake.workloads`` (no Aer there) and are re-exported here.
+``NoOpExecutor`` live in ``workloads.py`` (no Aer there) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from __future__ import annotations
 import cmath
 import re
 import threading
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -33,9 +30,9 @@ from qiskit.primitives import (
     SamplerPub,
     SamplerPubResult,
 )
-from qiskit.transpiler import Target
 
-from .catalogue import BackendEntry, TargetBackend, check_isa
+from .aer import AerRun, save_expectation_value
+from .catalogue import BackendEntry
 from .primitives_v1 import is_v1, to_pubs
 from .result_metadata import estimator_metadata, execution_spans
 from .workloads import (
@@ -108,7 +105,7 @@ def _circuit(index: int, raw: Any, entry: BackendEntry) -> QuantumCircuit:
                 f"Pub {index}: the circuit has {raw.num_qubits} qubits; {entry.name} has "
                 f"{entry.num_qubits}."
             )
-    elif problems := check_isa(raw, entry):
+    elif problems := entry.isa_problems(raw):
         raise InvalidWorkload(
             f"Pub {index}: the circuit is not an ISA circuit of {entry.name}: "
             f"{'; '.join(problems)}. {_TRANSPILE_HINT}"
@@ -173,7 +170,7 @@ class AerExecutor:
     """
 
     def __init__(self) -> None:
-        self._simulations: dict[str, _Simulation] = {}
+        self._simulations: dict[str, AerRun] = {}
         self._lock = threading.Lock()
 
     def prepare(self, program_id: str, params: dict[str, Any], entry: BackendEntry) -> Workload:
@@ -196,11 +193,16 @@ class AerExecutor:
             total = sum(shots_for_precision(pub.precision) * pub.size for pub in pubs)
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name, v1=v1)
 
-    def _simulation(self, entry: BackendEntry) -> _Simulation:
+    def _simulation(self, entry: BackendEntry) -> AerRun:
         with self._lock:
             simulation = self._simulations.get(entry.name)
             if simulation is None or simulation.backend is not entry.backend:
-                simulation = self._simulations[entry.name] = _Simulation(entry)
+                simulation = self._simulations[entry.name] = AerRun(
+                    entry.backend,
+                    ideal=entry.simulator,
+                    content_key=entry.content_key,
+                    shared=entry.shared,
+                )
             return simulation
 
     def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
@@ -234,13 +236,6 @@ class AerExecutor:
         return run
 
 
-def local_simulator(backend: Any) -> Any:
-    """An ``AerSimulator`` with ``backend``'s noise, to run circuits outside the fake (``run``)."""
-    from qiskit_aer import AerSimulator
-
-    return AerSimulator.from_backend(backend)
-
-
 def _sampler_pub(index: int, raw: Any, default: int, entry: BackendEntry, limit: int) -> Any:
     circuit, values, shots = _parts(index, raw, range(1, 4), "[circuit, values, shots]")
     circuit = _circuit(index, circuit, entry)
@@ -270,81 +265,13 @@ def _estimator_pub(index: int, raw: Any, default: float, entry: BackendEntry, li
     return coerced
 
 
-class _Simulation:
-    """Aer for one backend: a simulator, and the backend's noise restricted to qubit sets.
-
-    Noise models depend only on the backend's contents and the qubits, so they come from the
-    process's shared cache (``fake/core/shared.py``): a fresh fake reuses what earlier fakes built.
-    """
-
-    def __init__(self, entry: BackendEntry) -> None:
-        from qiskit_aer import AerSimulator
-
-        self.entry = entry
-        self.backend = entry.backend
-        # A user's AerSimulator runs as given (with its own noise model); others share an ideal
-        # one (run options are passed per run, so nothing of it is ever changed).
-        given = isinstance(entry.backend, AerSimulator)
-        self.simulator = entry.backend if given else entry.shared.get("aer", AerSimulator)
-        self.noisy = not given and not entry.simulator
-
-    def run(self, circuits: list[QuantumCircuit], **options: Any) -> Any:
-        if self.noisy:
-            active = frozenset().union(*(_active_qubits(circuit) for circuit in circuits))
-            noise = self._noise_model(active)
-            if noise is not None:
-                options["noise_model"] = noise
-        result = self.simulator.run(circuits, **options).result()
-        if not result.success:
-            failed = "; ".join(str(r.status) for r in result.results if not r.success)
-            raise RuntimeError(f"The simulation failed: {failed or result.status}")
-        return result
-
-    def _noise_model(self, active: frozenset[int]) -> Any:
-        """The noise model restricted to ``active`` qubits (shared; None when ideal)."""
-        key = ("noise", self.entry.content_key, active)
-        return self.entry.shared.noise_model(
-            key, lambda: _restricted_noise_model(self.backend, active)
-        )
-
-
-def _active_qubits(circuit: QuantumCircuit) -> set[int]:
-    index = {bit: i for i, bit in enumerate(circuit.qubits)}
-    return {
-        index[q] for inst in circuit.data if inst.operation.name != "barrier" for q in inst.qubits
-    }
-
-
-def _restricted_noise_model(backend: Any, active: frozenset[int]) -> Any:
-    """Aer's noise model of ``backend`` with only the errors of instructions on ``active`` qubits.
-
-    On circuits that touch only those qubits it equals ``NoiseModel.from_backend(backend)``.
-    """
-    from qiskit_aer.noise import NoiseModel
-
-    target = backend.target
-    sub = Target(
-        num_qubits=target.num_qubits, dt=target.dt, qubit_properties=target.qubit_properties
-    )
-    for name in target.operation_names:
-        operation, props = target.operation_from_name(name), target[name] or {}
-        kept = {qargs: p for qargs, p in props.items() if qargs and active.issuperset(qargs)}
-        if kept and not isinstance(operation, type):  # a type: control flow, which has no noise
-            sub.add_instruction(operation, kept, name=name)
-    with warnings.catch_warnings():
-        # Without qubit properties there is no relaxation noise; Aer warns, and that is fine.
-        warnings.filterwarnings("ignore", message=".*has no QubitProperties", category=UserWarning)
-        model = NoiseModel.from_backend(TargetBackend(backend.name, sub))
-    return None if model.is_ideal() else model
-
-
 def _bindings(pub: Any) -> dict[Any, Any]:
     """Aer's ``parameter_binds`` for a pub: each parameter's values, flattened in pub order."""
     array = pub.parameter_values.as_array(pub.circuit.parameters)
     return {p: array[..., i].ravel() for i, p in enumerate(pub.circuit.parameters)}
 
 
-def _sample(pubs: list[Any], simulation: _Simulation, seed: int) -> list[SamplerPubResult]:
+def _sample(pubs: list[Any], simulation: AerRun, seed: int) -> list[SamplerPubResult]:
     results: list[Any] = [None] * len(pubs)
     groups: dict[int, list[int]] = {}
     for i, pub in enumerate(pubs):  # one Aer run per distinct shot count
@@ -415,7 +342,7 @@ def _pauli_terms(observable: dict[str, Any]) -> list[tuple[str, list[int], compl
     return terms
 
 
-def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> list[PubResult]:
+def _estimate(pubs: list[Any], simulation: AerRun, seed: int) -> list[PubResult]:
     """Exact expectation values from Aer, then the shot noise of the shots the precision implies.
 
     The shots are split over the twirling randomizations. For each Pauli term and randomization,
@@ -425,7 +352,6 @@ def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> list[PubRe
     service computes it from its twirled executions. All three have the pub's shape.
     """
     from qiskit.quantum_info import Pauli
-    from qiskit_aer.library import SaveExpectationValue
 
     rng = np.random.default_rng(seed)
     results = []
@@ -441,7 +367,7 @@ def _estimate(pubs: list[Any], simulation: _Simulation, seed: int) -> list[PubRe
                 found.append((key, float(np.real(coeff))))
             observables.append(found)
         for (label, support), key in terms.items():  # a Pauli label puts qubit 0 last
-            circuit.append(SaveExpectationValue(Pauli(label[::-1]), label=key), list(support))
+            circuit.append(save_expectation_value(Pauli(label[::-1]), key), list(support))
         # With parameters, one Aer experiment per binding; without, one for all the bindings.
         parametrised = circuit.num_parameters > 0
         binds = [_bindings(pub)] if parametrised else None

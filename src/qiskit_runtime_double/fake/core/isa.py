@@ -1,17 +1,12 @@
 """The ISA check: whether a circuit runs as it is on a backend of the fake's catalogue.
 
 Used when a job is accepted for a device (simulators take any circuit that fits).
-Re-exported by ``fake.catalogue``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from qiskit import circuit as qc
-
-if TYPE_CHECKING:
-    from .catalogue import BackendEntry
+from qiskit.transpiler import Target
 
 __all__ = ["check_isa"]
 
@@ -20,20 +15,20 @@ _ALWAYS_ALLOWED = frozenset({"barrier", "break_loop", "continue_loop"})
 _MAX_PROBLEMS = 8
 
 
-def check_isa(circuit: qc.QuantumCircuit, entry: BackendEntry) -> list[str]:
-    """Why ``circuit`` is not an ISA circuit of ``entry``; empty when it is one.
+def check_isa(circuit: qc.QuantumCircuit, target: Target, backend_name: str) -> list[str]:
+    """Why ``circuit`` is not an ISA circuit of ``target`` (the backend ``backend_name``'s); empty
+    when it is one.
 
     Checks the qubit count, that every instruction is in the target on the qubits it acts on (so
     2-qubit gates only on coupling-map edges, in their direction), and control-flow support,
     recursing into control-flow blocks. Barriers are always allowed.
     """
-    target = entry.backend.target
     if circuit.num_qubits > target.num_qubits:
         return [
-            f"the circuit has {circuit.num_qubits} qubits; {entry.name} has {target.num_qubits}"
+            f"the circuit has {circuit.num_qubits} qubits; {backend_name} has {target.num_qubits}"
         ]
     problems: dict[str, int] = {}
-    _check_block(circuit, list(range(circuit.num_qubits)), entry, problems)
+    _check_block(circuit, list(range(circuit.num_qubits)), target, backend_name, problems)
     found = [m if n == 1 else f"{m} ({n} times)" for m, n in list(problems.items())[:_MAX_PROBLEMS]]
     if len(problems) > _MAX_PROBLEMS:
         found.append(f"... and {len(problems) - _MAX_PROBLEMS} more problems")
@@ -41,14 +36,17 @@ def check_isa(circuit: qc.QuantumCircuit, entry: BackendEntry) -> list[str]:
         known = (
             n for n in target.operation_names if not isinstance(target.operation_from_name(n), type)
         )
-        found.append(f"the instructions of {entry.name} are {', '.join(sorted(known))}")
+        found.append(f"the instructions of {backend_name} are {', '.join(sorted(known))}")
     return found
 
 
 def _check_block(
-    circuit: qc.QuantumCircuit, physical: list[int], entry: BackendEntry, problems: dict[str, int]
+    circuit: qc.QuantumCircuit,
+    physical: list[int],
+    target: Target,
+    backend_name: str,
+    problems: dict[str, int],
 ) -> None:
-    target = entry.backend.target
     index = {bit: physical[i] for i, bit in enumerate(circuit.qubits)}
     for instruction in circuit.data:
         operation = instruction.operation
@@ -58,10 +56,10 @@ def _check_block(
         qargs = tuple(index[q] for q in instruction.qubits)
         if name not in target.operation_names:
             kind = "control flow" if isinstance(operation, qc.ControlFlowOp) else "instruction"
-            message = f"{kind} '{name}' is not supported by {entry.name}"
+            message = f"{kind} '{name}' is not supported by {backend_name}"
         elif isinstance(operation, qc.ControlFlowOp):
             for block in operation.blocks:  # a block's qubits are the instruction's, in order
-                _check_block(block, list(qargs), entry, problems)
+                _check_block(block, list(qargs), target, backend_name, problems)
             continue
         elif not target.instruction_supported(name, qargs):
             where = "not an edge of the coupling map" if len(qargs) == 2 else "not on these qubits"

@@ -33,7 +33,7 @@ from numbers import Integral
 from typing import Any
 
 from .catalogue import BackendEntry
-from .workloads import InvalidWorkload
+from .errors import InvalidWorkload
 
 __all__ = ["DEFAULT_SHOTS_2023", "V1Job", "is_v1", "to_pubs"]
 

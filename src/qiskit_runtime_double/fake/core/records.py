@@ -12,11 +12,14 @@ from ...wire.vocabulary import (
     SessionState,
     WireJobStatus,
 )
+from .timefmt import clock_text
 
 __all__ = ["TRANSITIONS", "InvalidTransition", "JobFault", "JobRecord", "Lane", "SessionRecord"]
 
 JobStatus = WireJobStatus
 FINAL_JOB_STATUSES = FINAL_WIRE_JOB_STATUSES
+#: How each final status reads in a sentence.
+ENDINGS = {"Completed": "completed", "Failed": "failed", "Cancelled": "cancelled"}
 
 #: Every status a job may move to from each status; ``JobRecord.transition`` enforces it.
 #: Queued -> Failed is a session expiring under a queued job; Running -> Cancelled is a user's
@@ -79,10 +82,32 @@ class JobRecord:
     instance: str | None = None
 
     def __repr__(self) -> str:
-        """One line (``report.job_line``): never the params, workload or result text."""
-        from .report import job_repr
+        """One line (``line()``): never the params, workload or result text."""
+        return f"<JobRecord {self.line()}>"
 
-        return job_repr(self)
+    def line(self) -> str:
+        """``job <id> sampler on generic_5q, session <id>: Completed, queued 09:00:00, ran ...``."""
+        where = f"session {self.session_id}" if self.session_id else "no session"
+        owner = ", another user's" if self.owner == "background" else ""
+        when = f"queued {clock_text(self.created)}"
+        if self.running_at is not None:
+            when += f", ran {clock_text(self.running_at)}-{clock_text(self.finished_at)}"
+        elif self.finished_at is not None:
+            when += f", ended {clock_text(self.finished_at)}"
+        deleted = ", deleted" if self.deleted else ""
+        status = self.ending() if self.final else self.status
+        return (
+            f"job {self.id} {self.program_id} on {self.backend}, {where}{owner}: {status}, "
+            f"{when}{deleted}"
+        )
+
+    def ending(self) -> str:
+        """How the job ended, for people: ``completed``, ``failed: <reason> (code 1305)``..."""
+        word = ENDINGS.get(self.status, self.status.lower())
+        if self.reason is None:
+            return word
+        code = f" (code {self.reason_code})" if self.reason_code is not None else ""
+        return f"{word}: {self.reason}{code}"
 
     @property
     def final(self) -> bool:
@@ -167,10 +192,17 @@ class SessionRecord:
     timestamps: list[tuple[str, _dt.datetime]] = field(default_factory=list)
 
     def __repr__(self) -> str:
-        """One line (``report.session_line``): never the queued jobs."""
-        from .report import session_repr
+        """One line (``line()``): never the queued jobs."""
+        return f"<SessionRecord {self.line()}>"
 
-        return session_repr(self)
+    def line(self) -> str:
+        """``session <id> dedicated on generic_5q: closed (max_ttl reached), opened 09:00:00``."""
+        state = self.state + (f" ({self.state_reason})" if self.state_reason else "")
+        closed = f", closed {clock_text(self.closed_at)}" if self.closed_at is not None else ""
+        return (
+            f"session {self.id} {self.mode} on {self.backend}: {state}, "
+            f"opened {clock_text(self.created_at)}{closed}, max_time {self.max_ttl} s"
+        )
 
     @property
     def closed(self) -> bool:

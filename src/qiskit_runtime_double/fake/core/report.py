@@ -1,7 +1,7 @@
 """What the fake did, as short text: one-line records, a text timeline, a one-line summary.
 
-``JobRecord`` and ``SessionRecord`` print as one line each (``job_line``, ``session_line``); a job's
-parameters, workload and result (kilobytes of base64) never appear. ``timeline_text`` lists what
+``JobRecord`` and ``SessionRecord`` print as one line each (their ``line()``); a job's parameters,
+workload and result (kilobytes of base64) never appear. ``timeline_text`` lists what
 happened in order of simulated time, for assertions and logs; the pytest plugin adds it to the
 report of a failed test. ``FakeSummary`` counts sessions and jobs for a terminal summary.
 
@@ -16,97 +16,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .records import JobRecord, SessionRecord
+from .records import ENDINGS, JobRecord, SessionRecord
+from .timefmt import format_offset, human_duration
 
-__all__ = [
-    "FakeSummary",
-    "format_offset",
-    "human_duration",
-    "job_line",
-    "job_repr",
-    "session_line",
-    "session_repr",
-    "summarize",
-    "timeline_text",
-]
+__all__ = ["FakeSummary", "format_offset", "human_duration", "summarize", "timeline_text"]
 
 #: Order of simultaneous events: a session opens before its first job queues; a job that ends makes
 #: room for the next to start; a job queues before it runs; a session closes after its last job.
 _OPEN, _ENDED, _QUEUED, _ACTIVE, _RUNNING, _ENDED_AT_ONCE, _SESSION_CHANGE = range(7)
-_ENDINGS = {"Completed": "completed", "Failed": "failed", "Cancelled": "cancelled"}
-
-
-def _clock(at: _dt.datetime | None) -> str:
-    """``HH:MM:SS`` in UTC, with milliseconds only when there are some."""
-    if at is None:
-        return "-"
-    utc = at.astimezone(_dt.timezone.utc)
-    text = utc.strftime("%H:%M:%S")
-    return text + f".{utc.microsecond // 1000:03d}" if utc.microsecond else text
-
-
-def format_offset(seconds: float) -> str:
-    """``+HH:MM:SS`` (``+2d 01:00:00`` past a day), milliseconds only when there are some."""
-    sign = "-" if seconds < 0 else "+"
-    millis = round(abs(seconds) * 1000)
-    days, millis = divmod(millis, 86_400_000)
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    text = f"{hours:02d}:{minutes:02d}:{secs:02d}" + (f".{millis:03d}" if millis else "")
-    return f"{sign}{days}d {text}" if days else sign + text
-
-
-def human_duration(seconds: float) -> str:
-    """``1h 02m 03s``, ``2m 00s``, ``4.2 s``: for people, not for assertions."""
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
-
-
-def _ending(job: JobRecord) -> str:
-    word = _ENDINGS.get(job.status, job.status.lower())
-    if job.reason is None:
-        return word
-    code = f" (code {job.reason_code})" if job.reason_code is not None else ""
-    return f"{word}: {job.reason}{code}"
-
-
-def job_line(job: JobRecord) -> str:
-    """``job <id> sampler on generic_5q, session <id>: Completed, queued 09:00:00, ran ...``."""
-    where = f"session {job.session_id}" if job.session_id else "no session"
-    owner = ", another user's" if job.owner == "background" else ""
-    when = f"queued {_clock(job.created)}"
-    if job.running_at is not None:
-        when += f", ran {_clock(job.running_at)}-{_clock(job.finished_at)}"
-    elif job.finished_at is not None:
-        when += f", ended {_clock(job.finished_at)}"
-    deleted = ", deleted" if job.deleted else ""
-    status = _ending(job) if job.final else job.status
-    return (
-        f"job {job.id} {job.program_id} on {job.backend}, {where}{owner}: {status}, {when}{deleted}"
-    )
-
-
-def job_repr(job: JobRecord) -> str:
-    return f"<JobRecord {job_line(job)}>"
-
-
-def session_line(session: SessionRecord) -> str:
-    """``session <id> dedicated on generic_5q: closed (max_ttl reached), opened 09:00:00, ...``."""
-    state = session.state + (f" ({session.state_reason})" if session.state_reason else "")
-    closed = f", closed {_clock(session.closed_at)}" if session.closed_at is not None else ""
-    return (
-        f"session {session.id} {session.mode} on {session.backend}: {state}, "
-        f"opened {_clock(session.created_at)}{closed}, max_time {session.max_ttl} s"
-    )
-
-
-def session_repr(session: SessionRecord) -> str:
-    return f"<SessionRecord {session_line(session)}>"
 
 
 def _job_events(job: JobRecord) -> list[tuple[_dt.datetime, int, str]]:
@@ -119,7 +36,7 @@ def _job_events(job: JobRecord) -> list[tuple[_dt.datetime, int, str]]:
     if job.final and job.finished_at is not None:
         began = job.running_at or job.created
         order = _ENDED if began < job.finished_at else _ENDED_AT_ONCE
-        events.append((job.finished_at, order, f"{label} {_ending(job)}"))
+        events.append((job.finished_at, order, f"{label} {job.ending()}"))
     return events
 
 
@@ -204,7 +121,7 @@ class FakeSummary:
     def describe(self) -> str:
         """``2 sessions, 5 jobs (4 completed, 1 failed), 1h 00m 05s simulated``."""
         statuses = ", ".join(
-            f"{count} {_ENDINGS.get(status, status.lower())}"
+            f"{count} {ENDINGS.get(status, status.lower())}"
             for status, count in sorted(self.jobs.items())
         )
         jobs = f"{self.job_count} job(s)" + (f" ({statuses})" if statuses else "")

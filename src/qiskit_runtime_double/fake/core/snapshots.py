@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from qiskit import circuit as qc
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.providers import BackendV2
-
-if TYPE_CHECKING:
-    from .catalogue import BackendEntry
 
 __all__ = [
     "CALIBRATION_DATE",
@@ -33,6 +30,22 @@ _WIRE_NON_GATES = ("delay", "measure", "reset", "if_else", "while_loop", "for_lo
 _TIMING = ("granularity", "min_length", "pulse_alignment", "acquire_alignment")
 
 
+class Described(Protocol):
+    """What a backend's documents are made from (a ``catalogue.BackendEntry`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def backend(self) -> BackendV2: ...
+
+    @property
+    def simulator(self) -> bool: ...
+
+    @property
+    def backend_version(self) -> str: ...
+
+
 def official_snapshot(backend: BackendV2, which: str) -> dict[str, Any] | None:
     """An official fake backend's JSON snapshot (``which``: conf_filename or props_filename)."""
     cls = type(backend)  # class attributes: FakeBackendV2.__getattr__ would ask its configuration
@@ -44,7 +57,7 @@ def official_snapshot(backend: BackendV2, which: str) -> dict[str, Any] | None:
     return loaded
 
 
-def configuration_from_target(entry: BackendEntry) -> dict[str, Any]:
+def configuration_from_target(entry: Described) -> dict[str, Any]:
     target = entry.backend.target
     basis: list[str] = []
     others: list[str] = []
@@ -102,7 +115,7 @@ def _nduv(name: str, unit: str, value: float) -> dict[str, Any]:
     return {"date": CALIBRATION_DATE, "name": name, "unit": unit, "value": float(value)}
 
 
-def properties_from_target(entry: BackendEntry) -> dict[str, Any] | None:
+def properties_from_target(entry: Described) -> dict[str, Any] | None:
     """IBM-style calibration data from the target's qubit and instruction properties.
 
     Units as the service writes them (clients convert): T1/T2 in us, frequency in GHz, lengths in

@@ -46,6 +46,7 @@ from .errors import (
     BadRequest,
     Conflict,
     Forbidden,
+    InvalidWorkload,
     NotFound,
 )
 from .ids import IdGenerator
@@ -62,7 +63,7 @@ from .programs import (
 )
 from .records import JobFault, JobRecord, SessionRecord
 from .scheduler import Scheduler, later
-from .workloads import InvalidWorkload, Workload
+from .workloads import Workload
 
 if TYPE_CHECKING:
     from .workloads import Executor

@@ -18,6 +18,7 @@ from qiskit.primitives import PrimitiveResult
 
 from ...wire.vocabulary import PROGRAM_IDS, ErrorCode
 from .catalogue import BackendEntry
+from .errors import InvalidWorkload
 
 if TYPE_CHECKING:
     from .primitives_v1 import V1Job
@@ -44,15 +45,6 @@ DEFAULT_PRECISION = 0.015625
 NUM_RANDOMIZATIONS = 32
 #: The estimator's resilience levels: none, readout mitigation, and ZNE on top.
 RESILIENCE_LEVELS = (0, 1, 2)
-
-
-class InvalidWorkload(Exception):
-    """The job's params are not a valid workload for the program and backend."""
-
-    def __init__(self, message: str, code: str = VALIDATION_CODE) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 @dataclass(frozen=True)
