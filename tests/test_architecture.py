@@ -71,7 +71,7 @@ TRANSPORTS_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}
 HEAVY_HOMES = {
     "requests": (f"{PKG}.transports.live",),
     "vcr": (f"{PKG}.transports.cassette",),
-    "qiskit_aer": (f"{PKG}.fake.core.executor", f"{PKG}.legacy.options"),
+    "qiskit_aer": (f"{PKG}.fake.core.aer", f"{PKG}.legacy.options"),
     "werkzeug": (f"{PKG}.fake.http.server",),
     "simple_websocket": (f"{PKG}.fake.http.stream",),
     "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.catalogue"),
@@ -455,7 +455,7 @@ SYNTHETIC = {
         from ..core.state import State
     """,
     f"src/{PKG}/fake/http/server.py": "import werkzeug.serving  # rule 4\n",
-    f"src/{PKG}/fake/core/executor.py": """
+    f"src/{PKG}/fake/core/aer.py": """
         class Executor:
             import qiskit_aer  # rule 4
 

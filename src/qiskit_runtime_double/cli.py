@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import ClockError
-from .fake.http.pacing import DEFAULT_MAX_WAIT
+from .fake.http.serve_options import SERVE_DEFAULTS
 
 __all__ = ["main"]
 
@@ -74,15 +74,13 @@ def _serve(args: argparse.Namespace) -> int:
     import threading
 
     from .fake import FakeRuntime, VirtualClock
-    from .fake.http.server import FakeServer
 
     backends = [name.strip() for name in args.backends.split(",") if name.strip()] or None
     chosen = os.environ.get(CONTROL_TOKEN_ENV) or None
     try:
         clock = VirtualClock(start=_start_option(args.start))
         fake = FakeRuntime(backends, clock=clock, seed=args.seed, api_keys=args.api_key)
-        server = FakeServer(
-            fake,
+        server = fake.serve(
             host=args.host,
             port=args.port,
             allow_remote=args.allow_remote,
@@ -92,7 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
             max_wait=args.max_wait,
             control_token=chosen,
             tls=args.tls,
-        ).start()
+        )
     except (TypeError, ValueError, OSError, ClockError) as exc:
         where = f" (${CONTROL_TOKEN_ENV})" if chosen and "control_token" in str(exc) else ""
         print(f"qiskit-runtime-double serve: {exc}{where}", file=sys.stderr)
@@ -118,7 +116,8 @@ def _add_serve(commands: Any) -> None:
     serve = commands.add_parser(
         "serve", help="serve the fake over HTTP (runtime API, IAM, Global Search, Catalog)"
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    host = SERVE_DEFAULTS["host"]
+    serve.add_argument("--host", default=host, help=f"address (default {host})")
     serve.add_argument("--port", type=int, default=8080, help="port, 0 for any (default 8080)")
     serve.add_argument("--seed", type=int, default=1, help="seed for ids and results (default 1)")
     serve.add_argument(
@@ -127,21 +126,22 @@ def _add_serve(commands: Any) -> None:
     serve.add_argument(
         "--pace",
         choices=["poll", "real", "manual"],
-        default="poll",
+        default=SERVE_DEFAULTS["pace"],
         help="how simulated time moves (default poll: real time, and a job waited on for "
         "--max-wait seconds skips to its next status at each poll)",
     )
     serve.add_argument(
         "--speed",
         type=float,
-        default=1.0,
+        default=SERVE_DEFAULTS["speed"],
         help="simulated seconds per real second for --pace poll and real (default 1)",
     )
     serve.add_argument(
         "--max-wait",
         type=float,
-        default=DEFAULT_MAX_WAIT,
-        help=f"real seconds a job is held before polls skip ahead (default {DEFAULT_MAX_WAIT:g})",
+        default=SERVE_DEFAULTS["max_wait"],
+        help="real seconds a job is held before polls skip ahead "
+        f"(default {SERVE_DEFAULTS['max_wait']:g})",
     )
     serve.add_argument(
         "--start",

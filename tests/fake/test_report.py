@@ -57,7 +57,7 @@ def test_background_jobs_are_listed_only_when_asked(fake: FakeRuntime) -> None:
     assert len(everything) == 4
     assert [job.owner for job in everything[:2]] == ["background", "background"]
     assert "another user's" in repr(everything[0])
-    with pytest.raises(TypeError, match="background must be a bool"):
+    with pytest.raises(TypeError, match="background: Input should be a valid boolean"):
         fake.jobs(background="yes")  # type: ignore[arg-type]
 
 

@@ -127,7 +127,7 @@ def test_non_loopback_hosts_are_refused_unless_allowed(host: str) -> None:
     fake = FakeRuntime([BACKEND], seed=1)
 
     with pytest.raises(ValueError, match=r"not a loopback address.*allow_remote=True"):
-        fake.serve(host)
+        fake.serve(host=host)
     FakeServer(fake, host=host, allow_remote=True)  # constructed, never started here
 
 

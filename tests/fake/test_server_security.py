@@ -204,7 +204,7 @@ def _ipv6_loopback() -> bool:
 @pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
 def test_a_server_on_ipv6_loopback_accepts_its_own_address() -> None:
     fake = FakeRuntime([BACKEND], seed=1)
-    with fake.serve("::1") as server:
+    with fake.serve(host="::1") as server:
         assert post(server, "/identity/token", {}, token_form()).status_code == 200
         foreign = {"Host": f"127.0.0.1:{server.port}"}
         assert f"[::1]:{server.port}" in refusal(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict
 from types import SimpleNamespace
 from typing import Any
@@ -42,12 +42,11 @@ from qiskit_runtime_double import (
     SimulatorOptions,
     TranspilationOptions,
 )
-from qiskit_runtime_double.http_client import error_table
 from qiskit_runtime_double.legacy.options import set_default_error_levels
 from qiskit_runtime_double.legacy.result_decoder import decoders
 from qiskit_runtime_double.legacy.runtime_options import run_settings
 from qiskit_runtime_double.legacy.runtime_program import program_from_wire, program_page
-from qiskit_runtime_double.wire import codec, routes
+from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 
 TYPE, VALUE = IBMInputTypeError, IBMInputValueError
@@ -668,27 +667,6 @@ def test_the_default_decoder_decodes_runtime_json_and_returns_other_text() -> No
 INSTANCE = "crn:v1:bluemix:public:quantum-computing:us-east:a/1::seed"
 
 
-@pytest.fixture
-def program_routes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The 2023 program routes and their 404 rule, as the PROGRAMS part of issue 11 adds them to
-    ``wire/routes.py`` and ``error_table.py``; added here only where absent, so these tests
-    run the same before and after that part is merged."""
-    known = {route.name for route in routes.ROUTES}
-    for name, template in (
-        ("list_programs", "/programs"),
-        ("get_program", "/programs/{program_id}"),
-    ):
-        if name not in known:
-            monkeypatch.setitem(routes._BY_NAME, name, routes.Route(name, "GET", template))
-    if "get_program" not in error_table.ROUTE_ERRORS:
-        monkeypatch.setitem(
-            error_table.ROUTE_ERRORS,
-            "get_program",
-            {404: lambda f: RuntimeProgramNotFound(f"Program not found: {f.detail}")},
-        )
-    yield
-
-
 class Service2023:
     """Answers ``GET /programs`` (pages of 2), ``GET /programs/{id}``, ``POST /sessions`` and
     ``POST /jobs`` in the shapes the 0.15.1 client reads; records what it was sent."""
@@ -740,7 +718,6 @@ def _programs(count: int) -> list[dict[str, Any]]:
     return [{**PROGRAM, "id": f"p{i}", "name": f"program {i}"} for i in range(count)]
 
 
-@pytest.mark.usefixtures("program_routes")
 def test_programs_are_read_page_by_page_and_cached() -> None:
     answers = Service2023(_programs(5))
     service = _service(answers)
@@ -752,7 +729,6 @@ def test_programs_are_read_page_by_page_and_cached() -> None:
     assert service.program("p1") is service.programs()[1]  # listed programs are cached too
 
 
-@pytest.mark.usefixtures("program_routes")
 def test_one_program_and_an_unknown_one() -> None:
     answers = Service2023(_programs(1))
     service = _service(answers)
@@ -765,7 +741,6 @@ def test_one_program_and_an_unknown_one() -> None:
         service.program(9)  # type: ignore[arg-type]
 
 
-@pytest.mark.usefixtures("program_routes")
 def test_session_run_validates_a_namespace_and_sends_its_values_with_the_runtime_options() -> None:
     answers = Service2023(_programs(1))
     service = _service(answers)

@@ -1,99 +1,82 @@
-"""``FakeRuntime``: the fake Qiskit Runtime service, in process, with a control API for tests."""
+"""``FakeRuntime``: the fake Qiskit Runtime service, in process, with a control API for tests.
+
+A thin composition root: a ``Simulation`` (``core/simulation.py``: state, scheduler, clock,
+backends, executor) and its ``HttpEdge`` (``http/edge.py``: the REST app, control API, IAM and
+catalog endpoints, pacer). The control methods below check their arguments once, against the
+control API's types (``wire/control.py``, ``validated_call``), then call the simulation's commands.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
-import numbers
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from typing_extensions import Unpack
 
 from ..clock import Clock
 from ..wire.control import (
     BackendStatusChange,
     BackgroundLoad,
+    Code,
+    FaultTimes,
     HttpFaultRequest,
+    HttpStatus,
+    JobCount,
     JobFaultRequest,
-    NextJobDuration,
-    describe_errors,
+    JobSeconds,
+    JobsPerHour,
+    QueueLength,
+    RetryAfter,
+    RouteName,
+    ShortText,
+    StreamHours,
+    Text,
+    validated_call,
 )
-from ..wire.vocabulary import RAN_TOO_LONG_REASON, ReasonCode
+from ..wire.numbers import is_int
+from ..wire.vocabulary import ReasonCode
 from .core.builtin_programs import builtin_programs
-from .core.catalogue import BackendEntry, build_catalogue
+from .core.catalogue import BackendEntry
 from .core.clock import Start, VirtualClock
 from .core.durations import DurationModel, default_duration
 from .core.errors import NOT_FOUND, FakeArgumentError, ServiceError
-from .core.instances import Instances, configure_instances
+from .core.instances import Instances
 from .core.plan import Instance, Plan
 from .core.programs import Program, ProgramMain, ProgramRegistry, user_program
-from .core.records import JobFault, JobRecord, SessionRecord
+from .core.records import JobRecord, SessionRecord
+from .core.simulation import Simulation
 from .core.state import RuntimeState
-from .http.app import API_PREFIX, RuntimeApp
-from .http.control import CONTROL_PREFIX, ControlApp
+from .http.app import RuntimeApp
+from .http.edge import HttpEdge
 from .http.faults import HttpFault, HttpFaults
-from .http.legacy_platform import LegacyPlatform
-from .http.pacing import DEFAULT_MAX_WAIT, Pace, Pacer
+from .http.pacing import Pacer
 from .http.platform import Platform
 from .http.router import Router
+from .http.serve_options import ServeOptions
 
 if TYPE_CHECKING:
     from qiskit.providers import BackendV2
 
-    from .core.executor import Executor
     from .core.history import History, PastJob
     from .core.report import FakeSummary
+    from .core.workloads import Executor
     from .http.server import FakeServer
 
 __all__ = ["FakeRuntime"]
 
-M = TypeVar("M", bound=BaseModel)
 
-
-def _checked(method: str, model: type[M], **values: Any) -> M:
-    """``values`` validated by the control API's ``model``: one set of limits in process and over
-    REST. A problem is a ``ValueError`` naming the argument."""
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        raise ValueError(f"{method}: {describe_errors(exc)}") from None
-
-
-def _real(method: str, name: str, value: object, *, optional: bool = False) -> None:
-    """Refuse what is not a real number (strings, bools) with a ``TypeError`` naming ``name``."""
-    if optional and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{method}: {name} must be a number, got {type(value).__name__} {value!r}")
-
-
-def _integer(method: str, name: str, value: object, *, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{method}: {name} must be an int, got {type(value).__name__} {value!r}")
-
-
-def _text(method: str, name: str, value: object, *, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if not isinstance(value, str):
-        raise TypeError(f"{method}: {name} must be a str, got {type(value).__name__} {value!r}")
-
-
-def _history_argument(method: str, history: object) -> None:
-    if history is None and method == "FakeRuntime":
-        return
+def _history_requests(method: str, history: object) -> Any:
+    """``history`` (a ``History`` or a list of ``PastJob``) as the simulation's requests."""
     from .core.history import History, PastJob  # only for fakes given a history
 
     if isinstance(history, History):
-        return
+        return history.request()
     if isinstance(history, Sequence) and not isinstance(history, str):
         strays = [item for item in history if not isinstance(item, PastJob)]
         if not strays:
-            return
+            return [job.request() for job in history]
         history = strays[0]
     raise TypeError(
         f"{method}: history must be a History(...) or a list of PastJob(...), got "
@@ -111,6 +94,35 @@ def _named(method: str, argument: str) -> Iterator[None]:
         raise FakeArgumentError(
             f"{method}: {argument}: {exc.message}", status=exc.status, code=exc.code
         ) from None
+
+
+def _clock_of(clock: object) -> VirtualClock:
+    if isinstance(clock, VirtualClock):
+        return clock
+    if clock is None:
+        return VirtualClock()
+    if isinstance(clock, Clock):
+        return VirtualClock(mode="ticking", base=clock)
+    raise TypeError(
+        "FakeRuntime: clock must be a VirtualClock, or a Clock (an object with now() and "
+        f"sleep(), such as SystemClock()) for the fake to follow; got "
+        f"{type(clock).__name__} {clock!r}"
+    )
+
+
+def _executor_of(executor: object) -> Executor:
+    if executor is None:
+        from .core.executor import AerExecutor
+
+        return AerExecutor()
+    if callable(getattr(executor, "prepare", None)) and callable(
+        getattr(executor, "execute", None)
+    ):
+        return executor  # type: ignore[return-value]
+    raise TypeError(
+        "FakeRuntime: executor must have prepare() and execute() methods (see "
+        f"fake.core.workloads.Executor), got {type(executor).__name__}"
+    )
 
 
 class FakeRuntime:
@@ -153,20 +165,8 @@ class FakeRuntime:
         history: History | Sequence[PastJob] | None = None,
         instances: Iterable[Instance] | None = None,
     ) -> None:
-        _integer("FakeRuntime", "seed", seed, optional=True)
-        _history_argument("FakeRuntime", history)
-        if isinstance(clock, VirtualClock):
-            self.clock = clock
-        elif clock is None:
-            self.clock = VirtualClock()
-        elif isinstance(clock, Clock):
-            self.clock = VirtualClock(mode="ticking", base=clock)
-        else:
-            raise TypeError(
-                "FakeRuntime: clock must be a VirtualClock, or a Clock (an object with now() and "
-                f"sleep(), such as SystemClock()) for the fake to follow; got "
-                f"{type(clock).__name__} {clock!r}"
-            )
+        if seed is not None and not is_int(seed):
+            raise TypeError(f"FakeRuntime: seed must be an int or None, got {seed!r}")
         if plan is not None and not isinstance(plan, Plan):
             raise TypeError(f"FakeRuntime: plan must be a Plan, got {type(plan).__name__}")
         if not callable(duration_model):
@@ -174,79 +174,88 @@ class FakeRuntime:
                 "FakeRuntime: duration_model must be a callable (workload, simulator) -> seconds, "
                 f"got {type(duration_model).__name__} {duration_model!r}"
             )
-        if executor is None:
-            from .core.executor import AerExecutor
-
-            executor = AerExecutor()
-        elif not (
-            callable(getattr(executor, "prepare", None))
-            and callable(getattr(executor, "execute", None))
-        ):
-            raise TypeError(
-                "FakeRuntime: executor must have prepare() and execute() methods (see "
-                f"fake.workloads.Executor), got {type(executor).__name__}"
-            )
-        self.seed = None if seed is None else int(seed)
-        self.catalogue: dict[str, BackendEntry] = build_catalogue(backends, seed=self.seed or 0)
-        #: The instances served (``instances.default`` answers requests without ``Service-CRN``).
-        self.instances: Instances
-        self.plan, self.instances = configure_instances(plan, instances, list(self.catalogue))
-        self._executor = executor
-        self._duration_model = duration_model
-        self._reset_lock = threading.Lock()
-        self.faults = HttpFaults()
-        self._history = history
-        self._history_calls = 0  # each add_history draws from its own seeded stream
-        #: The programs jobs may run: the built-in ones and those ``register_program`` adds.
-        #: Configuration, like the backends: ``reset()`` keeps them.
-        self.programs = ProgramRegistry(builtin_programs())
-        #: The REST facade; its ``state`` is the one reference to the fake's state (see ``reset``).
-        self.runtime_app = RuntimeApp(self._new_state(), self.faults)
-        #: What answers HTTP requests: the runtime API under ``/api/v1`` and the other families.
-        self.app = Router(self.clock)
-        # --- server mode (http/platform.py, http/pacing.py): IBM Cloud's IAM, Global Search and
-        # Catalog endpoints; the runtime API behind a token check (off unless ``require_auth``)
-        # and a pacer moving simulated time while served (off in process).
-        self.platform = Platform(
-            self.plan, api_keys=api_keys, require_auth=require_auth, instances=self.instances
+        requests = None if history is None else _history_requests("FakeRuntime", history)
+        #: The simulation: state, scheduler, clock, backends, executor (``core/simulation.py``).
+        self.simulation = Simulation(
+            backends,
+            clock=_clock_of(clock),
+            seed=None if seed is None else int(seed),
+            executor=_executor_of(executor),
+            plan=plan,
+            duration_model=duration_model,
+            history=requests,
+            instances=instances,
+            programs=ProgramRegistry(builtin_programs()),
         )
-        self.pacer = Pacer(self.runtime_app)
-        self.platform.mount(self.app)
-        # The 2023 client's login endpoints, and the /experimental alias its ibm_cloud URL needs.
-        LegacyPlatform(self.platform).mount(self.app)
-        self.app.mount(API_PREFIX, self.platform.guard(self.pacer))
-        # --- end of server mode
-        self.app.mount(CONTROL_PREFIX, ControlApp(self))
+        #: What answers HTTP for it (``http/edge.py``): ``app`` and the parts mounted on it.
+        self.edge = HttpEdge(self.simulation, require_auth=require_auth, api_keys=api_keys)
 
-    def _new_state(self) -> RuntimeState:
-        """A fresh state, with the history given to the constructor."""
-        state = RuntimeState(
-            catalogue=self.catalogue,
-            clock=self.clock,
-            executor=self._executor,
-            plan=self.plan,
-            instances=self.instances,
-            seed=self.seed,
-            duration_model=self._duration_model,
-            programs=self.programs,
-        )
-        self._history_calls = 0
-        if self._history is not None:
-            self._add_history(state, self._history)
-        return state
+    # --- the parts -----------------------------------------------------------------------------
+
+    @property
+    def app(self) -> Router:
+        """What answers HTTP requests: the runtime API under ``/api/v1`` and the other families
+        (``InProcessTransport(fake.app)`` in process, ``fake.serve()`` over HTTP)."""
+        return self.edge.app
+
+    @property
+    def clock(self) -> VirtualClock:
+        return self.simulation.clock
 
     @property
     def state(self) -> RuntimeState:
         """Jobs, sessions and the simulation (replaced as a whole by ``reset()``)."""
-        return self.runtime_app.state
+        return self.simulation.state
+
+    @property
+    def seed(self) -> int | None:
+        return self.simulation.seed
+
+    @property
+    def catalogue(self) -> dict[str, BackendEntry]:
+        return self.simulation.catalogue
+
+    @property
+    def plan(self) -> Plan:
+        return self.simulation.plan
+
+    @property
+    def instances(self) -> Instances:
+        """The instances served (``instances.default`` answers requests without Service-CRN)."""
+        return self.simulation.instances
+
+    @property
+    def programs(self) -> ProgramRegistry:
+        """The programs jobs may run: the built-in ones and those ``register_program`` adds."""
+        return self.simulation.programs
 
     @property
     def backend_names(self) -> list[str]:
         return list(self.catalogue)
 
+    @property
+    def faults(self) -> HttpFaults:
+        return self.edge.faults
+
+    @property
+    def runtime_app(self) -> RuntimeApp:
+        return self.edge.runtime_app
+
+    @property
+    def platform(self) -> Platform:
+        """IBM Cloud's IAM, Global Search and Catalog endpoints, and the runtime API's token
+        check (``require_auth``)."""
+        return self.edge.platform
+
+    @property
+    def pacer(self) -> Pacer:
+        """How simulated time moves while served (off in process)."""
+        return self.edge.pacer
+
     def instance(self, name_or_crn: str) -> Instance:
         """The instance with this CRN, or the first one with this name."""
-        _text("instance", "name_or_crn", name_or_crn)
+        if not isinstance(name_or_crn, str):
+            raise TypeError(f"instance: name_or_crn must be a str, got {name_or_crn!r}")
         found = self.instances.by_crn(name_or_crn) or next(
             iter(self.instances.named(name_or_crn)), None
         )
@@ -265,20 +274,21 @@ class FakeRuntime:
 
     # --- inspection --------------------------------------------------------------------------
 
+    @validated_call
     def job(self, job_id: str) -> JobRecord:
         """The fake's record of a job (status, timestamps, duration, reason)."""
-        _text("job", "job_id", job_id)
         with _named("job", "job_id"):
-            return self.state.job(job_id)
+            return self.simulation.job(job_id)
 
+    @validated_call
     def session(self, session_id: str) -> SessionRecord:
         """The fake's record of a session (state, timestamps, elapsed time)."""
-        _text("session", "session_id", session_id)
         with _named("session", "session_id"):
-            return self.state.session(session_id)
+            return self.simulation.session(session_id)
 
-    # --- what happened (core/report.py): lists, text timeline, summary ----------------------------
+    # --- what happened (core/report.py): lists, text timeline, summary ------------------------
 
+    @validated_call
     def jobs(self, *, background: bool = False) -> list[JobRecord]:
         """The jobs so far, in submission order, each printing as one line.
 
@@ -286,198 +296,130 @@ class FakeRuntime:
         ``background=True``. Results being computed are waited for first, so statuses are final
         where the simulation says so.
         """
-        if not isinstance(background, bool):
-            raise TypeError(f"jobs: background must be a bool, got {background!r}")
-        state = self.state
-        state.settle_all()
-        with state.transaction():
-            found = [job for job in state.jobs.values() if background or job.owner == "instance"]
-        return sorted(found, key=lambda job: job.seq)
+        return self.simulation.jobs(background=background)
 
     def sessions(self) -> list[SessionRecord]:
         """The sessions and batches so far, in creation order, each printing as one line."""
-        state = self.state
-        with state.transaction():
-            return list(state.scheduler.sessions.values())
+        return self.simulation.sessions()
 
+    @validated_call
     def timeline_text(self, *, background: bool = False) -> str:
-        """What happened, one event a line, as offsets from the clock's start (``core/report.py``).
+        """What happened, one event a line, as offsets from the clock's start (``report.py``).
 
         ``print(fake.timeline_text())`` in a failing test; ``assert "... failed" in ...``.
         """
-        from .core.report import timeline_text
-
-        jobs = self.jobs(background=True)
-        sessions = self.sessions()
-        return timeline_text(
-            jobs, sessions, start=self.clock.start, now=self.clock.now(), background=background
-        )
+        return self.simulation.timeline_text(background=background)
 
     def summary(self) -> FakeSummary:
         """Counts of sessions and jobs by status, and the simulated time since the clock's start."""
-        from .core.report import summarize
+        return self.simulation.summary()
 
-        elapsed = (self.clock.now() - self.clock.start).total_seconds()
-        return summarize(self.jobs(), self.sessions(), simulated_seconds=max(elapsed, 0.0))
-
+    @validated_call
     def timeline_svg(self, title: str = "") -> str:
         """A Gantt chart (SVG) of every job so far: which job held each backend when."""
-        from .core.timeline import render_svg
-
-        state = self.state
-        state.settle_all()
-        with state.transaction() as now:
-            jobs = list(state.jobs.values())
-        return render_svg(jobs, now, title=title)
+        return self.simulation.timeline_svg(title)
 
     # --- control -----------------------------------------------------------------------------
-    # Each method checks its arguments with the control API's models (wire/control.py), so a
-    # value refused over REST is refused here too, as a ValueError or TypeError naming it.
+    # Each method's arguments are checked by ``validated_call`` against the control API's types
+    # (wire/control.py): a value refused over REST is refused here too, as a ValueError or
+    # TypeError naming it, before anything changes.
 
+    @validated_call
     def fail_job(
         self,
-        job_id: str | None = None,
+        job_id: ShortText | None = None,
         *,
-        reason: str = "Injected failure",
-        code: int | None = ReasonCode.INJECTED,
+        reason: Text = "Injected failure",
+        code: Code | None = ReasonCode.INJECTED,
     ) -> None:
         """Make a job (with no id: the next one submitted) end Failed with ``reason``, ``code``."""
-        _text("fail_job", "job_id", job_id, optional=True)
-        _text("fail_job", "reason", reason)
-        _integer("fail_job", "code", code, optional=True)
-        fault = _checked("fail_job", JobFaultRequest, kind="fail", reason=reason, code=code)
         with _named("fail_job", "job_id"):
-            self.state.fail_job(job_id, JobFault("Failed", fault.reason, fault.code))
+            self.simulation.fail_job(job_id, JobFaultRequest(reason=reason, code=code))
 
-    def make_job_run_too_long(self, job_id: str | None = None) -> None:
+    @validated_call
+    def make_job_run_too_long(self, job_id: ShortText | None = None) -> None:
         """Make a job (or the next one) end as one past its time limit does (code 1305)."""
-        _text("make_job_run_too_long", "job_id", job_id, optional=True)
         with _named("make_job_run_too_long", "job_id"):
-            self.state.fail_job(
-                job_id, JobFault("Cancelled", RAN_TOO_LONG_REASON, ReasonCode.RAN_TOO_LONG)
-            )
+            self.simulation.fail_job(job_id, JobFaultRequest(kind="ran_too_long"))
 
-    def set_next_job_duration(self, seconds: float) -> None:
+    @validated_call
+    def set_next_job_duration(self, seconds: JobSeconds) -> None:
         """Override the duration model for the next job submitted (0 to 30 days)."""
-        _real("set_next_job_duration", "seconds", seconds)
-        checked = _checked("set_next_job_duration", NextJobDuration, seconds=seconds)
-        self.state.set_next_job_duration(checked.seconds)
+        self.simulation.set_next_job_duration(seconds)
 
+    @validated_call
     def inject_http_error(
         self,
-        route: str,
-        status: int,
+        route: RouteName,
+        status: HttpStatus,
         *,
-        times: int | None = 1,
-        message: str | None = None,
-        retry_after: float | None = None,
+        times: FaultTimes | None = 1,
+        message: Text | None = None,
+        retry_after: RetryAfter | None = None,
     ) -> HttpFault:
         """Answer ``route`` (a name from ``wire.routes.ROUTES``, or ``"*"``) with ``status``.
 
-        ``times`` is how many requests get the error (None: until ``clear_faults()``).
+        ``times`` is how many requests get the error: one by default; None until
+        ``clear_faults()``.
         """
-        method = "inject_http_error"
-        _text(method, "route", route)
-        _integer(method, "status", status)
-        _integer(method, "times", times, optional=True)
-        _text(method, "message", message, optional=True)
-        _real(method, "retry_after", retry_after, optional=True)
-        fault = _checked(
-            method,
-            HttpFaultRequest,
-            route=route,
-            status=status,
-            times=times,
-            message=message,
-            retry_after=retry_after,
-        )
         return self.faults.add(
-            fault.route,
-            fault.status,
-            times=fault.times,
-            message=fault.message,
-            retry_after=fault.retry_after,
+            HttpFaultRequest(
+                route=route, status=status, times=times, message=message, retry_after=retry_after
+            )
         )
 
     def clear_faults(self) -> None:
         self.faults.clear()
 
+    @validated_call
     def set_backend_status(
         self,
-        name: str,
+        name: ShortText,
         *,
         operational: bool = True,
-        status: str = "active",
-        message: str | None = None,
-        length_queue: int | None = None,
+        status: ShortText = "active",
+        message: Text | None = None,
+        length_queue: QueueLength | None = None,
     ) -> None:
         """Take a backend offline (``operational=False``: jobs queue but do not start) or back.
 
         ``length_queue`` makes the status report that queue length instead of the simulated one
         (the real service has reported negative ones); None goes back to the simulated length.
         """
-        method = "set_backend_status"
-        _text(method, "name", name)
-        if not isinstance(operational, bool):
-            raise TypeError(f"{method}: operational must be a bool, got {operational!r}")
-        _text(method, "status", status)
-        _text(method, "message", message, optional=True)
-        _integer(method, "length_queue", length_queue, optional=True)
-        change = _checked(
-            method,
-            BackendStatusChange,
-            operational=operational,
-            status=status,
-            message=message,
-            length_queue=length_queue,
+        change = BackendStatusChange(
+            operational=operational, status=status, message=message, length_queue=length_queue
         )
-        with _named(method, "name"):
-            self.state.set_backend_status(
-                name, change.operational, change.status, change.message, change.length_queue
-            )
+        with _named("set_backend_status", "name"):
+            self.simulation.set_backend_status(name, change)
 
+    @validated_call
     def set_usage_limit_reached(self, reached: bool = True) -> None:
         """Make the instance report its usage limit reached and refuse new jobs (403)."""
-        if not isinstance(reached, bool):
-            raise TypeError(f"set_usage_limit_reached: reached must be a bool, got {reached!r}")
-        self.state.set_usage_limit_reached(reached)
+        self.simulation.set_usage_limit_reached(reached)
 
-    def add_background_jobs(self, backend: str, count: int, *, duration: float = 60.0) -> list[str]:
+    @validated_call
+    def add_background_jobs(
+        self, backend: ShortText, count: JobCount, *, duration: JobSeconds = 60.0
+    ) -> list[str]:
         """Queue ``count`` jobs of other users on ``backend``, each taking ``duration`` s."""
-        method = "add_background_jobs"
-        _text(method, "backend", backend)
-        _integer(method, "count", count)
-        _real(method, "duration", duration)
-        load = _checked(method, BackgroundLoad, count=count, duration=duration)
-        assert load.count is not None
-        with _named(method, "backend"):
-            jobs = self.state.add_background_jobs(backend, load.count, load.duration)
-        return [job.id for job in jobs]
+        with _named("add_background_jobs", "backend"):
+            return self.simulation.add_background(
+                backend, BackgroundLoad(count=count, duration=duration)
+            )
 
+    @validated_call
     def add_background_load(
         self,
-        backend: str,
+        backend: ShortText,
         *,
-        jobs_per_hour: float,
-        duration: float = 60.0,
-        hours: float | None = None,
+        jobs_per_hour: JobsPerHour,
+        duration: JobSeconds = 60.0,
+        hours: StreamHours | None = None,
     ) -> None:
         """Other users' jobs arriving at random (Poisson, seeded) at ``jobs_per_hour``."""
-        method = "add_background_load"
-        _text(method, "backend", backend)
-        _real(method, "jobs_per_hour", jobs_per_hour)
-        _real(method, "duration", duration)
-        _real(method, "hours", hours, optional=True)
-        load = _checked(
-            method,
-            BackgroundLoad,
-            jobs_per_hour=jobs_per_hour,
-            duration=duration,
-            hours=hours,
-        )
-        assert load.jobs_per_hour is not None
-        with _named(method, "backend"):
-            self.state.add_background_stream(backend, load.jobs_per_hour, load.duration, load.hours)
+        load = BackgroundLoad(jobs_per_hour=jobs_per_hour, duration=duration, hours=hours)
+        with _named("add_background_load", "backend"):
+            self.simulation.add_background(backend, load)
 
     def register_program(
         self,
@@ -532,67 +474,32 @@ class FakeRuntime:
         states=...)`` draws them from the fake's seed (or its own ``seed``); a list of
         ``PastJob(created=..., ...)`` gives each exactly. They are listed and retrieved like any
         job (``GET /jobs`` filters, ``GET /jobs/{id}``, metrics, a synthetic result for completed
-        ones) but never queued: they change nothing the scheduler does (``fake/core/history.py``).
+        ones) but never queued: they change nothing the scheduler does (``core/history.py``).
         """
-        _history_argument("add_history", history)
-        return self._add_history(self.state, history)
+        return self.simulation.add_history(_history_requests("add_history", history))
 
-    def _add_history(self, state: RuntimeState, history: History | Sequence[PastJob]) -> list[str]:
-        batch, self._history_calls = self._history_calls, self._history_calls + 1
-        from .core.history import History, Where, build_history, build_past_jobs
-
-        where = Where(self.catalogue, self.plan, self.clock.now(), self.seed, batch)
-        if isinstance(history, History):
-            jobs, sessions = build_history(history.request(), where)
-        else:
-            jobs, sessions = build_past_jobs([job.request() for job in history], where)
-        state.add_past(jobs, sessions)
-        return [job.id for job in sorted(jobs, key=lambda job: (job.created, job.seq))]
-
-    def serve(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        allow_remote: bool = False,
-        require_auth: bool = True,
-        pace: Pace = "poll",
-        speed: float = 1.0,
-        max_wait: float = DEFAULT_MAX_WAIT,
-        control_token: str | None = None,
-        tls: bool = False,
-    ) -> FakeServer:
-        """Serve this fake over HTTP on ``host:port`` (port 0: a free one); returns it running.
+    def serve(self, **options: Unpack[ServeOptions]) -> FakeServer:
+        """Serve this fake over HTTP (``host``, default ``127.0.0.1``; ``port`` 0 picks a free
+        one); returns it running. Use it as a context manager, or call ``stop()``.
 
         The server answers the runtime API under ``/api/v1`` and the IAM, Global Search and Global
         Catalog endpoints the official client needs (``compat.official_service(server)``). While
-        it runs, runtime calls need a token from its IAM endpoint (``require_auth``), and simulated
-        time moves by ``pace``: ``"poll"`` (default) follows real time ``speed`` times as fast and
-        lets a poll skip to the job's next status once the job has been waited on for ``max_wait``
-        real seconds; ``"real"`` follows real time and never skips; ``"manual"`` leaves it to you
-        (``http/pacing.py``). A fake that has done nothing yet, with no chosen clock start, starts
-        its time at the real current UTC time. Use it as a context manager, or call ``stop()``.
+        it runs, runtime calls need a token from its IAM endpoint (``require_auth``), and
+        simulated time moves by ``pace``: ``"poll"`` (default) follows real time ``speed`` times
+        as fast and lets a poll skip to the job's next status once the job has been waited on for
+        ``max_wait`` real seconds; ``"real"`` follows real time and never skips; ``"manual"``
+        leaves it to you (``http/pacing.py``). A fake that has done nothing yet, with no chosen
+        clock start, starts its time at the real current UTC time.
 
         The control API (``/_double``) then needs the header ``X-Runtime-Double-Control`` with
         ``server.control_token`` (random unless ``control_token`` is given; see
         ``docs/server-mode.md``, "Threat model"). ``tls=True`` serves ``https://`` with a
-        self-signed certificate for the loopback names; clients trust ``server.ca_bundle``.
+        self-signed certificate for the loopback names; clients trust ``server.ca_bundle``. Every
+        option is in ``http/serve_options.py``'s ``ServeOptions``.
         """
         from .http.server import FakeServer
 
-        server = FakeServer(
-            self,
-            host=host,
-            port=port,
-            allow_remote=allow_remote,
-            require_auth=require_auth,
-            pace=pace,
-            speed=speed,
-            max_wait=max_wait,
-            control_token=control_token,
-            tls=tls,
-        )
-        return server.start()
+        return FakeServer(self, **options).start()
 
     def reset(self, *, start: Start = None) -> None:
         """Forget every job, session and fault; take the clock back to its start; restart ids.
@@ -602,11 +509,4 @@ class FakeRuntime:
         ``start`` (a datetime, or ``"now"``: the real current time, again at each later reset)
         starts time over there instead, from now on; None keeps the clock's start.
         """
-        with self._reset_lock:
-            if start is None:
-                self.clock.reset()
-            else:
-                self.clock.restart(start)  # checks ``start`` before anything is forgotten
-            self.faults.clear()
-            self.runtime_app.state = self._new_state()  # with the constructor's history
-            self.pacer.restarted()
+        self.edge.reset(start)

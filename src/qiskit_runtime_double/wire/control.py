@@ -8,9 +8,12 @@ finite and bounded, so no control call can push the simulation past what it can 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -20,9 +23,12 @@ from pydantic import (
     Field,
     ValidationError,
     model_validator,
+    validate_call,
 )
 
 from .models import MAX_JOB_TAGS, MAX_TAG_LENGTH
+from .routes import ROUTES
+from .secret_names import is_secret_name
 from .vocabulary import PROGRAM_IDS, ReasonCode
 
 __all__ = [
@@ -44,7 +50,10 @@ __all__ = [
     "PastJobRequest",
     "PastJobsRequest",
     "UsageLimitChange",
+    "argument_error",
     "describe_errors",
+    "validated",
+    "validated_call",
 ]
 
 #: The longest a simulated job may hold a backend: 30 days, far beyond any real job's limit.
@@ -93,10 +102,32 @@ LIMITS: dict[str, str] = {
 }
 
 
+#: The types of the control arguments: one definition of each limit, for the bodies below and for
+#: the annotations of ``FakeRuntime``'s control methods.
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+ShortText = Annotated[str, Field(max_length=200)]
+#: A job's, session's or backend's name (the fake checks that it names one it has).
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+#: A wire reason code: what an int32 holds, never negative.
+Code = Annotated[int, Field(ge=0, le=2**31 - 1)]
+HttpStatus = Annotated[int, Field(ge=400, le=599)]
+FaultTimes = Annotated[int, Field(ge=1, le=MAX_FAULT_TIMES)]
+RetryAfter = Annotated[float, Field(ge=0, le=MAX_RETRY_AFTER)]
+JobSeconds = Annotated[float, Field(ge=0, le=MAX_JOB_SECONDS)]
+ClockSeconds = Annotated[float, Field(ge=0, le=MAX_CLOCK_SECONDS)]
+JobCount = Annotated[int, Field(ge=0, le=MAX_BACKGROUND_JOBS)]
+JobsPerHour = Annotated[float, Field(gt=0, le=MAX_JOBS_PER_HOUR)]
+StreamHours = Annotated[float, Field(gt=0, le=MAX_STREAM_HOURS)]
+#: The real service has reported negative queue lengths; anything an int32 holds is accepted.
+QueueLength = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+#: Datetimes arrive as ISO-8601 text in JSON: the one lax field type of these bodies.
+When = Annotated[AwareDatetime, Field(strict=False)]
+
+
 class _Strict(BaseModel):
-    # No NaN or infinity: Python's json module accepts the tokens NaN and Infinity.
-    # defer_build: validators are built at first use, so importing the module stays cheap.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, defer_build=True)
+    # No NaN or infinity: Python's json module accepts the tokens NaN and Infinity. Strict: no
+    # "5" for 5, no 1 for True. defer_build: validators are built at first use (a cheap import).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, defer_build=True)
 
 
 class ClockState(_Strict):
@@ -107,43 +138,68 @@ class ClockState(_Strict):
 class ClockMove(_Strict):
     """Exactly one of ``seconds`` (shift forward) or ``to`` (move to an aware datetime)."""
 
-    seconds: float | None = Field(default=None, ge=0, le=MAX_CLOCK_SECONDS)
-    to: AwareDatetime | None = None
+    seconds: ClockSeconds | None = None
+    to: When | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ClockMove:
+        if (self.seconds is None) == (self.to is None):
+            raise ValueError('give exactly one of "seconds" (to shift) or "to" (a datetime)')
+        return self
+
+
+def _route_name(name: str) -> str:
+    known = {route.name for route in ROUTES}
+    if name != "*" and name not in known:
+        raise ValueError(
+            f"no route named {name[:80]!r}; use '*' for every route, or one of: "
+            f"{', '.join(sorted(known))}"
+        )
+    return name
+
+
+#: A runtime route's name (``wire/routes.py``), or ``"*"`` for every route.
+RouteName = Annotated[str, Field(max_length=200), AfterValidator(_route_name)]
 
 
 class HttpFaultRequest(_Strict):
-    route: str = Field(max_length=200)
-    status: int = Field(ge=400, le=599)
-    times: int | None = Field(default=1, ge=1, le=MAX_FAULT_TIMES)
-    message: str | None = Field(default=None, max_length=MAX_TEXT)
-    retry_after: float | None = Field(default=None, ge=0, le=MAX_RETRY_AFTER)
+    route: RouteName
+    status: HttpStatus
+    times: FaultTimes | None = 1
+    message: Text | None = None
+    retry_after: RetryAfter | None = None
 
 
 class JobFaultRequest(_Strict):
     kind: Literal["fail", "ran_too_long"] = "fail"
-    reason: str = Field(default="Injected failure", max_length=MAX_TEXT)
-    code: int | None = Field(default=ReasonCode.INJECTED, ge=0, le=2**31 - 1)
+    reason: Text = "Injected failure"
+    code: Code | None = ReasonCode.INJECTED
 
 
 class NextJobDuration(_Strict):
-    seconds: float = Field(ge=0, le=MAX_JOB_SECONDS)
+    seconds: JobSeconds
 
 
 class BackendStatusChange(_Strict):
     operational: bool = True
-    status: str = Field(default="active", max_length=200)
-    message: str | None = Field(default=None, max_length=MAX_TEXT)
-    #: The real service has reported negative queue lengths; anything an int32 holds is accepted.
-    length_queue: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
+    status: ShortText = "active"
+    message: Text | None = None
+    length_queue: QueueLength | None = None
 
 
 class BackgroundLoad(_Strict):
     """``count`` jobs now, or a Poisson stream of ``jobs_per_hour`` (until ``hours`` pass)."""
 
-    count: int | None = Field(default=None, ge=0, le=MAX_BACKGROUND_JOBS)
-    jobs_per_hour: float | None = Field(default=None, gt=0, le=MAX_JOBS_PER_HOUR)
-    hours: float | None = Field(default=None, gt=0, le=MAX_STREAM_HOURS)
-    duration: float = Field(default=60.0, ge=0, le=MAX_JOB_SECONDS)
+    count: JobCount | None = None
+    jobs_per_hour: JobsPerHour | None = None
+    hours: StreamHours | None = None
+    duration: JobSeconds = 60.0
+
+    @model_validator(mode="after")
+    def _count_or_rate(self) -> BackgroundLoad:
+        if (self.count is None) == (self.jobs_per_hour is None):
+            raise ValueError('give exactly one of "count" or "jobs_per_hour"')
+        return self
 
 
 class UsageLimitChange(_Strict):
@@ -174,8 +230,7 @@ def _job_tags(tags: list[str]) -> list[str]:
 
 #: Tags of a past job (the service's limits on a job's tags).
 PastTags = Annotated[list[str], AfterValidator(_job_tags)]
-#: A backend name (the fake checks it names one of its backends).
-BackendName = Annotated[str, Field(min_length=1, max_length=200)]
+BackendName = Name
 
 
 class HistoryRequest(_Strict):
@@ -217,19 +272,19 @@ class PastJobRequest(_Strict):
     ``queued`` seconds, ran ``duration`` seconds and ended ``status``, all before now. Jobs with
     the same ``session`` label share one past session."""
 
-    created: AwareDatetime | None = None
-    ago: float | None = Field(default=None, ge=0, le=MAX_CLOCK_SECONDS)
+    created: When | None = None
+    ago: ClockSeconds | None = None
     backend: BackendName | None = None
     program: Program = "sampler"
     status: FinalStatus = "Completed"
     tags: PastTags = Field(default_factory=list)
     session: str | None = Field(default=None, min_length=1, max_length=200)
-    queued: float = Field(default=0.0, ge=0, le=MAX_JOB_SECONDS)
-    duration: float = Field(default=5.0, ge=0, le=MAX_JOB_SECONDS)
+    queued: JobSeconds = 0.0
+    duration: JobSeconds = 5.0
     shots: int = Field(default=1024, ge=1, le=MAX_PAST_SHOTS)
     num_circuits: int = Field(default=1, ge=1, le=MAX_PAST_CIRCUITS)
     private: bool = False
-    reason: str | None = Field(default=None, max_length=MAX_TEXT)
+    reason: Text | None = None
 
     @model_validator(mode="after")
     def _one_time(self) -> PastJobRequest:
@@ -242,14 +297,87 @@ class PastJobsRequest(_Strict):
     jobs: list[PastJobRequest] = Field(max_length=MAX_HISTORY_JOBS)
 
 
-def describe_errors(error: ValidationError) -> str:
-    """One line per problem: ``field: what was wrong (got value)``."""
+def describe_errors(error: ValidationError, positional: tuple[str, ...] = ()) -> str:
+    """One line per problem: ``field: what was wrong (got value)``. ``positional`` names the
+    parameters of a call by position (``validated_call``'s errors locate them by index)."""
     parts: list[str] = []
     for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "body"
+        loc = [
+            positional[p] if isinstance(p, int) and p < len(positional) else p for p in item["loc"]
+        ]
+        where = ".".join(str(p) for p in loc) or "body"
         value: Any = item.get("input")
         shown = repr(value)
         if len(shown) > 60:
             shown = shown[:57] + "..."
+        if any(is_secret_name(str(p)) for p in loc):
+            shown = "a value not shown: it is a secret"  # a near-miss of a secret is one too
         parts.append(f"{where}: {item['msg']} (got {shown})")
     return "; ".join(parts)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
+
+#: Validation errors that say a value is of the wrong type (a ``TypeError`` in Python).
+_TYPE_ERRORS = frozenset(
+    {
+        "bool_type",
+        "int_type",
+        "float_type",
+        "string_type",
+        "datetime_type",
+        "list_type",
+        "dict_type",
+        "is_instance_of",
+        "none_required",
+        "model_type",
+    }
+)
+
+
+def argument_error(
+    owner: str, error: ValidationError, positional: tuple[str, ...] = ()
+) -> Exception:
+    """``error`` as Python's exception for a bad argument of ``owner``: a ``TypeError`` when every
+    problem is a value of the wrong type, else a ``ValueError``; it names ``owner`` and the
+    argument, says what was wrong and what came."""
+    kinds = {item["type"] for item in error.errors()}
+    kind = TypeError if kinds <= _TYPE_ERRORS else ValueError
+    return kind(f"{owner}: {describe_errors(error, positional)}")
+
+
+def validated(owner: str, model: type[M], values: dict[str, Any]) -> M:
+    """``model`` of ``values`` (strictly), or ``argument_error``: for Python objects made of the
+    control API's bodies (``History``, ``PastJob``), checked once, when made."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise argument_error(owner, exc) from None
+
+
+def validated_call(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` with its arguments checked strictly against their annotations (pydantic's
+    ``validate_call``) before it runs, the checker built at the first call.
+
+    A bad argument is refused before anything changes: a ``TypeError`` when a value is of the
+    wrong type, else a ``ValueError``; either names the function and the argument, what was
+    wrong and what came (``fail_job: reason: Input should be a valid string (got 5)``).
+    """
+    names = tuple(inspect.signature(function).parameters)
+    checked: list[Callable[..., R]] = []
+
+    @functools.wraps(function)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not checked:
+            config = ConfigDict(strict=True, allow_inf_nan=False, arbitrary_types_allowed=True)
+            checked.append(validate_call(config=config)(function))
+        try:
+            return checked[0](*args, **kwargs)
+        except ValidationError as exc:
+            if exc.title != function.__qualname__:
+                raise  # raised inside the function, not about its arguments
+            raise argument_error(function.__name__, exc, names) from None
+
+    return call

@@ -1,12 +1,18 @@
-"""The runtime API's routes: one table the client builds paths from and the fake dispatches on."""
+"""The runtime API's routes: one table the client builds paths from and the fake dispatches on.
+
+``RouteTable`` matches a method and path against templates such as ``/jobs/{job_id}``; the fake's
+control API (``/_double``) has a table of its own, matched the same way.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import quote
 
-__all__ = ["ROUTES", "Route", "match_route", "route"]
+__all__ = ["ROUTES", "RUNTIME_ROUTES", "Route", "RouteTable", "match_route", "route"]
 
 
 @dataclass(frozen=True)
@@ -17,7 +23,7 @@ class Route:
     method: str
     template: str
 
-    @property
+    @cached_property
     def pattern(self) -> re.Pattern[str]:
         return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template) + "$")
 
@@ -52,30 +58,49 @@ ROUTES: tuple[Route, ...] = (
     Route("stream_job", "GET", "/stream/jobs/{job_id}"),
 )
 
-_BY_NAME = {r.name: r for r in ROUTES}
-_COMPILED = [(r, r.pattern) for r in ROUTES]
+
+class RouteTable:
+    """Routes matched by method and path (relative to the table's base)."""
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self.routes = tuple(routes)
+        self._by_name = {r.name: r for r in self.routes}
+
+    def route(self, name: str) -> Route:
+        """The route called ``name`` (a KeyError names the known ones)."""
+        try:
+            return self._by_name[name]
+        except KeyError:
+            known = sorted(self._by_name)
+            raise KeyError(f"unknown route {name!r}; known routes: {known}") from None
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        """Find the route for ``method`` and ``path``.
+
+        Returns ``(route, path_params, allowed_methods)``. When the path exists but not for this
+        method, the route is None and ``allowed_methods`` lists the methods it has (a 405, not a
+        404).
+        """
+        allowed: list[str] = []
+        for candidate in self.routes:
+            found = candidate.pattern.match(path)
+            if found is None:
+                continue
+            if candidate.method == method.upper():
+                return candidate, found.groupdict(), []
+            allowed.append(candidate.method)
+        return None, {}, allowed
+
+
+RUNTIME_ROUTES = RouteTable(ROUTES)
 
 
 def route(name: str) -> Route:
-    """The route called ``name`` (a KeyError names the known ones)."""
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise KeyError(f"unknown route {name!r}; known routes: {sorted(_BY_NAME)}") from None
+    """The runtime API's route called ``name`` (a KeyError names the known ones)."""
+    return RUNTIME_ROUTES.route(name)
 
 
 def match_route(method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
-    """Find the route for ``method`` and ``path`` (relative to the runtime base).
-
-    Returns ``(route, path_params, allowed_methods)``. When the path exists but not for this method,
-    the route is None and ``allowed_methods`` lists the methods it has (a 405, not a 404).
-    """
-    allowed: list[str] = []
-    for candidate, pattern in _COMPILED:
-        found = pattern.match(path)
-        if found is None:
-            continue
-        if candidate.method == method.upper():
-            return candidate, found.groupdict(), []
-        allowed.append(candidate.method)
-    return None, {}, allowed
+    """``RUNTIME_ROUTES.match``: the runtime API's route for ``method`` and ``path`` (relative to
+    ``/api/v1``)."""
+    return RUNTIME_ROUTES.match(method, path)

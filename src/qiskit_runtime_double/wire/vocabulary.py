@@ -16,6 +16,7 @@ __all__ = [
     "BILLING_PENDING",
     "BUILTIN_PROGRAM_IDS",
     "CLIENT_JOB_STATUSES",
+    "CONTROL_PREFIX",
     "FINAL_CLIENT_JOB_STATUSES",
     "FINAL_WIRE_JOB_STATUSES",
     "PROGRAM_IDS",
@@ -34,6 +35,8 @@ __all__ = [
 
 #: Where the runtime API lives below a service's URL.
 API_PREFIX: Final = "/api/v1"
+#: Where a fake's control API lives (ours, reserved: not part of the IBM API).
+CONTROL_PREFIX: Final = "/_double"
 #: The ``IBM-API-Version`` the official client 0.51 sends.
 API_VERSION: Final = "2026-04-15"
 #: The programs the service runs for everyone (the primitives).

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import numbers
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, ValidationError
 
 from ...wire import codec
 from ...wire.control import (
@@ -33,7 +30,7 @@ from ...wire.control import (
     FinalStatus,
     HistoryRequest,
     PastJobRequest,
-    describe_errors,
+    validated,
 )
 from ...wire.vocabulary import PROGRAM_IDS, ReasonCode
 from .catalogue import BackendEntry, default_backend_name
@@ -53,26 +50,14 @@ FAILED_REASON = "Job failed (a past job of the fake's history)."
 CANCELLED_REASON = "Cancelled by the user."
 
 
-def _checked(owner: str, model: type[BaseModel], values: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        raise ValueError(f"{owner}: {describe_errors(exc)}") from None
+def _mapped(value: object) -> object:
+    """A mapping as the dict the body holds (anything else is passed on, to be refused)."""
+    return dict(value) if isinstance(value, Mapping) else value
 
 
-def _number(owner: str, name: str, value: object, *, integer: bool = False) -> None:
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        wanted = "an int" if integer else "a number"
-        raise TypeError(f"{owner}: {name} must be {wanted}, got {type(value).__name__} {value!r}")
-
-
-def _texts(owner: str, name: str, value: object) -> list[str]:
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise TypeError(f"{owner}: {name} must be a list of strings, got {value!r}")
-    if not all(isinstance(item, str) for item in value):
-        raise TypeError(f"{owner}: {name} must hold only strings, got {list(value)!r}")
-    return list(value)
+def _listed(value: object) -> object:
+    """A sequence of texts as the list the body holds (a str stays a str: one text is refused)."""
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -99,33 +84,23 @@ class History:
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        self.request()  # refuse a bad history when it is written, not when it is added
-
-    def request(self) -> HistoryRequest:
-        """This history as the control API's body, checked against its limits."""
-        owner = "History"
-        _number(owner, "weeks", self.weeks)
-        _number(owner, "jobs_per_day", self.jobs_per_day)
-        for name in ("sessions", "jobs_per_session"):
-            _number(owner, name, getattr(self, name), integer=True)
-        if self.seed is not None:
-            _number(owner, "seed", self.seed, integer=True)
-        if not isinstance(self.states, Mapping):
-            raise TypeError(f"{owner}: states must be a mapping of final status to weight")
-        for weight in self.states.values():
-            _number(owner, "states' weights", weight)
+        # Checked once, when written: a bad history is refused here, not when it is added.
         values = {
             "weeks": self.weeks,
             "jobs_per_day": self.jobs_per_day,
-            "backends": None if self.backends is None else _texts(owner, "backends", self.backends),
-            "programs": _texts(owner, "programs", self.programs),
-            "tags": _texts(owner, "tags", self.tags),
+            "backends": _listed(self.backends),
+            "programs": _listed(self.programs),
+            "tags": _listed(self.tags),
             "sessions": self.sessions,
             "jobs_per_session": self.jobs_per_session,
-            "states": dict(self.states),
+            "states": _mapped(self.states),
             "seed": self.seed,
         }
-        checked: HistoryRequest = _checked(owner, HistoryRequest, values)
+        object.__setattr__(self, "_request", validated("History", HistoryRequest, values))
+
+    def request(self) -> HistoryRequest:
+        """This history as the control API's body (checked when the history was made)."""
+        checked: HistoryRequest = self.__dict__["_request"]
         return checked
 
 
@@ -152,12 +127,8 @@ class PastJob:
     reason: str | None = None
 
     def __post_init__(self) -> None:
-        self.request()
-
-    def request(self) -> PastJobRequest:
-        """This job as the control API's body, checked against its limits."""
         owner = "PastJob"
-        values = {k: v for k, v in asdict(self).items() if k != "created"}
+        values: dict[str, Any] = {k: v for k, v in asdict(self).items() if k != "created"}
         if isinstance(self.created, _dt.timedelta):
             if self.created < _dt.timedelta(0):
                 raise ValueError(
@@ -174,12 +145,12 @@ class PastJob:
                 f"{owner}: created must be a datetime or a timedelta before now, got "
                 f"{type(self.created).__name__} {self.created!r}"
             )
-        for name in ("queued", "duration"):
-            _number(owner, name, getattr(self, name))
-        for name in ("shots", "num_circuits"):
-            _number(owner, name, getattr(self, name), integer=True)
-        values["tags"] = _texts(owner, "tags", self.tags)
-        checked: PastJobRequest = _checked(owner, PastJobRequest, values)
+        values["tags"] = _listed(self.tags)
+        object.__setattr__(self, "_request", validated(owner, PastJobRequest, values))
+
+    def request(self) -> PastJobRequest:
+        """This job as the control API's body (checked when the job was made)."""
+        checked: PastJobRequest = self.__dict__["_request"]
         return checked
 
 

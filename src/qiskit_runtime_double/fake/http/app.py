@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from ..core.clock import VirtualClock
     from ..core.plan import Instance
     from ..core.records import SessionRecord
+    from ..core.simulation import Simulation
     from ..core.state import RuntimeState
 
 __all__ = ["API_PREFIX", "RuntimeApp"]
@@ -155,8 +156,8 @@ def _time(request: HttpRequest, name: str) -> Any:
 class RuntimeApp:
     """Callable ``(HttpRequest) -> HttpResponse`` answering the runtime REST API over ``state``."""
 
-    def __init__(self, state: RuntimeState, faults: HttpFaults) -> None:
-        self.state = state
+    def __init__(self, simulation: Simulation, faults: HttpFaults) -> None:
+        self.simulation = simulation
         self.faults = faults
         self._handlers: dict[str, Handler] = {
             "list_backends": self._list_backends,
@@ -184,8 +185,13 @@ class RuntimeApp:
         }
 
     @property
+    def state(self) -> RuntimeState:
+        """The simulation's state now (``reset`` replaces it: read it once per request)."""
+        return self.simulation.state
+
+    @property
     def clock(self) -> VirtualClock:
-        return self.state.clock
+        return self.simulation.clock
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:

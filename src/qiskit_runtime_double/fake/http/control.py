@@ -1,12 +1,14 @@
 """The control API over HTTP (``/_double/...``): what ``FakeRuntime``'s methods do, for a fake
-served on another thread or process. Reserved paths; not part of the IBM API."""
+served on another thread or process. Reserved paths; not part of the IBM API.
+
+Each body is validated once, here, by its model in ``wire/control.py`` (the same limits
+``FakeRuntime`` applies to its arguments); the handlers then call the simulation's commands.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,22 +28,45 @@ from ...wire.control import (
 )
 from ...wire.http import HttpRequest, HttpResponse
 from ...wire.jsonbody import parse_json_body
-from ...wire.vocabulary import ErrorCode
-from ..core.errors import BadRequest, FakeArgumentError, NotFound, ServiceError
+from ...wire.routes import Route, RouteTable
+from ...wire.vocabulary import CONTROL_PREFIX, ErrorCode
+from ..core.clock import Start
+from ..core.errors import BadRequest, NotFound, ServiceError
+from ..core.simulation import Simulation
 from .app import error_response
 from .dashboard import state_snapshot, timeline_response
-
-if TYPE_CHECKING:
-    from ..runtime import FakeRuntime
+from .faults import HttpFaults
+from .pacing import Pacer
 
 __all__ = ["CONTROL_PREFIX", "ControlApp"]
 
-CONTROL_PREFIX = "/_double"
-
 Handler = Callable[[HttpRequest, dict[str, str]], HttpResponse]
+M = TypeVar("M", bound=BaseModel)
+
+#: The control API's routes, relative to ``CONTROL_PREFIX``.
+ROUTES = RouteTable(
+    [
+        Route("reset", "POST", "/reset"),
+        Route("get_clock", "GET", "/clock"),
+        Route("move_clock", "POST", "/clock"),
+        Route("http_fault", "POST", "/faults/http"),
+        Route("clear_faults", "DELETE", "/faults"),
+        Route("job_fault", "POST", "/jobs/{job_id}/fault"),
+        Route("next_duration", "POST", "/jobs/next/duration"),
+        Route("get_job", "GET", "/jobs/{job_id}"),
+        Route("get_session", "GET", "/sessions/{session_id}"),
+        Route("backend_status", "POST", "/backends/{backend}/status"),
+        Route("backend_load", "POST", "/backends/{backend}/load"),
+        Route("usage", "POST", "/usage"),
+        Route("history", "POST", "/history"),
+        Route("past_jobs", "POST", "/history/jobs"),
+        Route("state", "GET", "/state"),
+        Route("timeline", "GET", "/timeline.svg"),
+    ]
+)
 
 
-def _parse(request: HttpRequest, model: type[BaseModel]) -> Any:
+def _parse(request: HttpRequest, model: type[M]) -> M:
     try:
         return model.model_validate(parse_json_body(request.content, empty={}))
     except ValueError as exc:  # JsonBodyError and ValidationError are both ValueErrors
@@ -54,97 +79,91 @@ def _ok(body: dict[str, Any] | None = None) -> HttpResponse:
 
 
 class ControlApp:
-    """Answers ``/_double/...`` by calling the fake's control methods."""
+    """Answers ``/_double/...`` with the simulation's commands, the edge's faults and pacer.
 
-    def __init__(self, fake: FakeRuntime) -> None:
-        self.fake = fake
-        table: list[tuple[str, str, Handler]] = [
-            ("POST", "/reset", self._reset),
-            ("GET", "/clock", self._clock),
-            ("POST", "/clock", self._move_clock),
-            ("POST", "/faults/http", self._http_fault),
-            ("DELETE", "/faults", self._clear_faults),
-            ("POST", "/jobs/{job_id}/fault", self._job_fault),
-            ("POST", "/jobs/next/duration", self._next_duration),
-            ("GET", "/jobs/{job_id}", self._job),
-            ("GET", "/sessions/{session_id}", self._session),
-            ("POST", "/backends/{backend}/status", self._backend_status),
-            ("POST", "/backends/{backend}/load", self._load),
-            ("POST", "/usage", self._usage),
-            ("POST", "/history", self._history),
-            ("POST", "/history/jobs", self._past_jobs),
-            ("GET", "/state", self._state),
-            ("GET", "/timeline.svg", self._timeline),
-        ]
-        self._routes = [
-            (method, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"), handler)
-            for method, path, handler in table
-        ]
+    ``reset`` resets the simulation and the edge together (``HttpEdge.reset``).
+    """
+
+    def __init__(
+        self,
+        simulation: Simulation,
+        faults: HttpFaults,
+        pacer: Pacer,
+        reset: Callable[[Start], None],
+    ) -> None:
+        self.simulation = simulation
+        self.faults = faults
+        self.pacer = pacer
+        self._reset = reset
+        self._handlers: dict[str, Handler] = {
+            "reset": self._reset_all,
+            "get_clock": self._clock,
+            "move_clock": self._move_clock,
+            "http_fault": self._http_fault,
+            "clear_faults": self._clear_faults,
+            "job_fault": self._job_fault,
+            "next_duration": self._next_duration,
+            "get_job": self._job,
+            "get_session": self._session,
+            "backend_status": self._backend_status,
+            "backend_load": self._load,
+            "usage": self._usage,
+            "history": self._history,
+            "past_jobs": self._past_jobs,
+            "state": self._state,
+            "timeline": self._timeline,
+        }
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         relative = request.path[len(CONTROL_PREFIX) :] or "/"
         try:
-            for method, pattern, handler in self._routes:
-                found = pattern.match(relative)
-                if found and method == request.method.upper():
-                    return handler(request, found.groupdict())
-            raise NotFound(f"No control endpoint {request.method} {request.path}.")
-        except ServiceError as exc:
+            route, params, _ = ROUTES.match(request.method, relative)
+            if route is None:
+                raise NotFound(f"No control endpoint {request.method} {request.path}.")
+            return self._handlers[route.name](request, params)
+        except ServiceError as exc:  # an unknown id or name: 404, as the runtime API says
             return error_response(exc.status, exc.code, exc.message)
-        except FakeArgumentError as exc:  # an unknown id or name: 404, as the runtime API says
-            return error_response(exc.status, exc.code, str(exc))
         except (ValueError, TypeError, ClockError) as exc:
-            # The fake's own argument checks (the same limits as in process, see wire/control.py)
+            # The simulation's own refusals of valid bodies (a clock move past its end...).
             return error_response(400, ErrorCode.VALIDATION, str(exc))
 
-    def _reset(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.fake.reset()
+    def _reset_all(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        self._reset(None)
         return _ok()
 
     def _clock(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        state = ClockState(now=self.fake.clock.now(), mode=self.fake.clock.mode)
+        clock = self.simulation.clock
+        state = ClockState(now=clock.now(), mode=clock.mode)
         return HttpResponse.from_json(200, state.model_dump(mode="json"))
 
     def _move_clock(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        move: ClockMove = _parse(request, ClockMove)
-        if (move.seconds is None) == (move.to is None):
-            raise BadRequest('Give exactly one of "seconds" (to shift) or "to" (a datetime).')
+        move = _parse(request, ClockMove)
         if move.seconds is not None:
-            self.fake.clock.shift(move.seconds)
+            self.simulation.clock.shift(move.seconds)
         elif move.to is not None:
-            self.fake.clock.move_to(move.to)
+            self.simulation.clock.move_to(move.to)
         return self._clock(request, params)
 
     def _http_fault(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        fault: HttpFaultRequest = _parse(request, HttpFaultRequest)
-        self.fake.inject_http_error(
-            fault.route,
-            fault.status,
-            times=fault.times,
-            message=fault.message,
-            retry_after=fault.retry_after,
-        )
+        self.faults.add(_parse(request, HttpFaultRequest))
         return _ok()
 
     def _clear_faults(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.fake.clear_faults()
+        self.faults.clear()
         return _ok()
 
     def _job_fault(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        fault: JobFaultRequest = _parse(request, JobFaultRequest)
+        fault = _parse(request, JobFaultRequest)
         job_id = None if params["job_id"] == "next" else params["job_id"]
-        if fault.kind == "ran_too_long":
-            self.fake.make_job_run_too_long(job_id)
-        else:
-            self.fake.fail_job(job_id, reason=fault.reason, code=fault.code)
+        self.simulation.fail_job(job_id, fault)
         return _ok()
 
     def _next_duration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.fake.set_next_job_duration(_parse(request, NextJobDuration).seconds)
+        self.simulation.set_next_job_duration(_parse(request, NextJobDuration).seconds)
         return _ok()
 
     def _job(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        job = self.fake.job(params["job_id"])
+        job = self.simulation.job(params["job_id"])
         return _ok(
             {
                 "id": job.id,
@@ -159,67 +178,39 @@ class ControlApp:
         )
 
     def _session(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        session = self.fake.session(params["session_id"])
+        session = self.simulation.session(params["session_id"])
         return _ok(
             {
                 "id": session.id,
                 "state": session.state,
-                "elapsed": session.elapsed_at(self.fake.now()),
+                "elapsed": session.elapsed_at(self.simulation.clock.now()),
             }
         )
 
     def _backend_status(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        change: BackendStatusChange = _parse(request, BackendStatusChange)
-        self.fake.set_backend_status(
-            params["backend"],
-            operational=change.operational,
-            status=change.status,
-            message=change.message,
-            length_queue=change.length_queue,
-        )
+        change = _parse(request, BackendStatusChange)
+        self.simulation.set_backend_status(params["backend"], change)
         return _ok()
 
     def _load(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        load: BackgroundLoad = _parse(request, BackgroundLoad)
-        if (load.count is None) == (load.jobs_per_hour is None):
-            raise BadRequest('Give exactly one of "count" or "jobs_per_hour".')
-        if load.count is not None:
-            ids = self.fake.add_background_jobs(
-                params["backend"], load.count, duration=load.duration
-            )
-            return _ok({"job_ids": ids})
-        assert load.jobs_per_hour is not None
-        self.fake.add_background_load(
-            params["backend"],
-            jobs_per_hour=load.jobs_per_hour,
-            duration=load.duration,
-            hours=load.hours,
-        )
-        return _ok()
+        load = _parse(request, BackgroundLoad)
+        ids = self.simulation.add_background(params["backend"], load)
+        return _ok({"job_ids": ids}) if load.count is not None else _ok()
 
     def _state(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        return HttpResponse.from_json(200, state_snapshot(self.fake))
+        return HttpResponse.from_json(200, state_snapshot(self.simulation, self.pacer, self.faults))
 
     def _timeline(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        return timeline_response(self.fake)
+        return timeline_response(self.simulation)
 
     def _usage(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        self.fake.set_usage_limit_reached(_parse(request, UsageLimitChange).reached)
+        self.simulation.set_usage_limit_reached(_parse(request, UsageLimitChange).reached)
         return _ok()
 
     def _history(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        from ..core.history import History  # only for fakes given a history
-
-        spec: HistoryRequest = _parse(request, HistoryRequest)
-        return _ok({"job_ids": self.fake.add_history(History(**spec.model_dump()))})
+        spec = _parse(request, HistoryRequest)
+        return _ok({"job_ids": self.simulation.add_history(spec)})
 
     def _past_jobs(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        from ..core.history import PastJob
-
-        body: PastJobsRequest = _parse(request, PastJobsRequest)
-        jobs = []
-        for spec in body.jobs:
-            values = spec.model_dump(exclude={"created", "ago"})
-            when = spec.created if spec.created is not None else timedelta(seconds=spec.ago or 0)
-            jobs.append(PastJob(created=when, **values))
-        return _ok({"job_ids": self.fake.add_history(jobs)})
+        body = _parse(request, PastJobsRequest)
+        return _ok({"job_ids": self.simulation.add_history(body.jobs)})

@@ -2,9 +2,10 @@
 
 Three pieces:
 
-- ``state_snapshot(fake)``: what the page shows, as JSON, answered by ``GET /_double/state``;
-  ``GET /_double/timeline.svg`` answers the timeline (``core/timeline.py``). Both are control API
-  routes, so over HTTP they need the control token like every other ``/_double`` request.
+- ``state_snapshot(simulation, pacer, faults)``: what the page shows, as JSON, answered by
+  ``GET /_double/state``; ``GET /_double/timeline.svg`` answers the timeline
+  (``core/timeline.py``). Both are control API routes, so over HTTP they need the control token
+  like every other ``/_double`` request.
 - ``dashboard.html`` (beside this module): one HTML document with its CSS and JavaScript inline,
   no external asset. It polls the two routes every second and steers the fake through the control
   API (move the clock, inject a fault, take a backend offline).
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
 
     from ...wire.http import App
     from ..core.records import JobRecord, SessionRecord
-    from ..runtime import FakeRuntime
+    from ..core.simulation import Simulation
+    from .faults import HttpFaults
+    from .pacing import Pacer
 
 __all__ = [
     "MAX_LISTED_JOBS",
@@ -111,15 +114,15 @@ def _session(session: SessionRecord, now: _dt.datetime, jobs: int) -> dict[str, 
     }
 
 
-def state_snapshot(fake: FakeRuntime) -> dict[str, Any]:
+def state_snapshot(simulation: Simulation, pacer: Pacer, faults: HttpFaults) -> dict[str, Any]:
     """Sessions, jobs, queues per backend, faults and the clock, as one consistent JSON object.
 
     Taken in one transaction, after the results being computed are in (as every reader of the
     fake waits for them). It never moves simulated time, except under ``pace="real"``, where
     simulated time follows real time whoever looks.
     """
-    fake.pacer.follow_real_time()
-    state = fake.state  # read once: reset() replaces it
+    pacer.follow_real_time()
+    state = simulation.state  # read once: reset() replaces it
     state.settle_all()
     with state.transaction() as now:
         jobs = [job for job in state.jobs.values() if not job.deleted]
@@ -151,8 +154,8 @@ def state_snapshot(fake: FakeRuntime) -> dict[str, Any]:
         latest_sessions = sorted(sessions, key=lambda s: s.created_at, reverse=True)
         return {
             "now": now.isoformat(),
-            "clock": fake.clock.mode,
-            "pace": fake.pacer.pace,
+            "clock": simulation.clock.mode,
+            "pace": pacer.pace,
             "usage_limit_reached": state.usage_limit_reached,
             "backends": backends,
             "sessions": [
@@ -164,13 +167,13 @@ def state_snapshot(fake: FakeRuntime) -> dict[str, Any]:
             "job_count": len(jobs),
             "faults": [
                 {"route": f.route, "status": f.status, "remaining": f.remaining}
-                for f in fake.faults.pending()
+                for f in faults.pending()
             ],
             "routes": [route.name for route in ROUTES],
         }
 
 
-def timeline_response(fake: FakeRuntime) -> HttpResponse:
+def timeline_response(simulation: Simulation) -> HttpResponse:
     """The timeline as an SVG document (no script in it; our text is escaped)."""
     headers = {
         "Content-Type": "image/svg+xml; charset=utf-8",
@@ -178,7 +181,7 @@ def timeline_response(fake: FakeRuntime) -> HttpResponse:
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
     }
-    return HttpResponse(200, Headers(headers), fake.timeline_svg().encode("utf-8"))
+    return HttpResponse(200, Headers(headers), simulation.timeline_svg().encode("utf-8"))
 
 
 # --- the page ------------------------------------------------------------------------------------

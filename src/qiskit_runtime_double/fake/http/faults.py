@@ -5,11 +5,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
-from ...wire.routes import ROUTES
+from ...wire.control import HttpFaultRequest
 
 __all__ = ["HttpFault", "HttpFaults"]
-
-_ROUTE_NAMES = frozenset(r.name for r in ROUTES)
 
 
 @dataclass
@@ -28,26 +26,12 @@ class HttpFaults:
         self._faults: list[HttpFault] = []
         self._lock = threading.Lock()
 
-    def add(
-        self,
-        route: str,
-        status: int,
-        *,
-        times: int | None = 1,
-        message: str | None = None,
-        retry_after: float | None = None,
-    ) -> HttpFault:
-        if route != "*" and route not in _ROUTE_NAMES:
-            raise ValueError(
-                f"no route named {route!r}; use '*' for every route, or one of: "
-                f"{', '.join(sorted(_ROUTE_NAMES))}"
-            )
-        if not 400 <= status <= 599:
-            raise ValueError(f"an injected HTTP error needs a 4xx or 5xx status, got {status}")
-        if times is not None and times < 1:
-            raise ValueError(f"times must be a positive count or None (always), got {times}")
+    def add(self, request: HttpFaultRequest) -> HttpFault:
+        """Answer ``request.route`` with ``request.status`` (validated by its model), ``times``
+        times (None: until cleared)."""
+        message = request.message or f"Injected HTTP {request.status} on {request.route}"
         fault = HttpFault(
-            route, status, times, message or f"Injected HTTP {status} on {route}", retry_after
+            request.route, request.status, request.times, message, request.retry_after
         )
         with self._lock:
             self._faults.append(fault)

@@ -32,9 +32,9 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from ...wire.http import HttpRequest, HttpResponse
+from ...wire.vocabulary import CONTROL_PREFIX
 from ..core.errors import NOT_AUTHORIZED, VALIDATION
 from .app import error_response
-from .control import CONTROL_PREFIX
 
 if TYPE_CHECKING:
     from ...wire.http import App

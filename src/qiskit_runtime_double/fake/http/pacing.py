@@ -32,65 +32,35 @@ clock and the state are called with it released, and the state's lock is taken b
 from __future__ import annotations
 
 import datetime as _dt
-import math
-import numbers
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from ...wire.http import HttpRequest, HttpResponse
 from ...wire.routes import match_route
 from ...wire.vocabulary import API_PREFIX
+from .serve_options import DEFAULT_MAX_WAIT, Pace, check_serve_options
 
 if TYPE_CHECKING:
+    from ...wire.http import App
     from ..core.records import JobRecord
+    from ..core.simulation import Simulation
     from ..core.state import RuntimeState
-    from .app import RuntimeApp
 
-__all__ = ["DEFAULT_MAX_WAIT", "MAX_WAIT_LIMIT", "PACES", "Pace", "Pacer", "check_pace"]
+__all__ = ["Pacer"]
 
-Pace = Literal["off", "poll", "real", "manual"]
-PACES: tuple[Pace, ...] = ("off", "poll", "real", "manual")
-#: Real seconds a polled job is held at the pace of real time before polls skip ahead. One
-#: second: longer than the official client's 0.5 s poll interval, so a timeout of up to 0.5 s
-#: fires on a long job (0.9 s in a session, which polls every 0.1 s), while a test pays at most
-#: about a second per long job.
-DEFAULT_MAX_WAIT = 1.0
-#: The longest ``max_wait`` accepted: a day (use ``pace="real"`` never to skip).
-MAX_WAIT_LIMIT = 86_400.0
 #: The most simulation events one poll crosses; a job further away is reached by later polls.
 MAX_SKIP_EVENTS = 10_000
-
-
-def check_pace(pace: object, speed: object, max_wait: object) -> None:
-    """``pace``, ``speed`` and ``max_wait`` of the right type and range (for ``serve()`` too)."""
-    if pace not in PACES:
-        raise ValueError(f"unknown pace {pace!r}; expected one of {', '.join(PACES)}")
-    for name, value in (("speed", speed), ("max_wait", max_wait)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(
-                f"{name} must be a number of seconds"
-                + (" per real second (1.0 = real time)" if name == "speed" else "")
-                + f", got {type(value).__name__} {value!r}"
-            )
-    speed, max_wait = float(speed), float(max_wait)  # type: ignore[arg-type]
-    if not (math.isfinite(speed) and speed > 0):
-        raise ValueError(
-            "speed must be a positive number, finite (simulated seconds per real second, 1.0 = "
-            f"real time), got {speed}"
-        )
-    if not (math.isfinite(max_wait) and 0 <= max_wait <= MAX_WAIT_LIMIT):
-        raise ValueError(
-            f"max_wait must be a number of real seconds from 0 to {MAX_WAIT_LIMIT:g}, got "
-            f"{max_wait}; use pace='real' for a clock that never skips ahead"
-        )
 
 
 class Pacer:
     """Wraps the runtime app; moves the fake's clock according to ``pace`` before answering."""
 
-    def __init__(self, app: RuntimeApp, *, timer: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, simulation: Simulation, app: App, *, timer: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.simulation = simulation
         self.app = app
         #: Real time in seconds (monotonic). Replace it before ``set_pace`` to drive it by hand.
         self.timer = timer
@@ -117,8 +87,8 @@ class Pacer:
     def set_pace(self, pace: Pace, speed: float = 1.0, max_wait: float = DEFAULT_MAX_WAIT) -> None:
         """Choose the policy (see the module doc). ``speed``: simulated seconds per real second
         (``"poll"`` and ``"real"``); ``max_wait``: real seconds a job is held (``"poll"``)."""
-        check_pace(pace, speed, max_wait)
-        if pace in ("poll", "real") and self.app.clock.mode == "ticking" and speed < 1:
+        check_serve_options({"pace": pace, "speed": speed, "max_wait": max_wait})
+        if pace in ("poll", "real") and self.simulation.clock.mode == "ticking" and speed < 1:
             raise ValueError(
                 f"a ticking clock already follows real time, so it cannot run slower (speed "
                 f"{speed}); use speed >= 1, or a FakeRuntime with the default clock"
@@ -164,9 +134,9 @@ class Pacer:
         arrived = self._follow_real_time()
         if self._pace == "real":
             return False
-        before = self.app.clock.now()
+        before = self.simulation.clock.now()
         self._poll(job_id, arrived)
-        return self.app.clock.now() > before
+        return self.simulation.clock.now() > before
 
     # --- following real time -----------------------------------------------------------------
 
@@ -182,7 +152,7 @@ class Pacer:
 
     def _follow_real_time(self) -> float:
         """Move the clock by the real time elapsed since the last request (times ``speed``)."""
-        clock = self.app.clock
+        clock = self.simulation.clock
         with self._lock:
             now = self.timer()
             elapsed, self._last = max(now - self._last, 0.0), max(now, self._last)
@@ -206,7 +176,7 @@ class Pacer:
 
     def _poll(self, job_id: str, arrived: float) -> None:
         """Before answering a poll of ``job_id``: skip ahead if its hold is over."""
-        state = self.app.state
+        state = self.simulation.state
         with state.transaction():
             job = state.jobs.get(job_id)
             moving = job is not None and not (job.ended or job.deleted)
@@ -234,7 +204,7 @@ class Pacer:
         answer is built afterwards, by the app, which waits for the job's result if its run just
         ended.
         """
-        clock = self.app.clock
+        clock = self.simulation.clock
         for _ in range(MAX_SKIP_EVENTS):
             with state.transaction() as now:
                 if job.ended or job.deleted or job.status != status:

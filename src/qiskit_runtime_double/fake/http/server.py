@@ -3,11 +3,12 @@
 A werkzeug server (imported lazily: ``import qiskit_runtime_double`` stays light) runs in a thread
 and hands every request, through the WSGI adapter of ``wsgi.py``, to the fake's ``app``: the
 runtime API under ``/api/v1``, plus the IAM, Global Search and Catalog endpoints (``platform.py``),
-and a live page at ``/`` (``fake/http/dashboard.py``). Get one with ``FakeRuntime.serve()``;
-``compat.official_service(server)`` points the official client at it. How simulated time moves
-while served is ``fake/http/pacing.py``'s business (where it starts: ``_start_on_the_wall_clock``
-below); what the server refuses before any route sees a
-request (web pages, DNS rebinding, the control API without its token) is ``fake/http/guard.py``'s.
+and a live page at ``/`` (``dashboard.py``). Get one with ``FakeRuntime.serve()``;
+``compat.official_service(server)`` points the official client at it. The server serves a fake's
+HTTP edge (``edge.py``), never the ``FakeRuntime`` itself. How simulated time moves while served is
+``pacing.py``'s business (where it starts: ``Simulation.start_on_the_wall_clock``); what the
+server refuses before any route sees a request (web pages, DNS rebinding, the control API without
+its token) is ``guard.py``'s; its options are ``serve_options.py``'s.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from typing_extensions import Unpack
 
 from ...wire.http import HttpRequest, HttpResponse
 from ...wire.redact import redact_query, redact_text
@@ -27,23 +30,28 @@ from ...wire.vocabulary import API_PREFIX
 from .dashboard import dashboard_url, with_page
 from .guard import CONTROL_HEADER, RequestGuard, is_loopback
 from .legacy_platform import AUTH_PREFIX, EXPERIMENTAL_PREFIX
-from .pacing import DEFAULT_MAX_WAIT, Pace, check_pace
+from .serve_options import Pace, ServeOptions, check_serve_options
 from .stream import stream_upgrades
 from .tls import Certificate
 from .wsgi import wsgi_adapter
 
 if TYPE_CHECKING:
     from ...wire.http import App
-    from ..runtime import FakeRuntime
+    from .edge import HttpEdge
 
-__all__ = ["CONTROL_HEADER", "FakeServer", "ServedRequest", "is_loopback"]
+__all__ = ["CONTROL_HEADER", "FakeServer", "Servable", "ServedRequest", "is_loopback"]
 
 _log = logging.getLogger(__name__)
 
 #: How many served requests the log keeps (oldest dropped first).
 LOG_SIZE = 5_000
-#: The shortest control token accepted (a generated one has 43 characters).
-MIN_TOKEN_LENGTH = 16
+
+
+class Servable(Protocol):
+    """What ``FakeServer`` serves: something with an HTTP edge (a ``FakeRuntime``)."""
+
+    @property
+    def edge(self) -> HttpEdge: ...
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,8 @@ class FakeServer:
     the real current UTC time (for good: ``reset()`` then restarts there too), so that clients
     reading the wall clock see jobs dated in their calendar; a chosen start is kept. ``app``
     replaces what is served (default ``fake.app``), e.g. to wrap it in test middleware.
-    ``requests`` lists what was served.
+    ``requests`` lists what was served. The options (``host``, ``port``, ``pace``...) are
+    ``serve_options.ServeOptions``.
 
     Everything served is behind ``fake/http/guard.py``'s ``RequestGuard``: requests from web pages
     and foreign ``Host`` names are refused, and the control API (``/_double``) needs the header
@@ -76,40 +85,21 @@ class FakeServer:
     """
 
     def __init__(
-        self,
-        fake: FakeRuntime,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        allow_remote: bool = False,
-        require_auth: bool = True,
-        pace: Pace = "poll",
-        speed: float = 1.0,
-        max_wait: float = DEFAULT_MAX_WAIT,
-        app: App | None = None,
-        control_token: str | None = None,
-        tls: bool = False,
+        self, fake: Servable, *, app: App | None = None, **options: Unpack[ServeOptions]
     ) -> None:
-        _check_arguments(host, port, allow_remote, require_auth)
-        if not isinstance(tls, bool):
-            raise TypeError(f"tls must be a bool (serve over https://), got {tls!r}")
-        check_pace(pace, speed, max_wait)
-        if not allow_remote and not is_loopback(host):
-            raise ValueError(
-                f"refusing to serve the fake on {host!r}: it is not a loopback address, so other "
-                "machines could reach a service that accepts any API key. Use host='127.0.0.1' "
-                "(the default), or pass allow_remote=True if you really mean to expose it."
-            )
+        checked = check_serve_options(dict(options))
+        #: What is served (the ``FakeRuntime``), and its HTTP edge.
         self.fake = fake
-        self.host = host.strip("[]")  # "[::1]" as in URLs; the socket wants "::1"
-        self._requested_port = port
-        self._require_auth = require_auth
-        self._pace: Pace = pace
-        self._speed = float(speed)
-        self._max_wait = float(max_wait)
-        self._app = app if app is not None else fake.app
-        self._token = _control_token(control_token)
-        self._tls = tls
+        self.edge = fake.edge
+        self.host = checked["host"].strip("[]")  # "[::1]" as in URLs; the socket wants "::1"
+        self._requested_port: int = checked["port"]
+        self._require_auth: bool = checked["require_auth"]
+        self._pace: Pace = checked["pace"]
+        self._speed = float(checked["speed"])
+        self._max_wait = float(checked["max_wait"])
+        self._app = app if app is not None else self.edge.app
+        self._token: str = checked["control_token"] or secrets.token_urlsafe(32)
+        self._tls: bool = checked["tls"]
         self._certificate: Certificate | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -187,7 +177,7 @@ class FakeServer:
 
     @property
     def instance(self) -> str:
-        return self.fake.plan.instance
+        return self.edge.simulation.plan.instance
 
     @property
     def running(self) -> bool:
@@ -200,7 +190,7 @@ class FakeServer:
     def describe(self) -> str:
         """Where the server answers and how to point our client and the official one at it."""
         url, runtime, crn = self.url, self.runtime_url, self.instance
-        keys = "any non-empty key" if self.fake.platform.api_keys is None else "the given ones"
+        keys = "any non-empty key" if self.edge.platform.api_keys is None else "the given ones"
         pace = {
             "poll": f"follows real time x{self._speed:g}; polls skip a job to its next status "
             f"after {self._max_wait:g} s",
@@ -218,7 +208,7 @@ class FakeServer:
                 f"  control API     {url}/_double/... (header {CONTROL_HEADER}: <control token>)",
                 f"  page            {url}/ (live sessions, jobs, queues; needs the control token)",
                 f"  instance (CRN)  {crn}",
-                f"  backends        {', '.join(self.fake.backend_names)}",
+                f"  backends        {', '.join(self.edge.simulation.catalogue)}",
                 f"  API keys        {keys}",
                 f"  simulated time  {pace}",
                 *(
@@ -226,7 +216,7 @@ class FakeServer:
                     if self.ca_bundle
                     else []
                 ),
-                f"  simulated now   {self.fake.now().isoformat()}",
+                f"  simulated now   {self.edge.simulation.clock.now().isoformat()}",
                 "",
                 "Our client:",
                 '    QiskitRuntimeService(channel="ibm_quantum_platform", token="any",',
@@ -297,7 +287,10 @@ class FakeServer:
                     self.host,
                     self._requested_port,
                     stream_upgrades(
-                        wsgi_adapter(guard, self._served), self.fake, self._streams_stop
+                        wsgi_adapter(guard, self._served),
+                        self.edge.simulation,
+                        self.edge.pacer,
+                        self._streams_stop,
                     ),
                     threaded=True,
                     request_handler=_quiet_handler(),
@@ -311,11 +304,12 @@ class FakeServer:
             finally:
                 listener.close()  # werkzeug serves on a duplicate of it
             server.log = _server_log  # werkzeug's default configures the root of its own logger
-            platform, pacer, clock = self.fake.platform, self.fake.pacer, self.fake.clock
+            platform, pacer = self.edge.platform, self.edge.pacer
+            clock = self.edge.simulation.clock
             restore = (platform.require_auth, pacer.pace, pacer.speed, pacer.max_wait)
             start_choice = clock.start_choice
             try:
-                _start_on_the_wall_clock(self.fake)
+                self.edge.simulation.start_on_the_wall_clock()
                 pacer.set_pace(self._pace, self._speed, self._max_wait)  # may refuse
                 platform.require_auth = self._require_auth
                 thread = threading.Thread(
@@ -356,8 +350,8 @@ class FakeServer:
                 self._certificate = None
             if self._restore is not None:
                 require_auth, pace, speed, max_wait = self._restore
-                self.fake.platform.require_auth = require_auth
-                self.fake.pacer.set_pace(pace, speed, max_wait)
+                self.edge.platform.require_auth = require_auth
+                self.edge.pacer.set_pace(pace, speed, max_wait)
                 self._restore = None
 
     def __enter__(self) -> FakeServer:
@@ -370,65 +364,6 @@ class FakeServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _check_arguments(
-    host: object, port: object, allow_remote: object, require_auth: object
-) -> None:
-    """Each argument of ``FakeServer`` (and ``serve()``) of the right type and range."""
-    if not isinstance(host, str):
-        raise TypeError(f"host must be a str such as '127.0.0.1', got {type(host).__name__}")
-    if not isinstance(port, int) or isinstance(port, bool):
-        raise TypeError(f"port must be an int (0 picks a free one), got {type(port).__name__}")
-    if not 0 <= port <= 65535:
-        raise ValueError(f"port must be an int from 0 (pick a free one) to 65535, got {port!r}")
-    for name, flag in (("allow_remote", allow_remote), ("require_auth", require_auth)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {type(flag).__name__}")
-
-
-def _start_on_the_wall_clock(fake: FakeRuntime) -> None:
-    """Start simulated time at the real current time if nobody chose where it starts.
-
-    Only for a fake that has done nothing yet: an advance-mode clock left at the default start and
-    still there, no job, no session, nothing scheduled. Its clients read the wall clock (a job's
-    ``creation_date``, ``jobs(created_after=...)``), so 2025-01-01 would put every job outside
-    their calendar. A fake already used in process keeps its timeline: moving it a year or more
-    forward would expire its sessions under it.
-    """
-    clock = fake.clock
-    if clock.start_choice is not None or clock.mode != "advance":
-        return
-    state = fake.state
-    with state.transaction() as now:
-        fresh = (
-            now == clock.start
-            and not state.jobs
-            and not state.scheduler.sessions
-            and state.scheduler.next_event_time() is None
-        )
-        if fresh:
-            clock.restart("now")  # under the state's lock: no request sees the old time after
-
-
-def _control_token(chosen: str | None) -> str:
-    if chosen is None:
-        return secrets.token_urlsafe(32)
-    if not isinstance(chosen, str):
-        raise TypeError(
-            f"control_token must be a str (or None for a random one), got {type(chosen).__name__}"
-        )
-    # Never echo it: a near-miss of a secret is still a secret.
-    if len(chosen) < MIN_TOKEN_LENGTH:
-        raise ValueError(
-            f"control_token must have at least {MIN_TOKEN_LENGTH} characters (it guards the "
-            f"control API), got {len(chosen)}; or pass None for a random one."
-        )
-    if not (chosen.isascii() and chosen.isprintable() and " " not in chosen):
-        raise ValueError(
-            "control_token must be printable ASCII without spaces (it travels in an HTTP header)."
-        )
-    return chosen
 
 
 def _listen(host: str, port: int) -> socket.socket:

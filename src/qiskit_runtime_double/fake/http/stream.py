@@ -42,7 +42,8 @@ from ..core.errors import ServiceError
 from .legacy_platform import EXPERIMENTAL_PREFIX
 
 if TYPE_CHECKING:
-    from ..runtime import FakeRuntime
+    from ..core.simulation import Simulation
+    from .pacing import Pacer
 
 __all__ = ["CLOSE_GOING_AWAY", "CLOSE_NORMAL", "stream_upgrades"]
 
@@ -62,7 +63,9 @@ StartResponse = Callable[..., Any]
 Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-def stream_upgrades(app: Wsgi, fake: FakeRuntime, stopping: threading.Event) -> Wsgi:
+def stream_upgrades(
+    app: Wsgi, simulation: Simulation, pacer: Pacer, stopping: threading.Event
+) -> Wsgi:
     """``app`` (the served fake's WSGI application), plus the result streams.
 
     A websocket request is answered by ``app`` like any other; when the answer is the runtime
@@ -87,7 +90,8 @@ def stream_upgrades(app: Wsgi, fake: FakeRuntime, stopping: threading.Event) -> 
         if job_id is None or "werkzeug.socket" not in environ:
             start_response("500 Internal Server Error", [("Content-Length", "0")])
             return [b""]
-        _serve(environ, fake, job_id, environ.get("HTTP_SERVICE_CRN"), stopping)
+        crn = environ.get("HTTP_SERVICE_CRN")
+        _serve(environ, simulation, pacer, job_id, crn, stopping)
         # The socket was the websocket's: werkzeug must write nothing more on it.
         raise ConnectionError(f"the result stream of job {job_id} is over")
 
@@ -105,7 +109,8 @@ def _job_id(path: str) -> str | None:
 
 def _serve(
     environ: dict[str, Any],
-    fake: FakeRuntime,
+    simulation: Simulation,
+    pacer: Pacer,
     job_id: str,
     crn: str | None,
     stopping: threading.Event,
@@ -122,7 +127,7 @@ def _serve(
         return
     code = CLOSE_NORMAL
     try:
-        code = _stream(ws, fake, job_id, crn, stopping)
+        code = _stream(ws, simulation, pacer, job_id, crn, stopping)
     except ConnectionClosed:
         pass  # the client went away
     except Exception:
@@ -137,10 +142,15 @@ def _serve(
 
 
 def _stream(
-    ws: Any, fake: FakeRuntime, job_id: str, crn: str | None, stopping: threading.Event
+    ws: Any,
+    simulation: Simulation,
+    pacer: Pacer,
+    job_id: str,
+    crn: str | None,
+    stopping: threading.Event,
 ) -> int:
     """Send the acknowledgement, then the job's messages until it is final; the close code."""
-    state = fake.state
+    state = simulation.state
     instance = state.instances.for_request(crn)
     opened_at = state.clock.now()
     already_final = state.job(job_id, instance).final
@@ -149,7 +159,7 @@ def _stream(
         return CLOSE_NORMAL
     sent = 0
     while ws.connected:
-        if stopping.is_set() or fake.state is not state:  # server stopping, or fake reset
+        if stopping.is_set() or simulation.state is not state:  # server stopping, or fake reset
             return CLOSE_GOING_AWAY
         while ws.receive(timeout=0) is not None:
             pass  # the client has nothing to say: what it sends is dropped, not kept
@@ -166,7 +176,7 @@ def _stream(
             if job.status == "Completed" and job.result_text and not job.private:
                 ws.send(job.result_text)
             return CLOSE_NORMAL
-        if not fake.pacer.advance_for(job_id):
+        if not pacer.advance_for(job_id):
             stopping.wait(IDLE_WAIT)  # time moves when someone moves it: look again soon
     return CLOSE_NORMAL
 
