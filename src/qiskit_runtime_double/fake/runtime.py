@@ -42,6 +42,7 @@ from .http.router import Router
 if TYPE_CHECKING:
     from qiskit.providers import BackendV2
 
+    from ..transports.inprocess import InProcessTransport
     from .core.executor import Executor
     from .core.history import History, PastJob
     from .core.report import FakeSummary
@@ -610,3 +611,21 @@ class FakeRuntime:
             self.faults.clear()
             self.runtime_app.state = self._new_state()  # with the constructor's history
             self.pacer.restarted()
+
+    def transport(self) -> InProcessTransport:
+        """This fake, in process, as a transport: ``QiskitRuntimeService.from_transport(...)``.
+
+        Requests act for the fake's instance when it has exactly one. With several, the service
+        picks one (or finds one by name) through the fake's own Global Search and Catalog, whose
+        addresses the transport carries, as the official client does over HTTP.
+        """
+        from ..transports.inprocess import IN_PROCESS_ROOT, InProcessTransport
+        from .http.platform import CATALOG_PREFIX
+
+        only = self.instances.default.crn if len(self.instances) == 1 else None
+        return InProcessTransport(
+            self.app,
+            instance=only,
+            search_url=IN_PROCESS_ROOT,
+            catalog_url=IN_PROCESS_ROOT + CATALOG_PREFIX,
+        )
