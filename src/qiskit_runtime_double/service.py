@@ -91,9 +91,7 @@ def _check_constructor_arguments(
             f"transport must be a Transport (with handle(request), close(), clock and base_url), "
             f"e.g. MockTransport(handler), got {type(transport).__name__}."
         )
-    if fake is not None and not (
-        isinstance(fake, TransportSource) and callable(getattr(fake, "transport", None))
-    ):
+    if fake is not None and not (isinstance(fake, TransportSource) and callable(fake.transport)):
         raise IBMInputTypeError(
             "fake must be a FakeRuntime, e.g. fake=FakeRuntime(), or another object whose "
             f"transport() method returns a Transport; got {type(fake).__name__}. To use a "

@@ -122,8 +122,7 @@ def token_answer(
         token = body.get("access_token") if body is not None else None
         if body is not None and isinstance(token, str) and token:
             return body
-    scrubbed = HttpResponse(response.status_code, response.headers, scrub(response.text).encode())
-    read = ErrorBody.read(scrubbed.status_code, scrubbed.content)
+    read = ErrorBody.read(response.status_code, scrub(response.text).encode())
     if not response.is_success:
         problem = f"({read.detail})"
     elif body is not None:
