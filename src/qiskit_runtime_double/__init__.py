@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "AccountNotFoundError": ".errors",
     "BackendNotFoundError": ".errors",
-    "BackendStatusInfo": ".service",
+    "BackendStatusInfo": ".backend",
     "Batch": ".session",
     "CassetteError": ".errors",
     "CassetteFormatError": ".errors",
@@ -79,6 +79,7 @@ _EXPORTS: dict[str, str] = {
     "TranspilationOptions": ".options",
     "Transport": ".transports",
     "TransportError": ".errors",
+    "TransportSource": ".service",
     "VirtualClock": ".fake",
     "current_session": ".session",
     "default_service": ".service",
@@ -91,7 +92,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors
-    from .backend import IBMBackend, RuntimeBackend
+    from .backend import BackendStatusInfo, IBMBackend, RuntimeBackend
     from .clock import Clock, SimulatedClock, SystemClock
     from .errors import (
         AccountNotFoundError,
@@ -137,8 +138,8 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
     )
     from .primitives import EstimatorV2, SamplerV2
     from .service import (
-        BackendStatusInfo,
         QiskitRuntimeService,
+        TransportSource,
         default_service,
         get_default_service,
     )
@@ -215,6 +216,7 @@ __all__ = [
     "TranspilationOptions",
     "Transport",
     "TransportError",
+    "TransportSource",
     "VirtualClock",
     "current_session",
     "default_service",

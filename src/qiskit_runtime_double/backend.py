@@ -32,8 +32,9 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 # qiskit ships no py.typed; ``unused-ignore`` keeps these ignores harmless once the mypy
 # configuration gains a ``qiskit.*`` override.
@@ -64,11 +65,7 @@ from .wire.models import (
     parse_timestamp,
 )
 
-if TYPE_CHECKING:
-    # Type-only: the service module imports this one.
-    from .service import BackendStatusInfo
-
-__all__ = ["IBMBackend", "RuntimeBackend"]
+__all__ = ["BackendStatusInfo", "IBMBackend", "RuntimeBackend"]
 
 #: Non-unitary instructions that act on one qubit at a time and that a backend may list.
 _NON_UNITARY = ("measure", "reset", "delay")
@@ -106,6 +103,24 @@ _Qargs = tuple[int, ...]
 _Entry = tuple[Any, dict[_Qargs, Any] | None]
 
 
+@dataclass(frozen=True)
+class BackendStatusInfo:
+    """A backend's status as the official client reports it (``backend.status()``)."""
+
+    backend_name: str
+    backend_version: str
+    operational: bool
+    pending_jobs: int
+    status_msg: str
+
+
+class StatusSource(Protocol):
+    """What a backend needs of its service: its status, asked by name
+    (``QiskitRuntimeService.backend_status``)."""
+
+    def backend_status(self, name: str) -> BackendStatusInfo: ...
+
+
 class RuntimeBackend(BackendV2):
     """A backend of the Qiskit Runtime service, for transpiling and for primitives' ``mode=``.
 
@@ -115,7 +130,8 @@ class RuntimeBackend(BackendV2):
     Args:
         configuration: The backend's configuration document.
         properties: The backend's calibration document, if the service has one (simulators don't).
-        service: The ``QiskitRuntimeService`` that made this backend, kept as :attr:`service`.
+        service: The ``QiskitRuntimeService`` that made this backend, kept as :attr:`service`
+            (anything with ``backend_status(name)`` will do: ``StatusSource``).
     """
 
     def __init__(
@@ -123,7 +139,7 @@ class RuntimeBackend(BackendV2):
         configuration: BackendConfiguration,
         properties: BackendProperties | None = None,
         *,
-        service: Any | None = None,
+        service: StatusSource | None = None,
     ) -> None:
         super().__init__(
             provider=None,
@@ -134,6 +150,8 @@ class RuntimeBackend(BackendV2):
         )
         self._configuration = configuration
         self._properties = properties
+        #: The service that made this backend: a ``QiskitRuntimeService``, typed loosely because
+        #: that module imports this one (a backend needs only ``StatusSource`` of it).
         self.service: Any | None = service
         # Resolved now, not with the target, so an unknown gate warns when the backend is made
         # rather than at some later transpile.
@@ -192,8 +210,8 @@ class RuntimeBackend(BackendV2):
                 f"Backend {self.name!r} has no service, so its status cannot be fetched. Get the "
                 "backend from QiskitRuntimeService.backend() instead of constructing it directly."
             )
-        status: BackendStatusInfo = self.service.backend_status(self.name)
-        return status
+        source: StatusSource = self.service
+        return source.backend_status(self.name)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}({self.name!r})>"

@@ -20,14 +20,16 @@
         │   └── AccountNotFoundError          no saved account or environment variables
         ├── IBMNotAuthorizedError             HTTP 401 from the service
         ├── IBMApiError                       the service answered, but not as the API promises
-        │   └── RequestsApiError              an HTTP error status (carries status_code)
+        │   └── RequestsApiError              an HTTP error status
         ├── TransportError                    nothing usable came back (connection, TLS, timeout)
+        │   └── RequestNotSent                it never left this process: resending is safe
         └── CassetteError                     a cassette cannot answer as asked
             ├── CassetteNotFoundError (also FileNotFoundError)   replay of a missing file
             ├── CassetteFormatError           not a cassette: corrupt, wrong shape, newer format
             └── CassetteMismatchError         a request the cassette has no recorded answer for
 
-Every message says what was expected, what came, and what to do.
+Every message says what was expected, what came, and what to do. An error about an answer of the
+service also says it in fields (``status_code``, ``error_code``), for code to branch on.
 """
 
 from __future__ import annotations
@@ -64,7 +66,17 @@ __all__ = [
 
 
 class IBMError(QiskitError):
-    """Base class of every error this package raises."""
+    """Base class of every error this package raises.
+
+    An error that reports an answer of the service carries its ``status_code`` (the HTTP status)
+    and ``error_code`` (the service's ``errors[0].code``, such as ``"1352"``), so that code can
+    branch on them instead of matching the message; both are None for other errors.
+    """
+
+    #: The HTTP status of the error answer this error reports; None when it reports none.
+    status_code: int | None = None
+    #: The service's error code in that answer (``errors[0].code``), if it gave one.
+    error_code: str | None = None
 
     def __init__(self, *message: object) -> None:
         super().__init__(*message)
@@ -113,7 +125,15 @@ class RequestsApiError(IBMApiError):
 
 
 class TransportError(IBMError):
-    """No usable answer came back: connection refused, TLS failure, timeout, dropped connection."""
+    """No usable answer came back: connection refused, TLS failure, timeout, dropped connection.
+
+    ``endpoint`` is ``"<METHOD> <url>"`` (secrets redacted) of the request that got no answer, set
+    by a raiser whose message already names it; None otherwise, and the client then names it.
+    """
+
+    def __init__(self, *message: object, endpoint: str | None = None) -> None:
+        super().__init__(*message)
+        self.endpoint = endpoint
 
 
 class RequestNotSent(TransportError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qiskit.primitives import BasePrimitiveJob
 
@@ -36,7 +36,6 @@ from .wire.vocabulary import (
 if TYPE_CHECKING:
     from .backend import RuntimeBackend
     from .http_client.client import RuntimeClient
-    from .service import QiskitRuntimeService
 
 __all__ = ["JobStatus", "RuntimeJob", "RuntimeJobV2"]
 
@@ -51,6 +50,13 @@ POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.1, 1.5, 5.0
 SIMULATED_POLL = 3600.0
 
 Callback = Callable[[str, Any], None]
+
+
+class JobService(Protocol):
+    """What a job needs of the service that made it: its backends by name
+    (``QiskitRuntimeService.backend``)."""
+
+    def backend(self, name: str) -> RuntimeBackend: ...
 
 
 def _runner_result(text: str) -> Any:
@@ -68,7 +74,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         client: RuntimeClient,
         job_id: str,
         *,
-        service: QiskitRuntimeService,
+        service: JobService,
         backend_name: str | None = None,
         program_id: str | None = None,
         session_id: str | None = None,
@@ -131,7 +137,9 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         return self._private
 
     @property
-    def service(self) -> QiskitRuntimeService:
+    def service(self) -> Any:
+        """The ``QiskitRuntimeService`` that made this job (typed loosely: that module imports
+        this one; a job needs only ``JobService`` of it)."""
         return self._service
 
     def backend(self) -> RuntimeBackend | None:
@@ -151,9 +159,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
     # --- state -------------------------------------------------------------------------------
 
     @classmethod
-    def from_wire(
-        cls, client: RuntimeClient, job: Job, *, service: QiskitRuntimeService
-    ) -> RuntimeJob:
+    def from_wire(cls, client: RuntimeClient, job: Job, *, service: JobService) -> RuntimeJob:
         """A job object for a job the service described (``GET /jobs/{id}``)."""
         found = cls(client, job.id, service=service)
         found._refresh(job)

@@ -1,4 +1,9 @@
-"""``QiskitRuntimeService``: the entry point. It picks a transport and builds backends and jobs."""
+"""``QiskitRuntimeService``: the entry point. It builds backends and jobs over one transport.
+
+How it gets that transport is not its business: a given one (``transport=``,
+``from_transport``), the one a fake hands out (``fake=``, ``fake.transport()``), or the live
+connection of an account (``http_client/connect.py``), any of them wrapped in a cassette.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,12 @@ import datetime as _dt
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .accounts import Account, find_account
-from .backend import RuntimeBackend
-from .double_url import double_endpoints
-from .errors import BackendNotFoundError, IBMError, IBMInputTypeError, IBMInputValueError
+from .backend import BackendStatusInfo, RuntimeBackend
+from .errors import BackendNotFoundError, IBMInputTypeError, IBMInputValueError
 from .http_client.client import RetryPolicy, RuntimeClient
-from .http_client.discovery import InstancePreferences, resolve_instance
+from .http_client.connect import LiveSettings, instance_for, preferences
 from .job import RuntimeJob
 from .legacy.runtime_options import RuntimeOptions, run_settings
 from .legacy.runtime_program import (
@@ -26,16 +28,6 @@ from .legacy.runtime_program import (
     program_page,
 )
 from .transports.base import Closing, Transport
-from .transports.endpoints import (
-    DEFAULT_CLOUD_URL,
-    catalog_url_for,
-    iam_url_for,
-    is_crn,
-    is_ibm_cloud_url,
-    runtime_url_for,
-    search_url_for,
-)
-from .transports.inprocess import InProcessTransport
 from .validation import (
     check_bool,
     check_datetime,
@@ -46,14 +38,27 @@ from .validation import (
 )
 from .wire import codec
 from .wire.models import BackendDevice, JobCreateRequest
-from .wire.vocabulary import API_PREFIX
 
 if TYPE_CHECKING:
-    from .fake.runtime import FakeRuntime
     from .job import Callback
     from .transports.cassettes.scrub import ScrubRule
 
-__all__ = ["BackendStatusInfo", "QiskitRuntimeService", "default_service", "get_default_service"]
+__all__ = [
+    "BackendStatusInfo",
+    "QiskitRuntimeService",
+    "TransportSource",
+    "default_service",
+    "get_default_service",
+]
+
+
+@runtime_checkable
+class TransportSource(Protocol):
+    """What ``fake=`` accepts: anything that hands out a transport onto itself, such as
+    ``FakeRuntime`` (``fake.transport()``)."""
+
+    def transport(self) -> Transport: ...
+
 
 _DEFAULT: contextvars.ContextVar[QiskitRuntimeService | None] = contextvars.ContextVar(
     "qiskit_runtime_double_service", default=None
@@ -75,164 +80,6 @@ def default_service(service: QiskitRuntimeService) -> Iterator[QiskitRuntimeServ
         _DEFAULT.reset(token)
 
 
-def _preferences(
-    account: Account | None,
-    region: str | None,
-    plans_preference: Sequence[str] | None,
-    tags: Sequence[str] | None,
-) -> InstancePreferences:
-    """The arguments, checked, else the saved account's preferences."""
-    if region is not None:
-        check_str("region", region)
-    lists: dict[str, tuple[str, ...] | None] = {}
-    for what, given in (("plans_preference", plans_preference), ("tags", tags)):
-        if given is None:
-            lists[what] = None
-            continue
-        if isinstance(given, str) or not isinstance(given, (list, tuple)):
-            raise IBMInputTypeError(
-                f"{what} must be a list of strings, e.g. {what}=['open'], got "
-                f"{type(given).__name__}."
-            )
-        lists[what] = tuple(check_str(f"{what}[{i}]", item) for i, item in enumerate(given))
-    return InstancePreferences(
-        region=region or (account.region if account else None),
-        plans_preference=lists["plans_preference"]
-        or (account.plans_preference if account else None),
-        tags=lists["tags"] or (account.tags if account else None),
-    )
-
-
-def _has_backends(transport: Transport, crn: str, retry: RetryPolicy | None) -> bool:
-    """Whether ``crn`` lists any backend (a refusal counts as none, as for the official client)."""
-    try:
-        return bool(RuntimeClient(transport, instance=crn, retry=retry).list_backends().devices)
-    except IBMError:
-        return False
-
-
-def _discovery_urls(
-    cloud_url: str,
-    *,
-    iam_url: str | None,
-    runtime_url: str | None,
-    search_url: str | None,
-    catalog_url: str | None,
-) -> tuple[str, str, str]:
-    """IAM, Global Search and Global Catalog URLs to list instances with: the arguments, else the
-    official client's environment variables, else derived from ``cloud_url``."""
-    iam = iam_url or os.environ.get("IAM_URL") or iam_url_for(cloud_url, None)
-    search = search_url or os.environ.get("GLOBAL_SEARCH_URL") or search_url_for(cloud_url)
-    catalog = catalog_url or os.environ.get("GLOBAL_CATALOG_URL") or catalog_url_for(cloud_url)
-    elsewhere = not is_ibm_cloud_url(iam) or (
-        runtime_url is not None and not is_ibm_cloud_url(runtime_url)
-    )
-    at_ibm = [
-        n for n, u in (("search_url", search), ("catalog_url", catalog)) if is_ibm_cloud_url(u)
-    ]
-    if elsewhere and at_ibm:
-        # A token of another IAM (a test server's) must not go to IBM Cloud, nor our searches.
-        raise IBMInputValueError(
-            f"Resolving the instance needs IBM Cloud Global Search and Catalog, but the IAM or "
-            f"runtime URL you gave is not IBM Cloud's: pass {' and '.join(at_ibm)}= too (or set "
-            "GLOBAL_SEARCH_URL and GLOBAL_CATALOG_URL), or pass instance= as a CRN."
-        )
-    return iam, search, catalog
-
-
-def _live_transport(
-    account: Account,
-    *,
-    verify: bool | str | None,
-    private_endpoint: bool | None,
-    runtime_url: str | None,
-    iam_url: str | None,
-    search_url: str | None,
-    catalog_url: str | None,
-    preferences: InstancePreferences,
-    retry: RetryPolicy | None,
-) -> tuple[Transport, str]:
-    """The live transport of the account's instance, and its CRN: the instance CRN as given, or
-    an instance name (or none) resolved through IBM Cloud Global Search (``docs/live.md``)."""
-    from .transports.live import LiveTransport  # requests: imported only when going live
-
-    private = account.private_endpoint if private_endpoint is None else private_endpoint
-    cloud_url = account.url or DEFAULT_CLOUD_URL
-    iam = iam_url or os.environ.get("IAM_URL")
-    served = None if runtime_url is not None else double_endpoints()  # $QISKIT_RUNTIME_DOUBLE_URL
-    if served is not None:
-        runtime_url, iam = served[0], iam or served[1]
-    if runtime_url is not None and iam is None and not is_ibm_cloud_url(runtime_url):
-        raise IBMInputValueError(
-            f"runtime_url={runtime_url!r} is not an IBM Cloud URL: pass iam_url= too (or set "
-            "IAM_URL), so that the API key is exchanged where you mean, not at IBM Cloud's IAM."
-        )
-    assert account.token is not None  # find_account checked it
-    api_key = account.token
-    checked_verify = account.verify if verify is None else verify
-
-    def connect(crn: str) -> Transport:
-        return LiveTransport(
-            runtime_url=runtime_url or runtime_url_for(cloud_url, crn, private),
-            iam_url=iam or iam_url_for(cloud_url, crn, private),
-            api_key=api_key,
-            instance=crn,
-            verify=checked_verify,
-        )
-
-    if account.instance and is_crn(account.instance):
-        return connect(account.instance), account.instance
-    search_iam, search, catalog = _discovery_urls(
-        cloud_url,
-        iam_url=iam,
-        runtime_url=runtime_url,
-        search_url=search_url,
-        catalog_url=catalog_url,
-    )
-    # Requests of this one carry absolute Global Search and Catalog URLs; its base is unused.
-    with LiveTransport(
-        runtime_url=search,
-        iam_url=search_iam,
-        api_key=api_key,
-        instance=None,
-        verify=checked_verify,
-    ) as discovery:
-        return resolve_instance(
-            discovery,
-            search,
-            catalog,
-            account.instance,
-            preferences,
-            connect,
-            lambda transport, crn: _has_backends(transport, crn, retry),
-        )
-
-
-def _in_process(
-    fake: FakeRuntime,
-    instance: str | None,
-    preferences: InstancePreferences,
-    retry: RetryPolicy | None,
-) -> tuple[Transport, str]:
-    """The fake in process, for ``instance``: a CRN as given; a name (or none, when the fake has
-    several instances) resolved through the fake's own Global Search, as over HTTP."""
-    transport = InProcessTransport(fake.app)
-    if instance and is_crn(instance):
-        return transport, instance
-    if not instance and len(fake.instances) == 1:
-        return transport, fake.plan.instance
-    root = transport.base_url.removesuffix(API_PREFIX)
-    return resolve_instance(
-        transport,
-        root,
-        root + "/catalog",
-        instance,
-        preferences,
-        lambda _crn: transport,
-        lambda transport, crn: _has_backends(transport, crn, retry),
-    )
-
-
 def _check_constructor_arguments(
     texts: dict[str, object], *, transport: object, fake: object, retry: object
 ) -> None:
@@ -244,12 +91,24 @@ def _check_constructor_arguments(
             f"transport must be a Transport (with handle(request), close(), clock and base_url), "
             f"e.g. MockTransport(handler), got {type(transport).__name__}."
         )
-    if fake is not None and not all(hasattr(fake, a) for a in ("app", "plan", "instances")):
+    if fake is not None and not (isinstance(fake, TransportSource) and callable(fake.transport)):
         raise IBMInputTypeError(
-            f"fake must be a FakeRuntime, e.g. fake=FakeRuntime(), got {type(fake).__name__}."
+            "fake must be a FakeRuntime, e.g. fake=FakeRuntime(), or another object whose "
+            f"transport() method returns a Transport; got {type(fake).__name__}. To use a "
+            "transport directly, pass transport= instead."
         )
     if retry is not None and not isinstance(retry, RetryPolicy):
         raise IBMInputTypeError(f"retry must be a RetryPolicy, got {type(retry).__name__}.")
+
+
+def _transport_of(source: TransportSource) -> Transport:
+    made = source.transport()
+    if not isinstance(made, Transport):
+        raise IBMInputTypeError(
+            f"fake.transport() must return a Transport (with handle(request), close(), clock and "
+            f"base_url), but {type(source).__name__}.transport() returned {type(made).__name__}."
+        )
+    return made
 
 
 def _utc_text(name: str, value: _dt.datetime | None) -> str | None:
@@ -259,22 +118,12 @@ def _utc_text(name: str, value: _dt.datetime | None) -> str | None:
     return check_datetime(name, value).astimezone(_dt.timezone.utc).isoformat()
 
 
-@dataclass(frozen=True)
-class BackendStatusInfo:
-    """A backend's status as the official client reports it."""
-
-    backend_name: str
-    backend_version: str
-    operational: bool
-    pending_jobs: int
-    status_msg: str
-
-
 class QiskitRuntimeService(Closing):
     """Access to Qiskit Runtime through a transport.
 
-    - ``QiskitRuntimeService(fake=FakeRuntime())``: the in-process fake.
-    - ``QiskitRuntimeService(transport=...)``: any transport (mock, cassette, live, your own).
+    - ``QiskitRuntimeService(fake=FakeRuntime())``: the in-process fake (``fake.transport()``).
+    - ``QiskitRuntimeService(transport=...)`` or ``QiskitRuntimeService.from_transport(...)``:
+      any transport (mock, cassette, live, your own).
     - ``QiskitRuntimeService()`` or with ``channel``/``token``/``instance``/``url``/``name``: the
       live service over HTTP (``LiveTransport``), with the account found the way the official
       client finds it (``docs/live.md``). ``instance`` is a CRN, or an instance name looked up
@@ -306,7 +155,7 @@ class QiskitRuntimeService(Closing):
         plans_preference: Sequence[str] | None = None,
         tags: Sequence[str] | None = None,
         transport: Transport | None = None,
-        fake: FakeRuntime | None = None,
+        fake: TransportSource | None = None,
         retry: RetryPolicy | None = None,
         cassette: str | os.PathLike[str] | None = None,
         record_mode: str = "once",
@@ -347,21 +196,29 @@ class QiskitRuntimeService(Closing):
         if cassette is not None:  # the cassette stack (YAML, matching) only when asked for
             from .transports.cassette import CassetteTransport, needs_inner
         if fake is not None:
-            preferences = _preferences(None, region, plans_preference, tags)
-            transport, instance = _in_process(fake, instance, preferences, retry)
-        elif transport is None and (cassette is None or needs_inner(cassette, record_mode)):
-            account = find_account(channel, token, url, filename, name, instance)
-            transport, instance = _live_transport(
-                account,
+            transport = _transport_of(fake)
+        if transport is not None:
+            choice = preferences(None, region, plans_preference, tags)
+            instance = instance_for(transport, instance, choice, retry)
+        elif cassette is None or needs_inner(cassette, record_mode):
+            settings = LiveSettings(
+                channel=channel,
+                token=token,
+                url=url,
+                filename=filename,
+                name=name,
+                instance=instance,
                 verify=verify,
                 private_endpoint=private_endpoint,
                 runtime_url=runtime_url,
                 iam_url=iam_url,
                 search_url=search_url,
                 catalog_url=catalog_url,
-                preferences=_preferences(account, region, plans_preference, tags),
-                retry=retry,
+                region=region,
+                plans_preference=plans_preference,
+                tags=tags,
             )
+            transport, instance = settings.connect(retry)
         if cassette is not None:
             # Wraps whatever the arguments above selected; a replay needs none (no account).
             transport = CassetteTransport(cassette, record_mode, transport, scrub_rules=scrub_rules)
@@ -374,6 +231,25 @@ class QiskitRuntimeService(Closing):
         self._backends: dict[str, RuntimeBackend] = {}
         self._programs: dict[str, RuntimeProgram] = {}
         self._listed = False
+
+    @classmethod
+    def from_transport(
+        cls,
+        transport: Transport,
+        *,
+        instance: str | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> QiskitRuntimeService:
+        """A service over ``transport``: ``fake.transport()``, a ``CassetteTransport``, a
+        ``LiveTransport``, a ``MockTransport`` or your own.
+
+        ``instance``: the CRN requests act for. None: the transport's own, if it has one (a
+        fake's with one instance). A name, or none over a transport that has none, is looked up
+        through the Global Search the transport serves, if it serves one (a fake's does: with
+        several instances, the one the official client would try first); otherwise it is sent as
+        given. ``retry`` bounds the retries of transient failures (``RetryPolicy``).
+        """
+        return cls(transport=transport, instance=instance, retry=retry)
 
     @property
     def client(self) -> RuntimeClient:

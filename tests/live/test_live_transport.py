@@ -20,8 +20,10 @@ from qiskit_runtime_double import (
     IBMApiError,
     IBMInputValueError,
     IBMNotAuthorizedError,
+    RequestNotSent,
     TransportError,
 )
+from qiskit_runtime_double.transports.iam import TokenExchangeFailed
 from qiskit_runtime_double.transports.live import LiveTransport, iam_url_for, runtime_url_for
 
 from .http_stub import API_KEY, CRN, Stub, get, live, over
@@ -164,11 +166,32 @@ def test_a_refused_api_key_names_the_iam_endpoint_and_never_the_key(stub: Stub) 
         runtime_url=stub.runtime_url, iam_url=stub.iam_url, api_key="wrong-key-42", instance=CRN
     )
     with pytest.raises(IBMNotAuthorizedError) as caught:
-        get(transport)
+        over(transport).backends()
 
     message = str(caught.value)
     assert f"{stub.iam_url}/identity/token" in message and "400" in message
     assert "BXNIM0415E" in message and "wrong-key-42" not in message
+    assert "Check the API key" in message
+    assert (caught.value.status_code, caught.value.error_code) == (400, "BXNIM0415E")
+    assert stub.count("POST /identity/token") == 1  # a refused key is not retried
+    assert stub.count("GET /backends") == 0
+
+
+def test_the_transport_reports_a_refused_exchange_without_judging_it(stub: Stub) -> None:
+    """The transport contract: an exchange that gave no token means the runtime request got no
+    answer, a ``TransportError`` (``RequestNotSent``) carrying IAM's answer; what that means for
+    the user is the client's to say (the test above)."""
+    transport = LiveTransport(
+        runtime_url=stub.runtime_url, iam_url=stub.iam_url, api_key="wrong-key-42", instance=CRN
+    )
+    with pytest.raises(RequestNotSent) as caught:
+        get(transport)
+
+    assert isinstance(caught.value, TokenExchangeFailed)
+    assert caught.value.status_code == 400
+    assert caught.value.body.code == "BXNIM0415E"
+    assert "wrong-key-42" not in str(caught.value)
+    assert stub.count("GET /backends") == 0
 
 
 # --- failures without an answer ---------------------------------------------------------------

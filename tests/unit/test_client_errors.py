@@ -10,6 +10,7 @@ from qiskit_runtime_double import (
     IBMRuntimeError,
     MockTransport,
     QiskitRuntimeService,
+    RequestNotSent,
     RequestsApiError,
     RuntimeInvalidStateError,
     RuntimeJobNotFound,
@@ -17,7 +18,10 @@ from qiskit_runtime_double import (
     TransportError,
     VirtualClock,
 )
+from qiskit_runtime_double.errors import IBMApiError
 from qiskit_runtime_double.http_client.client import RetryPolicy
+from qiskit_runtime_double.transports.iam import TokenExchangeFailed
+from qiskit_runtime_double.wire.error_body import ErrorBody
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 
 
@@ -138,6 +142,106 @@ def test_requests_carry_the_instance_and_api_version_headers() -> None:
     assert headers["Service-CRN"] == "crn:x"
     assert headers["IBM-API-Version"] == "2026-04-15"
     assert seen[0].path.endswith("/api/v1/instances/usage")
+
+
+def test_errors_about_an_answer_carry_its_status_and_code() -> None:
+    """Apps branch on fields, not on message text (submission errors included)."""
+    with pytest.raises(IBMRuntimeError) as refused:
+        service(error(409, "session closed")).run("sampler", {})
+    assert (refused.value.status_code, refused.value.error_code) == (409, "1234")
+    with pytest.raises(RuntimeJobNotFound) as missing:
+        service(error(404)).job("abc")
+    assert (missing.value.status_code, missing.value.error_code) == (404, "1234")
+    with pytest.raises(IBMNotAuthorizedError) as denied:
+        service(HttpResponse(401, content=b"<html>no</html>")).usage()
+    assert (denied.value.status_code, denied.value.error_code) == (401, None)
+    assert "<html>no</html>" in str(denied.value)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_failure_whose_message_starts_like_a_request_line_still_gets_the_endpoint(
+    method: str,
+) -> None:
+    """The client reads ``TransportError.endpoint``, never the message: a handler's error that
+    happens to start with "POST" is not taken for one that already names the request."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        raise RequestNotSent("POST-processing hook refused the request")
+
+    svc = QiskitRuntimeService(
+        transport=MockTransport(handler, clock=VirtualClock()), retry=RetryPolicy(retries=1)
+    )
+    call = svc.usage if method == "GET" else lambda: svc.run("sampler", {})
+    with pytest.raises(TransportError) as caught:
+        call()
+
+    endpoint = caught.value.endpoint
+    assert endpoint is not None and endpoint.startswith(f"{method} http://mock.invalid/api/v1/")
+    assert str(caught.value) == f"{endpoint} failed: POST-processing hook refused the request"
+
+
+def test_a_400_that_only_mentions_a_tag_code_is_not_a_tag_refusal() -> None:
+    """Tag refusals are read from the error code, not found in the bytes: this submission is not
+    resent without its idempotency tag."""
+    seen: list[HttpRequest] = []
+    mentions = error(400, "job 1204 of 1205 was refused: bad circuit")
+    with pytest.raises(IBMRuntimeError, match="Failed to run program: 400") as refused:
+        service(mentions, seen=seen).run("sampler", {})
+    assert [r.method for r in seen] == ["POST"]
+    assert refused.value.error_code == "1234"
+
+
+def _refused_exchange(status: int, body: dict[str, object]) -> TokenExchangeFailed:
+    answer = HttpResponse.from_json(status, body)
+    return TokenExchangeFailed(
+        "https://iam.example/identity/token",
+        status,
+        ErrorBody.read(status, answer.content),
+        f"({ErrorBody.read(status, answer.content).detail})",
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "hint"),
+    [
+        (400, IBMNotAuthorizedError, "Check the API key"),
+        (403, IBMNotAuthorizedError, "Check the API key"),
+        (404, IBMNotAuthorizedError, "Check iam_url="),
+        (200, IBMApiError, "Check iam_url="),
+    ],
+)
+def test_a_refused_token_exchange_is_said_by_the_client_and_not_retried(
+    status: int, kind: type[Exception], hint: str
+) -> None:
+    """The live transport only reports a failed IAM exchange (``TokenExchangeFailed``); the
+    client's error table says what it means, once, without retrying."""
+    calls: list[HttpRequest] = []
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        calls.append(request)
+        raise _refused_exchange(status, {"errorCode": "BXNIM0415E", "errorMessage": "nope"})
+
+    svc = QiskitRuntimeService(transport=MockTransport(handler, clock=VirtualClock()))
+    with pytest.raises(kind, match=hint) as caught:
+        svc.usage()
+    assert "https://iam.example/identity/token" in str(caught.value)
+    assert caught.value.status_code == status  # type: ignore[attr-defined]
+    assert len(calls) == 1
+
+
+def test_a_throttled_token_exchange_is_retried_as_a_request_not_sent() -> None:
+    calls: list[HttpRequest] = []
+    ok = HttpResponse.from_json(200, {"usage_consumed_seconds": 3})
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        calls.append(request)
+        if len(calls) < 3:
+            raise _refused_exchange(503, {"errorMessage": "busy"})
+        return ok
+
+    svc = QiskitRuntimeService(transport=MockTransport(handler, clock=VirtualClock()))
+    assert svc.usage()["usage_consumed_seconds"] == 3
+    assert len(calls) == 3
 
 
 def test_the_error_table_covers_every_route_of_the_api() -> None:

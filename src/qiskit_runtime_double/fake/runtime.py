@@ -59,6 +59,7 @@ from .http.serve_options import ServeOptions
 if TYPE_CHECKING:
     from qiskit.providers import BackendV2
 
+    from ..transports.inprocess import InProcessTransport
     from .core.history import History, PastJob
     from .core.report import FakeSummary
     from .core.workloads import Executor
@@ -510,3 +511,21 @@ class FakeRuntime:
         starts time over there instead, from now on; None keeps the clock's start.
         """
         self.edge.reset(start)
+
+    def transport(self) -> InProcessTransport:
+        """This fake, in process, as a transport: ``QiskitRuntimeService.from_transport(...)``.
+
+        Requests act for the fake's instance when it has exactly one. With several, the service
+        picks one (or finds one by name) through the fake's own Global Search and Catalog, whose
+        addresses the transport carries, as the official client does over HTTP.
+        """
+        from ..transports.inprocess import IN_PROCESS_ROOT, InProcessTransport
+        from .http.platform import CATALOG_PREFIX
+
+        only = self.instances.default.crn if len(self.instances) == 1 else None
+        return InProcessTransport(
+            self.app,
+            instance=only,
+            search_url=IN_PROCESS_ROOT,
+            catalog_url=IN_PROCESS_ROOT + CATALOG_PREFIX,
+        )

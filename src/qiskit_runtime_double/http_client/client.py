@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ..clock import Clock
-from ..errors import (
-    IBMApiError,
-    TransportError,
-)
+from ..errors import IBMApiError, TransportError
 from ..transports.base import Transport
+from ..transports.iam import TokenExchangeFailed
 from ..wire.http import Headers, HttpRequest, HttpResponse, build_url
 from ..wire.models import (
     BackendConfiguration,
@@ -45,7 +42,8 @@ from ..wire.models import (
 from ..wire.redact import redact_url
 from ..wire.routes import route
 from ..wire.vocabulary import API_VERSION
-from .error_table import error_for
+from .error_table import error_for, token_error
+from .retry import RETRY_STATUSES, RetryPolicy
 from .submission import (
     SafeSubmitter,
     job_without_key,
@@ -53,35 +51,25 @@ from .submission import (
     new_submit_key,
 )
 
-__all__ = ["API_VERSION", "RetryPolicy", "RuntimeClient"]
-
-#: Statuses worth retrying: throttling and transient server or gateway failures. A job
-#: submission answered with one that may hide a created job is looked up first (submission.py).
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+__all__ = ["API_VERSION", "RetryPolicy", "RuntimeClient", "send_once"]
 
 M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential back-off: ``backoff * 2**attempt`` seconds, capped; or the Retry-After.
+def send_once(transport: Transport, request: HttpRequest) -> HttpResponse:
+    """``transport.handle(request)``, once; an API-key exchange that IAM refused is raised as
+    what it means (``error_table.token_error``), a transient one as the ``RequestNotSent`` it is.
 
-    ``lookup_delay`` is the least wait before looking up a job submission whose outcome was lost
-    (job lists can lag a moment behind creation; see ``http_client/submission.py``).
+    Every request of the client's HTTP layer goes through here (the retry loops, safe submission,
+    discovery), so a transport never has to judge a status.
     """
-
-    retries: int = 5
-    backoff: float = 0.5
-    max_wait: float = 30.0
-    lookup_delay: float = 1.0
-
-    def wait(self, attempt: int, response: HttpResponse | None) -> float:
-        if response is not None and "Retry-After" in response.headers:
-            try:
-                return min(max(float(response.headers["Retry-After"]), 0.0), self.max_wait)
-            except ValueError:
-                pass  # an HTTP-date Retry-After: fall back to our own back-off
-        return float(min(self.backoff * 2**attempt, self.max_wait))
+    try:
+        return transport.handle(request)
+    except TokenExchangeFailed as exc:
+        meaning = token_error(exc)
+        if meaning is None:
+            raise  # throttled or failing: not sent, and retried as such
+        raise meaning from None
 
 
 class RuntimeClient:
@@ -153,14 +141,13 @@ class RuntimeClient:
         attempt = 0
         while True:
             try:
-                response = self.transport.handle(request)
+                response = send_once(self.transport, request)
             except TransportError as exc:
                 if attempt >= self.retry.retries:
-                    if str(exc).startswith(request.method):
+                    if exc.endpoint is not None:
                         raise  # the transport already named the endpoint
-                    raise TransportError(
-                        f"{request.method} {redact_url(request.url)} failed: {exc}"
-                    ) from exc
+                    endpoint = f"{request.method} {redact_url(request.url)}"
+                    raise TransportError(f"{endpoint} failed: {exc}", endpoint=endpoint) from exc
                 self.clock.sleep(self.retry.wait(attempt, None))
                 attempt += 1
                 continue
@@ -174,7 +161,7 @@ class RuntimeClient:
         key = self._submit_key()
         keyed = request.model_copy(update={"tags": [*(request.tags or []), key]})
         submitter = SafeSubmitter(
-            send=self.transport.handle,
+            send=lambda request: send_once(self.transport, request),
             lookup=self._find_tagged,
             sleep=self.clock.sleep,
             retry=self.retry,
@@ -188,7 +175,7 @@ class RuntimeClient:
         return self._send("list_jobs", query=query)
 
     def _call(self, name: str, subject: str = "", **kwargs: Any) -> HttpResponse:
-        """Send; raise what an error answer means on this route (``client_errors``).
+        """Send; raise what an error answer means on this route (``error_table``).
 
         ``subject`` is the id or name the call is about, for the messages. An error status the
         route's table accepts (a 404 on close) is returned like a success.

@@ -12,7 +12,8 @@ given (``_filter_instances_by_saved_preferences``): tags, region and plan prefer
 without plan preferences, free and trial plans come first.
 
 No I/O of its own: requests go through a ``Transport`` (``LiveTransport`` adds the IAM token; an
-``InProcessTransport`` onto a fake answers in process).
+``InProcessTransport`` onto a fake answers in process), one at a time (``client.send_once``); a
+refusal becomes an exception in the client's error table (``error_table.search_error``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import IBMApiError, IBMInputValueError, IBMNotAuthorizedError
+from ..errors import IBMApiError, IBMInputValueError
 from ..transports.base import Transport
-from ..wire.http import Headers, HttpRequest, HttpResponse, build_url
+from ..wire.http import Headers, HttpRequest, build_url
+from .client import send_once
+from .error_table import search_error
 
 __all__ = [
     "PRICING_ORDER",
@@ -88,20 +91,6 @@ class InstancePreferences:
     tags: tuple[str, ...] | None = None
 
 
-def _detail(response: HttpResponse) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return str(errors[0].get("message", ""))[:300]
-        if "errorMessage" in body:
-            return str(body["errorMessage"])[:300]
-    return response.text.strip()[:300] or "(empty body)"
-
-
 def _search_page(
     transport: Transport, url: str, cursor: str | None, page: int
 ) -> tuple[list[Any], str | None]:
@@ -111,16 +100,10 @@ def _search_page(
         body["search_cursor"] = cursor
     headers = Headers({**_JSON, "Content-Type": "application/json"})
     request = HttpRequest("POST", url, headers, json.dumps(body).encode())
-    response = transport.handle(request)
+    response = send_once(transport, request)
     where = url.split("?", 1)[0]
     if not response.is_success:
-        kind = IBMNotAuthorizedError if response.status_code in (401, 403) else IBMApiError
-        raise kind(
-            f"Unable to retrieve instances: IBM Cloud Global Search at {where} answered "
-            f"{response.status_code} ({_detail(response)}). Check the API key (token=), and "
-            "search_url= (or GLOBAL_SEARCH_URL) if you set one; or pass instance= as a CRN, "
-            "which needs no search."
-        )
+        raise search_error(response, where)
     try:
         answer = response.json()
     except ValueError:
@@ -137,7 +120,7 @@ def _search_page(
 def _catalog_plan(transport: Transport, catalog_url: str, plan_id: str) -> tuple[str, str]:
     """``(plan name, pricing type)`` of a Catalog entry; ``unknown`` for both if it is refused."""
     url = build_url(catalog_url, quote(plan_id, safe=""))
-    response = transport.handle(HttpRequest("GET", url, Headers(_JSON)))
+    response = send_once(transport, HttpRequest("GET", url, Headers(_JSON)))
     try:
         entry = response.json() if response.is_success else None
     except ValueError:

@@ -1,20 +1,30 @@
-"""What an error answer means, route by route: the client's one table from HTTP to exceptions.
+"""What an error answer means, route by route: the client's one table from answers to exceptions.
 
 ``RuntimeClient`` (``client.py``) sends; when the answer is not a success it asks ``error_for``,
-which looks the route up in ``ROUTE_ERRORS`` (the status, or ``OTHER`` for any other error status)
-and falls back to the generic mapping of the API notes' table 2.9 (401 -> ``IBMNotAuthorizedError``,
-503 -> maintenance, else ``RequestsApiError``). Only ``http_client/client.py`` imports this module.
+which reads the body once (``wire.error_body.ErrorBody``), looks the route up in ``ROUTE_ERRORS``
+(the status, or ``OTHER`` for any other error status) and falls back to the generic mapping of the
+API notes' table 2.9 (401 -> ``IBMNotAuthorizedError``, 503 -> maintenance, else
+``RequestsApiError``). Every exception made here carries the answer's ``status_code`` and
+``error_code``, so callers branch on fields, never on message text.
+
+Two answers that are not the runtime API's are translated here too, so that no other module turns
+a status into an exception: IBM Cloud Global Search refusing to list instances (``search_error``,
+for ``discovery.py``), and IAM refusing the API-key exchange the live transport makes before a
+request (``token_error``; ``transports/iam.py`` explains why the transport only reports it).
+Only the client's HTTP layer (``client.py``, ``discovery.py``) imports this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 from ..errors import (
     BackendNotFoundError,
     IBMApiError,
+    IBMError,
     IBMInputValueError,
     IBMNotAuthorizedError,
     IBMRuntimeError,
@@ -23,52 +33,28 @@ from ..errors import (
     RuntimeJobNotFound,
     RuntimeProgramNotFound,
 )
+from ..transports.iam import TokenExchangeFailed
+from ..wire.error_body import ErrorBody
 from ..wire.http import HttpResponse
-from ..wire.models import MAX_JOB_TAGS, MAX_TAG_LENGTH
+from ..wire.models import MAX_JOB_TAGS, MAX_TAG_LENGTH, TAG_LIMIT_CODES
 from ..wire.routes import route
-from ..wire.vocabulary import ErrorCode
-from .submission import AMBIGUOUS_STATUSES
+from .retry import AMBIGUOUS_STATUSES, RETRY_STATUSES
 
-__all__ = ["ACCEPT", "OTHER", "ROUTE_ERRORS", "WHAT", "Failure", "error_for", "server_message"]
+__all__ = [
+    "ACCEPT",
+    "OTHER",
+    "ROUTE_ERRORS",
+    "WHAT",
+    "Failure",
+    "error_for",
+    "search_error",
+    "token_error",
+]
 
 #: A rule's answer meaning "this error status is what the caller wanted" (e.g. a 404 on close).
 ACCEPT: Final = object()
 #: The key of a route's rule for every error status it does not list.
 OTHER: Final = 0
-
-TAG_LIMIT_CODES: Final = frozenset({ErrorCode.TOO_MANY_TAGS, ErrorCode.TAG_TOO_LONG})
-
-
-def server_message(response: HttpResponse) -> str:
-    """The human message inside an error body, in either shape the service uses, else the text."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:500] or "(empty body)"
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            first = errors[0]
-            return f"{first.get('message', '')} (code {first.get('code', '?')})".strip()
-        error = body.get("error")
-        if isinstance(error, dict):
-            return f"{error.get('message', '')} (code {error.get('code', '?')})".strip()
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-    return response.text.strip()[:500]
-
-
-def _error_code(response: HttpResponse) -> str | None:
-    """The service's error code (``errors[0].code``) in an error body, if it has one."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        code = errors[0].get("code")
-        return None if code is None else str(code)
-    return None
 
 
 @dataclass(frozen=True)
@@ -79,17 +65,22 @@ class Failure:
     route: str
     subject: str = ""
 
+    @cached_property
+    def body(self) -> ErrorBody:
+        """The answer's error body, read once whatever its shape."""
+        return ErrorBody.read(self.response.status_code, self.response.content)
+
     @property
     def status(self) -> int:
         return self.response.status_code
 
     @property
     def detail(self) -> str:
-        return server_message(self.response)
+        return self.body.detail
 
     @property
     def code(self) -> str | None:
-        return _error_code(self.response)
+        return self.body.code
 
     @property
     def where(self) -> str:
@@ -261,5 +252,53 @@ def error_for(response: HttpResponse, route_name: str, subject: str = "") -> Exc
         if outcome is ACCEPT:
             return None
         if isinstance(outcome, Exception):
-            return outcome
-    return generic(failure)
+            return _stamped(outcome, failure.status, failure.body)
+    return _stamped(generic(failure), failure.status, failure.body)
+
+
+def _stamped(error: Exception, status: int, body: ErrorBody) -> Exception:
+    """``error`` carrying the answer's status and error code (``IBMError.status_code``...)."""
+    if isinstance(error, IBMError):
+        error.status_code = status
+        error.error_code = body.code
+    return error
+
+
+# --- answers of other services ---------------------------------------------------------------
+
+
+def search_error(response: HttpResponse, where: str) -> Exception:
+    """Global Search at ``where`` refused to list instances (``discovery.list_instances``)."""
+    body = ErrorBody.read(response.status_code, response.content)
+    kind = IBMNotAuthorizedError if response.status_code in (401, 403) else IBMApiError
+    error = kind(
+        f"Unable to retrieve instances: IBM Cloud Global Search at {where} answered "
+        f"{response.status_code} ({body.message[:300]}). Check the API key (token=), and "
+        "search_url= (or GLOBAL_SEARCH_URL) if you set one; or pass instance= as a CRN, "
+        "which needs no search."
+    )
+    return _stamped(error, response.status_code, body)
+
+
+def token_error(failure: TokenExchangeFailed) -> Exception | None:
+    """What IAM's refusal of the API-key exchange means; None when it is worth trying again
+    (throttled, or IAM failing: the request was not sent, and the client retries it as such)."""
+    status, where, detail = failure.status_code, failure.url, failure.body.detail
+    error: IBMError
+    if status in RETRY_STATUSES:
+        return None
+    if 200 <= status < 300:
+        error = IBMApiError(
+            f"The IAM service at {where} answered {status} {failure.problem}. Check iam_url=: "
+            "it must be an IBM Cloud IAM endpoint."
+        )
+    else:
+        hint = (
+            "Check the API key (token=, QISKIT_IBM_TOKEN or the saved account)."
+            if status in (400, 401, 403)
+            else "Check iam_url=: it must be an IBM Cloud IAM endpoint."
+        )
+        error = IBMNotAuthorizedError(
+            f"The IAM service at {where} refused the API key exchange ({status}: {detail}). {hint}"
+        )
+    return _stamped(error, status, failure.body)

@@ -44,34 +44,23 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from ..errors import RequestNotSent, TransportError
+from ..wire.error_body import ErrorBody
 from ..wire.http import HttpRequest, HttpResponse
-from ..wire.models import Job, JobList
+from ..wire.models import TAG_LIMIT_CODES, Job, JobList
 from ..wire.redact import redact_url
 from ..wire.submit_keys import KEY_PREFIX, is_submit_key, without_submit_keys
-from ..wire.vocabulary import ErrorCode
-
-if TYPE_CHECKING:
-    from .client import RetryPolicy
+from .retry import AMBIGUOUS_STATUSES, DECLINED_STATUSES, RetryPolicy
 
 __all__ = [
-    "AMBIGUOUS_STATUSES",
-    "DECLINED_STATUSES",
     "KEY_PREFIX",
     "SafeSubmitter",
     "job_without_key",
     "jobs_without_keys",
     "new_submit_key",
 ]
-
-#: Answers to a submission that leave open whether the job was created.
-AMBIGUOUS_STATUSES = frozenset({500, 502, 504, 520, 521, 522, 523, 524})
-#: Answers after which the service certainly did not handle the request: resent after back-off.
-DECLINED_STATUSES = frozenset({429, 503})
-#: Error codes of a job refused for its tags (too many, too long): nothing was created.
-_TAG_LIMIT_CODES = (ErrorCode.TOO_MANY_TAGS.encode(), ErrorCode.TAG_TOO_LONG.encode())
 
 Outcome = HttpResponse | TransportError
 
@@ -139,7 +128,8 @@ class SafeSubmitter:
                     f"POST {where}: {_describe(outcome)}. The job may have been created, and"
                     " this submission carried no idempotency tag (its own tags fill the "
                     "service's quota), so it is not sent again: check service.jobs() before "
-                    "submitting again."
+                    "submitting again.",
+                    endpoint=f"POST {where}",
                 )
             wait = self._retry.wait(attempt, response)
             self._sleep(max(wait, self._retry.lookup_delay))
@@ -149,7 +139,8 @@ class SafeSubmitter:
                 raise TransportError(
                     f"POST {where}: {_describe(outcome)}, and whether the job was created "
                     f"could not be checked ({exc}). The job carries the tag {tag!r}: look for it "
-                    f"with service.jobs(job_tags=[{tag!r}]) before submitting again."
+                    f"with service.jobs(job_tags=[{tag!r}]) before submitting again.",
+                    endpoint=f"POST {where}",
                 ) from None
             if found is not None:
                 return _recovered(found)
@@ -158,7 +149,8 @@ class SafeSubmitter:
                     return outcome  # checked: the client reports the status, nothing exists
                 raise TransportError(
                     f"POST {where}: {outcome}. Sent {attempt + 1} time(s) and checked "
-                    f"after each (tag {tag!r}): no job was created, so submitting again is safe."
+                    f"after each (tag {tag!r}): no job was created, so submitting again is safe.",
+                    endpoint=f"POST {where}",
                 ) from outcome
             attempt += 1
 
@@ -213,25 +205,26 @@ def _declined(outcome: Outcome) -> bool:
 def _settled(outcome: Outcome, request: HttpRequest) -> HttpResponse:
     if isinstance(outcome, HttpResponse):
         return outcome
-    if str(outcome).startswith(request.method):
+    if outcome.endpoint is not None:
         raise outcome  # the transport already named the endpoint
-    raise TransportError(
-        f"{request.method} {redact_url(request.url)} failed: {outcome}"
-    ) from outcome
+    endpoint = f"{request.method} {redact_url(request.url)}"
+    raise TransportError(f"{endpoint} failed: {outcome}", endpoint=endpoint) from outcome
 
 
 def _refused_for_tags(outcome: Outcome) -> bool:
-    return (
-        isinstance(outcome, HttpResponse)
-        and outcome.status_code in (400, 422)
-        and any(code in outcome.content for code in _TAG_LIMIT_CODES)
-    )
+    """A 400 or 422 whose error code says the tags broke the service's limits (nothing made)."""
+    if not isinstance(outcome, HttpResponse) or outcome.status_code not in (400, 422):
+        return False
+    return ErrorBody.read(outcome.status_code, outcome.content).code in TAG_LIMIT_CODES
 
 
 def _describe(outcome: Outcome) -> str:
-    if isinstance(outcome, HttpResponse):
-        return f"the service answered {outcome.status_code} ({outcome.text.strip()[:200]!r})"
-    return f"no answer came ({outcome})"
+    if isinstance(outcome, TransportError):
+        return f"no answer came ({outcome})"
+    # The errors derive from qiskit's untyped QiskitError, so mypy cannot rule one out here.
+    response = cast("HttpResponse", outcome)
+    body = ErrorBody.read(response.status_code, response.content)
+    return f"the service answered {response.status_code} ({body.detail[:200]!r})"
 
 
 def _recovered(job: dict[str, Any]) -> HttpResponse:

@@ -8,7 +8,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 from ..clock import Clock
 from ..wire.http import HttpRequest, HttpResponse
 
-__all__ = ["Closing", "Transport"]
+__all__ = ["Closing", "InstanceDirectory", "Transport"]
 
 _C = TypeVar("_C", bound="Closing")
 
@@ -35,6 +35,27 @@ class Transport(Protocol):
     def handle(self, request: HttpRequest) -> HttpResponse: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class InstanceDirectory(Protocol):
+    """What a transport may also know about the instances its requests can act for (optional).
+
+    ``instance`` is the CRN requests act for when the caller names none (None: none in
+    particular). ``search_url`` and ``catalog_url``, when not None, are where the transport's
+    answerer also serves IBM Cloud Global Search and Global Catalog, so a service over it resolves
+    an instance name, or picks an instance, the way the official client does, through ``handle``.
+    ``fake.transport()`` gives one.
+    """
+
+    @property
+    def instance(self) -> str | None: ...
+
+    @property
+    def search_url(self) -> str | None: ...
+
+    @property
+    def catalog_url(self) -> str | None: ...
 
 
 class Closing:

@@ -1,6 +1,20 @@
-"""IBM Cloud IAM: the API-key exchange's wire shape, and a cache of the bearer token it returns.
+"""IBM Cloud IAM: the API-key exchange's wire shape, a cache of the bearer token it returns, and
+the failure reported when the exchange gives no token.
 
-No I/O here: ``live.py`` sends the request this module describes and hands the parsed answer back.
+No I/O here: ``live.py`` sends the request this module describes and hands the answer back.
+
+**Who says what a failed exchange means.** The exchange happens inside ``LiveTransport.handle``,
+before the runtime request it authenticates is sent. When it gives no token, that runtime request
+got no answer at all, so the transport keeps its contract (return every answer; raise only
+``TransportError`` when none came) and raises ``TokenExchangeFailed``: a ``RequestNotSent`` (the
+runtime request never left, so resending is safe) that carries IAM's answer, read into the one
+error shape (``wire.error_body.ErrorBody``), with secrets scrubbed. It does not judge the status.
+The client does, in its error table (``http_client/error_table.py``, ``token_error``), as for
+every other answer: IAM throttled or failed (429, 5xx) is transient and retried like any request
+that was not sent; a refused API key (400, 401, 403) is an ``IBMNotAuthorizedError`` naming the
+IAM endpoint and what to check; any other answer an ``IBMNotAuthorizedError`` pointing at
+``iam_url=``, and a success without a token an ``IBMApiError``. So a transport never turns a status
+into a user-facing exception, and the translation from answers to exceptions stays in one table.
 
 Token lifetime is measured on a real monotonic timer from the moment the token was requested, for
 ``exp - iat`` seconds (the JWT's own claims, as the IBM SDK reads them, without checking the
@@ -28,15 +42,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from ..errors import IBMApiError
+from ..errors import RequestNotSent
+from ..wire.error_body import ErrorBody
+from ..wire.http import HttpResponse
 
 __all__ = [
     "IAM_TOKEN_PATH",
     "CachedToken",
     "TokenCache",
+    "TokenExchangeFailed",
     "decode_jwt_claims",
     "iam_token_form",
     "iam_token_url",
+    "token_answer",
 ]
 
 IAM_TOKEN_PATH = "/identity/token"
@@ -60,6 +78,58 @@ def iam_token_form(api_key: str) -> bytes:
     return urlencode(
         [("grant_type", _GRANT_TYPE), ("apikey", api_key), ("response_type", "cloud_iam")]
     ).encode("ascii")
+
+
+class TokenExchangeFailed(RequestNotSent):
+    """The API-key exchange at ``url`` gave no token, so the runtime request was not sent.
+
+    ``status_code`` is IAM's status; ``body`` its answer, read (``ErrorBody``) and scrubbed;
+    ``error_code`` IAM's code (``BXNIM0415E``...). What it means for the user is the client's to
+    say (module docstring).
+    """
+
+    status_code: int
+
+    def __init__(self, url: str, status: int, body: ErrorBody, problem: str) -> None:
+        super().__init__(
+            f"POST {url}: the IAM service answered {status} {problem}, so the runtime request "
+            "was not sent."
+        )
+        self.url = url
+        self.body = body
+        #: What was wrong with the answer, in words: ``(message (code X))``, ``without an
+        #: access_token (...)``.
+        self.problem = problem
+        self.status_code = status
+        self.error_code = body.code
+
+
+def token_answer(
+    response: HttpResponse, url: str, scrub: Callable[[str], str] = str
+) -> Mapping[str, Any]:
+    """The JSON object of a successful exchange at ``url``, with a non-empty ``access_token``.
+
+    Anything else raises ``TokenExchangeFailed`` with IAM's answer, its texts passed through
+    ``scrub`` (the transport's: no API key or token in a message).
+    """
+    body: dict[str, Any] | None = None
+    if response.is_success:
+        try:
+            parsed = response.json()
+        except (ValueError, RecursionError):
+            parsed = None
+        body = parsed if isinstance(parsed, dict) else None
+        token = body.get("access_token") if body is not None else None
+        if body is not None and isinstance(token, str) and token:
+            return body
+    read = ErrorBody.read(response.status_code, scrub(response.text).encode())
+    if not response.is_success:
+        problem = f"({read.detail})"
+    elif body is not None:
+        problem = f"without an access_token (fields: {sorted(body)[:20]})"
+    else:
+        problem = f"with a body that is not a JSON object ({read.message[:200]!r})"
+    raise TokenExchangeFailed(url, response.status_code, read, problem)
 
 
 def decode_jwt_claims(token: str) -> dict[str, Any]:
@@ -112,10 +182,11 @@ class CachedToken:
 class TokenCache:
     """Fetches a token through ``fetch()`` when there is none, when it is due, or when forced.
 
-    ``fetch`` returns the IAM answer's JSON object (it raises on failure); ``timer`` is a monotonic
-    seconds counter (``time.monotonic`` in production). A refresh that fails while the current token
-    is still valid keeps the current one, as the SDK's background refresh does; once it has
-    expired, the failure propagates. Thread-safe: one fetch at a time.
+    ``fetch`` returns the IAM answer's JSON object, read by ``token_answer`` (so it has an
+    ``access_token``; it raises ``TokenExchangeFailed`` or ``TransportError`` on failure);
+    ``timer`` is a monotonic seconds counter (``time.monotonic`` in production). A refresh that
+    fails while the current token is still valid keeps the current one, as the SDK's background
+    refresh does; once it has expired, the failure propagates. Thread-safe: one fetch at a time.
     """
 
     def __init__(
@@ -161,9 +232,10 @@ class TokenCache:
         body = self._fetch()
         value = body.get("access_token")
         if not isinstance(value, str) or not value:
-            raise IBMApiError(
-                f"The IAM service at {self._where} answered without an access_token "
-                f"(fields: {sorted(body)}). Check iam_url=: it must be an IBM Cloud IAM endpoint."
+            # fetch() promises an answer read by ``token_answer``: this is a bug, not IAM's.
+            raise TypeError(
+                f"TokenCache: fetch() for {self._where} returned no access_token; read IAM's "
+                "answer with token_answer(), which raises TokenExchangeFailed instead."
             )
         lifetime = token_lifetime(body, value)
         if lifetime is None:

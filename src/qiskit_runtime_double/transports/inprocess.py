@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from ..clock import Clock, SystemClock
 from ..wire.http import App, HttpRequest, HttpResponse
+from ..wire.vocabulary import API_PREFIX
 from .base import Closing
 
-__all__ = ["IN_PROCESS_BASE_URL", "InProcessTransport"]
+__all__ = ["IN_PROCESS_BASE_URL", "IN_PROCESS_ROOT", "InProcessTransport"]
 
 #: ``.invalid`` can never resolve: a request built against it can only go to the app.
-IN_PROCESS_BASE_URL = "http://runtime-double.invalid/api/v1"
+IN_PROCESS_ROOT = "http://runtime-double.invalid"
+IN_PROCESS_BASE_URL = IN_PROCESS_ROOT + API_PREFIX
 
 
 class InProcessTransport(Closing):
@@ -17,12 +19,28 @@ class InProcessTransport(Closing):
 
     ``clock`` defaults to ``app.clock`` when the app has one (the fake's ``VirtualClock``), so that
     waiting for a job moves simulated time instead of sleeping.
+
+    ``instance``: the CRN requests act for when the caller names none. ``search_url`` and
+    ``catalog_url``: where ``app`` also answers IBM Cloud Global Search and Catalog, if it does,
+    so that a service over this transport resolves instance names through it
+    (``InstanceDirectory``). ``fake.transport()`` sets all three; by default there are none.
     """
 
-    def __init__(self, app: App, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        clock: Clock | None = None,
+        instance: str | None = None,
+        search_url: str | None = None,
+        catalog_url: str | None = None,
+    ) -> None:
         self.app = app
         found = clock if clock is not None else getattr(app, "clock", None)
         self._clock: Clock = found if isinstance(found, Clock) else SystemClock()
+        self._instance = instance
+        self._search_url = search_url
+        self._catalog_url = catalog_url
 
     @property
     def clock(self) -> Clock:
@@ -31,6 +49,18 @@ class InProcessTransport(Closing):
     @property
     def base_url(self) -> str:
         return IN_PROCESS_BASE_URL
+
+    @property
+    def instance(self) -> str | None:
+        return self._instance
+
+    @property
+    def search_url(self) -> str | None:
+        return self._search_url
+
+    @property
+    def catalog_url(self) -> str | None:
+        return self._catalog_url
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         return self.app(request)

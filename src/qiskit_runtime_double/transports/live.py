@@ -2,16 +2,19 @@
 
 The only module that imports ``requests``, and only inside functions, so that importing the package
 stays light. Every ``requests``/``urllib3`` failure is translated here into ``TransportError``
-naming the request and the cause (never a token or an API key).
+naming the request (its ``endpoint``) and the cause (never a token or an API key).
 
 What it adds to each request the client builds: ``Authorization: Bearer <IAM token>`` (exchanged
 from the API key and cached, see ``iam.py``) and ``User-Agent: qiskit-runtime-double/<version>``.
-What it does not do: retry, or make job submissions safe. Retries of 429/5xx and dropped
-connections are the client's, with its back-off, and so is the idempotency tag that keeps a lost
-job submission from being sent twice (``http_client/``): every transport gets both. The one retry
-made here is one only the transport can make: a 401 forces one token refresh and one resend of that
-request (the token may have been revoked or expired early). A failure that certainly happened
-before the request left (resolving, connecting, a refused certificate) is ``RequestNotSent``, which
+What it does not do: say what an answer's status means, retry, or make job submissions safe.
+Every answer is returned as it came (a 401 too, after the one resend below); an exchange that
+gives no token is ``TokenExchangeFailed`` (``iam.py`` says why, and where its meaning for the user
+is decided). Retries of 429/5xx and dropped connections are the client's, with its back-off, and so
+is the idempotency tag that keeps a lost job submission from being sent twice (``http_client/``):
+every transport gets both. The one retry made here is one only the transport can make: a 401
+forces one token refresh and one resend of that request (the token may have been revoked or
+expired early). A failure that certainly happened before the request left (resolving,
+connecting, a refused certificate) is ``RequestNotSent``, which
 tells the client that even a job submission may be resent.
 """
 
@@ -26,17 +29,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..clock import Clock, SystemClock
-from ..errors import (
-    IBMApiError,
-    IBMInputValueError,
-    IBMNotAuthorizedError,
-    RequestNotSent,
-    TransportError,
-)
+from ..errors import IBMInputValueError, RequestNotSent, TransportError
 from ..wire.http import Headers, HttpRequest, HttpResponse
 from .base import Closing
 from .endpoints import iam_url_for, runtime_url_for
-from .iam import TokenCache, iam_token_form, iam_token_url
+from .iam import TokenCache, iam_token_form, iam_token_url, token_answer
 
 if TYPE_CHECKING:
     import requests
@@ -179,6 +176,8 @@ class LiveTransport(Closing):
         return response
 
     def _fetch_token(self) -> Mapping[str, Any]:
+        """IAM's answer to the API-key exchange, with a token; ``TokenExchangeFailed`` if it gave
+        none, ``RequestNotSent`` if it gave no answer (``iam.py``)."""
         url = iam_token_url(self._iam_url)
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
@@ -191,43 +190,7 @@ class LiveTransport(Closing):
             raise RequestNotSent(
                 f"Could not get an IAM token, so the runtime request was not sent: {exc}"
             ) from exc
-        status = response.status_code
-        if response.is_success:
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-            if not isinstance(body, dict):
-                raise IBMApiError(
-                    f"The IAM service at {url} answered {status} with a body that is not a JSON "
-                    f"object: {self._scrub(response.text[:200])!r}. Check iam_url=."
-                )
-            return body
-        detail = self._iam_error(response)
-        if status == 429 or status >= 500:
-            raise RequestNotSent(
-                f"POST {url}: the IAM service answered {status} ({detail}), so the runtime "
-                "request was not sent. Try again later."
-            )
-        hint = (
-            "Check the API key (token=, QISKIT_IBM_TOKEN or the saved account)."
-            if status in (400, 401, 403)
-            else "Check iam_url=: it must be an IBM Cloud IAM endpoint."
-        )
-        raise IBMNotAuthorizedError(
-            f"The IAM service at {url} refused the API key exchange ({status}: {detail}). {hint}"
-        )
-
-    def _iam_error(self, response: HttpResponse) -> str:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and ("errorMessage" in body or "errorCode" in body):
-            text = f"{body.get('errorCode', '')} {body.get('errorMessage', '')}".strip()
-        else:
-            text = response.text.strip()[:200] or "(empty body)"
-        return self._scrub(text)
+        return token_answer(response, url, self._scrub)
 
     # --- the wire ---------------------------------------------------------------------------
 
@@ -353,7 +316,8 @@ class LiveTransport(Closing):
             hint, kind = "Check verify=: a CA bundle path must exist.", RequestNotSent
         else:
             hint = "The request failed before a complete answer came back."
-        return kind(f"{method} {self._scrub(url)}: {cause}. {hint}")
+        endpoint = f"{method} {self._scrub(url)}"
+        return kind(f"{endpoint}: {cause}. {hint}", endpoint=endpoint)
 
     def _scrub(self, text: str) -> str:
         """``text`` without the API key, the current token, or secret-looking query values."""

@@ -23,11 +23,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+# The error shape has a module of its own (it is read from any answer, not only validated).
+from .error_body import ErrorBody, ErrorItem
 from .vocabulary import BillingStatus, DeviceStatus, ErrorCode, SessionState, WireJobStatus
 
 __all__ = [
     "MAX_JOB_TAGS",
     "MAX_TAG_LENGTH",
+    "TAG_LIMIT_CODES",
     "TAG_TOO_LONG_CODE",
     "TOO_MANY_TAGS_CODE",
     "BackendConfiguration",
@@ -108,23 +111,6 @@ class _Response(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
-# --- errors ---------------------------------------------------------------------------------------
-
-
-class ErrorItem(_Response):
-    code: str
-    message: str
-    more_info: str | None = None
-
-
-class ErrorBody(_Response):
-    """The IBM Cloud error shape: ``{"errors": [{code, message, more_info}], trace, ...}``."""
-
-    errors: list[ErrorItem]
-    trace: str | None = None
-    status_code: int
-
-
 # --- sessions -------------------------------------------------------------------------------------
 
 
@@ -174,6 +160,8 @@ MAX_JOB_TAGS = 8
 MAX_TAG_LENGTH = 86
 TOO_MANY_TAGS_CODE = ErrorCode.TOO_MANY_TAGS
 TAG_TOO_LONG_CODE = ErrorCode.TAG_TOO_LONG
+#: The codes of a job refused for its tags: a 4xx that created nothing.
+TAG_LIMIT_CODES = frozenset({TOO_MANY_TAGS_CODE, TAG_TOO_LONG_CODE})
 
 
 def tag_limit_problem(tags: Sequence[str]) -> tuple[str, str] | None:
