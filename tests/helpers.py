@@ -24,7 +24,8 @@ def live_transport(server: FakeServer, api_key: str = "test-key") -> LiveTranspo
     """Our live transport onto a served fake, waiting on the fake's own clock.
 
     With ``pace="manual"`` (or any pace) a client built on it sees the same simulated timeline
-    over HTTP as in process: its polls move the fake's clock instead of sleeping.
+    over HTTP as in process: its polls move the fake's clock, to the simulation's next event (the
+    fake's probe), instead of sleeping.
     """
     return LiveTransport(
         runtime_url=server.runtime_url,
@@ -32,6 +33,7 @@ def live_transport(server: FakeServer, api_key: str = "test-key") -> LiveTranspo
         api_key=api_key,
         instance=server.instance,
         clock=server.fake.clock,
+        probe=server.fake.simulation,
     )
 
 

@@ -70,7 +70,13 @@ FAKE_EDGE = (
     f"{PKG}.fake.http.stream",
 )
 #: Rule 6: all that ``transports.*`` may import from the package.
-TRANSPORTS_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}.transports")
+TRANSPORTS_MAY_IMPORT = (
+    f"{PKG}.wire",
+    f"{PKG}.errors",
+    f"{PKG}.clock",
+    f"{PKG}.probe",
+    f"{PKG}.transports",
+)
 #: Rule 4: each heavy dependency and the only modules that may import it (lazily).
 HEAVY_HOMES = {
     "requests": (f"{PKG}.transports.live",),

@@ -72,7 +72,7 @@ _EXPORTS: dict[str, str] = {
     "SamplerV2": ".primitives",
     "Session": ".session",
     "SessionClosedError": ".errors",
-    "SimulatedClock": ".clock",
+    "SimulationProbe": ".probe",
     "SimulationStalledError": ".errors",
     "SimulatorOptions": ".options",
     "SystemClock": ".clock",
@@ -93,7 +93,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors
     from .backend import BackendStatusInfo, IBMBackend, RuntimeBackend
-    from .clock import Clock, SimulatedClock, SystemClock
+    from .clock import Clock, SystemClock
     from .errors import (
         AccountNotFoundError,
         BackendNotFoundError,
@@ -137,6 +137,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
         TranspilationOptions,
     )
     from .primitives import EstimatorV2, SamplerV2
+    from .probe import SimulationProbe
     from .service import (
         QiskitRuntimeService,
         TransportSource,
@@ -209,7 +210,7 @@ __all__ = [
     "SamplerV2",
     "Session",
     "SessionClosedError",
-    "SimulatedClock",
+    "SimulationProbe",
     "SimulationStalledError",
     "SimulatorOptions",
     "SystemClock",

@@ -11,7 +11,7 @@ import datetime as _dt
 import time as _time
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "SimulatedClock", "SystemClock"]
+__all__ = ["Clock", "SystemClock"]
 
 
 @runtime_checkable
@@ -21,18 +21,6 @@ class Clock(Protocol):
     def now(self) -> _dt.datetime: ...
 
     def sleep(self, seconds: float) -> None: ...
-
-
-@runtime_checkable
-class SimulatedClock(Clock, Protocol):
-    """A clock driven by a simulation that can tell when waiting is pointless (the fake's).
-
-    ``stall_reason(job_id)`` is None while the job can still progress; otherwise it says why it
-    never will (for example: queued on a backend that is offline, with nothing scheduled that
-    would bring it back). Waiters use it to fail at once instead of moving time forever.
-    """
-
-    def stall_reason(self, job_id: str) -> str | None: ...
 
 
 class SystemClock:

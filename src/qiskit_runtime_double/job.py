@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from qiskit.primitives import BasePrimitiveJob
 
-from .clock import SimulatedClock
+from .clock import Clock
 from .errors import (
+    ClockError,
     IBMInputTypeError,
     IBMInputValueError,
     RuntimeInvalidStateError,
@@ -36,6 +37,7 @@ from .wire.vocabulary import (
 if TYPE_CHECKING:
     from .backend import RuntimeBackend
     from .http_client.client import RuntimeClient
+    from .probe import SimulationProbe
 
 __all__ = ["JobStatus", "RuntimeJob", "RuntimeJobV2"]
 
@@ -46,8 +48,6 @@ RAN_TOO_LONG_CODE = ReasonCode.RAN_TOO_LONG
 
 #: Poll intervals grow from the first to the last (seconds of the transport's clock).
 POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.1, 1.5, 5.0
-#: The longest poll on a simulated clock, whose sleeps end early at the next event anyway.
-SIMULATED_POLL = 3600.0
 
 Callback = Callable[[str, Any], None]
 
@@ -108,6 +108,8 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         self._queue: tuple[int | None, _dt.datetime | None] = (None, None)
         #: How many of the program's interim results the callback has had (``_deliver_interim``).
         self._interim_delivered = 0
+        #: The transport's time when the service last told us the job's status (or took it).
+        self._seen_at: _dt.datetime | None = None
 
     # --- identity ----------------------------------------------------------------------------
 
@@ -165,8 +167,14 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         found._refresh(job)
         return found
 
+    def submitted(self) -> None:
+        """The service has just accepted this job: it is queued, as of now."""
+        self._status = "QUEUED"
+        self._seen_at = self._client.clock.now()
+
     def _refresh(self, job: Job | None = None) -> None:
         job = job or self._client.job(self._job_id)
+        self._seen_at = self._client.clock.now()
         self._status = client_job_status(job.state.status, job.state.reason_code)
         self._reason, self._reason_code = job.state.reason, job.state.reason_code
         self._backend_name = job.backend or self._backend_name
@@ -212,45 +220,76 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         """Poll until the job is final; raise ``RuntimeJobTimeoutError`` after ``timeout`` seconds.
 
         Waits go through the transport's clock: against the fake, simulated time moves instead
-        of the test sleeping, and the wait ends as soon as the simulation finishes the job.
+        of the test sleeping. When the transport has a ``probe`` (the fake's simulation), each
+        wait moves the clock straight to the simulation's next event, so the wait ends as soon as
+        the simulation finishes the job, with one poll per event (a job queued for hours costs a
+        few polls), and a job nothing will ever move fails at once (``SimulationStalledError``).
         """
         if timeout is not None and timeout < 0:
             raise IBMInputValueError(f"timeout must be None or >= 0 seconds, got {timeout}")
-        clock = self._client.clock
+        clock, probe = self._client.clock, self._client.probe
         start = clock.now()
-        # A simulated clock wakes a sleep at the simulation's next event, so short polls would only
-        # add requests: poll once per event instead (a job queued for hours costs a few polls).
-        simulated = clock if isinstance(clock, SimulatedClock) else None
-        interval = SIMULATED_POLL if simulated is not None else POLL_FIRST
+        interval = POLL_FIRST
         reporter = current_reporter()  # a status line (progress.py), told what each poll saw
-        while self.status() not in FINAL_STATUSES:
-            self._deliver_interim()
+        # With a probe, a status read at this very instant of simulated time is still true: the
+        # first poll waits for the next event (a job just submitted needs one poll, not two).
+        known = probe is not None and self._seen_at == start and self._status not in FINAL_STATUSES
+        while known or self.status() not in FINAL_STATUSES:
             waited = (clock.now() - start).total_seconds()
-            if reporter is not None:
-                reporter.update(self._progress(waited))
+            if not known:  # what the last poll saw (a status known from submission is not news)
+                self._deliver_interim()
+                if reporter is not None:
+                    reporter.update(self._progress(waited))
+            known = False
             if timeout is not None and waited >= timeout:
                 raise RuntimeJobTimeoutError(
                     f"Timed out waiting for job {self._job_id} after {timeout} s; it is still "
                     f"{self._status}. Wait longer, or check the queue with backend.status()."
                 )
-            step = interval if timeout is None else min(interval, timeout - waited)
-            stall = simulated.stall_reason(self._job_id) if simulated is not None else None
-            if stall is not None:
-                if timeout is None:
-                    raise SimulationStalledError(
-                        f"Waiting for job {self._job_id} would never end: {stall} Pass a timeout "
-                        "to wait a bounded time instead (RuntimeJobTimeoutError then)."
-                    )
-                step = timeout - waited  # nothing will change before the timeout: skip to it
-            clock.sleep(max(step, 0.0))
-            if simulated is None:
+            upcoming = None
+            if probe is None:
+                step = interval
                 interval = min(interval * POLL_GROWTH, POLL_MAX)
+            else:
+                step, upcoming = self._until_next_event(probe, clock, timeout)
+            if timeout is not None:
+                step = min(step, timeout - waited)
+            try:
+                clock.sleep(max(step, 0.0))
+            except ClockError as exc:  # a frozen clock: say when the simulation moves next
+                if upcoming is None:
+                    raise
+                raise ClockError(
+                    f"{exc} The next simulated event is at {upcoming.isoformat()}."
+                ) from None
         if reporter is not None:
             reporter.finish(self._progress((clock.now() - start).total_seconds()))
         self._deliver_interim()
         if self._status == "DONE" and self._callback is not None and not self._called_back:
             self._called_back = True
             self._callback(self._job_id, self.result())
+
+    def _until_next_event(
+        self, probe: SimulationProbe, clock: Clock, timeout: float | None
+    ) -> tuple[float, _dt.datetime | None]:
+        """Seconds until the simulation's next event (the next time the job may change), and
+        when that is.
+
+        A job nothing will ever move raises ``SimulationStalledError`` without a timeout; with
+        one, the wait skips to it.
+        """
+        stall = probe.stall_reason(self._job_id)
+        if stall is not None:
+            if timeout is None:
+                raise SimulationStalledError(
+                    f"Waiting for job {self._job_id} would never end: {stall} Pass a timeout "
+                    "to wait a bounded time instead (RuntimeJobTimeoutError then)."
+                )
+            return float("inf"), None  # nothing will change before the timeout: skip to it
+        upcoming, now = probe.next_event_time(), clock.now()
+        if upcoming is None or upcoming <= now:
+            return 0.0, None  # nothing scheduled to wait for (the job ended meanwhile?): look now
+        return (upcoming - now).total_seconds(), upcoming
 
     def _progress(self, waited: float) -> JobWait:
         position, estimated_start = self._queue

@@ -418,7 +418,7 @@ class QiskitRuntimeService(Closing):
             **settings.fields,
         )
         created = self._client.submit_job(request)
-        return RuntimeJob(
+        job = RuntimeJob(
             self._client,
             created.id,
             service=self,
@@ -430,6 +430,8 @@ class QiskitRuntimeService(Closing):
             result_decoder=result_decoder,
             private=bool(settings.fields.get("private")),
         )
+        job.submitted()
+        return job
 
     # --- programs (the 2023 API) -------------------------------------------------------------
 

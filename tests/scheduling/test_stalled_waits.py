@@ -75,7 +75,7 @@ def test_a_job_queued_behind_others_is_not_stalled(
 ) -> None:
     fake.add_background_jobs("generic_5q", 3, duration=600)
     job = SamplerV2(mode=service.backend("generic_5q")).run([isa_bell])
-    assert fake.clock.stall_reason(job.job_id()) is None
+    assert fake.simulation.stall_reason(job.job_id()) is None
     assert job.result()[0].data.meas.num_shots == 4096
     assert fake.job(job.job_id()).running_at == fake.job(job.job_id()).created + dt.timedelta(
         seconds=1800

@@ -63,7 +63,8 @@ def world() -> Iterator[World]:
         return fake.app(request)
 
     service = QiskitRuntimeService(
-        transport=MockTransport(forward, clock=fake.clock), instance=fake.plan.instance
+        transport=MockTransport(forward, clock=fake.clock, probe=fake.simulation),
+        instance=fake.plan.instance,
     )
     backend = service.backend("generic_5q")
     circuit = QuantumCircuit(2)

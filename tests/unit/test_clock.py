@@ -15,11 +15,12 @@ def test_advance_mode_sleep_moves_time_without_waiting() -> None:
     assert clock.now() == START + dt.timedelta(hours=1)
 
 
-def test_sleep_wakes_early_at_the_next_event() -> None:
+def test_sleep_moves_exactly_the_time_waited() -> None:
+    """The clock knows nothing of jobs: a sleep is that much time (waiters ask the probe)."""
     clock = VirtualClock(START)
-    clock.set_wakeup(lambda: START + dt.timedelta(seconds=2))
     clock.sleep(10)
-    assert clock.now() == START + dt.timedelta(seconds=2)
+    clock.sleep(0.25)
+    assert clock.now() == START + dt.timedelta(seconds=10.25)
 
 
 def test_shift_and_move_to_accept_timedelta_seconds_and_datetimes() -> None:
@@ -42,11 +43,11 @@ def test_moving_backwards_is_refused_and_time_is_unchanged(move) -> None:
 
 def test_frozen_clock_refuses_to_wait_and_says_how_to_move_it() -> None:
     clock = VirtualClock(START, mode="frozen")
-    clock.set_wakeup(lambda: START + dt.timedelta(seconds=5))
+    clock.sleep(0)  # waiting no time needs no time
     with pytest.raises(ClockError) as info:
         clock.sleep(1)
     message = str(info.value)
-    assert "frozen" in message and "shift" in message and "2025-03-01T12:00:05" in message
+    assert "frozen" in message and "shift" in message and "2025-03-01T12:00:00" in message
     clock.shift(5)
     assert clock.now() == START + dt.timedelta(seconds=5)
 
@@ -156,22 +157,3 @@ def test_reset_takes_the_clock_back_to_its_start() -> None:
     clock.shift(3600)
     clock.reset()
     assert clock.now() == START == clock.start
-
-
-def test_sleep_calls_the_simulation_without_holding_the_clocks_lock() -> None:
-    """The wakeup may read the clock (from another thread too) while a sleep asks it."""
-    import threading
-
-    clock = VirtualClock(START)
-
-    def wakeup() -> dt.datetime:
-        seen: list[dt.datetime] = []
-        reader = threading.Thread(target=lambda: seen.append(clock.now()))
-        reader.start()
-        reader.join(5)
-        assert seen, "another thread could not read the clock during a sleep's wakeup"
-        return START + dt.timedelta(seconds=2)
-
-    clock.set_wakeup(wakeup)
-    clock.sleep(10)
-    assert clock.now() == START + dt.timedelta(seconds=2)

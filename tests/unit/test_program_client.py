@@ -24,7 +24,9 @@ def service_answering(
     def handler(request: HttpRequest) -> HttpResponse:
         return override(request) or fake.app(request)
 
-    transport = MockTransport(handler, clock=fake.clock, base_url="http://fake.invalid/api/v1")
+    transport = MockTransport(
+        handler, clock=fake.clock, probe=fake.simulation, base_url="http://fake.invalid/api/v1"
+    )
     return QiskitRuntimeService(transport=transport, instance=fake.plan.instance)
 
 

@@ -182,7 +182,7 @@ def _service_with_queue_info(fake: FakeRuntime, sent: list[str]) -> QiskitRuntim
                 return HttpResponse.from_json(200, body)
         return response
 
-    transport = MockTransport(forward, clock=fake.clock)
+    transport = MockTransport(forward, clock=fake.clock, probe=fake.simulation)
     return QiskitRuntimeService(transport=transport, instance=fake.plan.instance)
 
 

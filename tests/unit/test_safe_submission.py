@@ -114,7 +114,7 @@ def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
     cassette = None
     inner: Transport
     if kind == "mock":
-        inner = MockTransport(fake.app, clock=fake.clock)
+        inner = MockTransport(fake.app, clock=fake.clock, probe=fake.simulation)
     else:
         inner = InProcessTransport(fake.app)
     faulty = Faulty(inner)

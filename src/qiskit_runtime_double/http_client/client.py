@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..clock import Clock
 from ..errors import IBMApiError, TransportError
+from ..probe import SimulationProbe, probe_of
 from ..transports.base import Transport
 from ..transports.iam import TokenExchangeFailed
 from ..wire.http import Headers, HttpRequest, HttpResponse, build_url
@@ -101,6 +102,11 @@ class RuntimeClient:
     @property
     def clock(self) -> Clock:
         return self.transport.clock
+
+    @property
+    def probe(self) -> SimulationProbe | None:
+        """The transport's ``SimulationProbe``, when it answers from a simulation (the fake)."""
+        return probe_of(self.transport)
 
     def close(self) -> None:
         self.transport.close()

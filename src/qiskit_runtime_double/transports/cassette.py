@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from ..clock import Clock
 from ..errors import CassetteMismatchError, CassetteNotFoundError, IBMInputValueError
+from ..probe import SimulationProbe, probe_of
 from ..wire.http import HttpRequest, HttpResponse
 from ..wire.submit_keys import submit_keys_of
 from .base import Closing, Transport
@@ -183,6 +184,12 @@ class CassetteTransport(Closing):
             return self._index.clock
         assert self._inner is not None  # recording modes have one (checked in __init__)
         return self._inner.clock
+
+    @property
+    def probe(self) -> SimulationProbe | None:
+        """While recording, the inner transport's probe (recording a fake in process waits as the
+        fake does); a replay has none: its clock jumps along the recorded times by itself."""
+        return None if self._replaying else probe_of(self._inner)
 
     @property
     def base_url(self) -> str:

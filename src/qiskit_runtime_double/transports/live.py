@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from ..clock import Clock, SystemClock
 from ..errors import IBMInputValueError, RequestNotSent, TransportError
+from ..probe import SimulationProbe
 from ..wire.http import Headers, HttpRequest, HttpResponse
 from .base import Closing
 from .endpoints import iam_url_for, runtime_url_for
@@ -80,7 +81,9 @@ class LiveTransport(Closing):
     has not set it). ``timeout`` is ``(connect, read)`` seconds (a number sets both);
     ``submit_timeout`` replaces the read timeout for ``POST /jobs``, which can take minutes for
     large payloads (the official client waits 900 s). ``verify`` is passed to ``requests``: a bool
-    or a CA bundle path. ``clock`` is what the client waits through (real time by default).
+    or a CA bundle path. ``clock`` is what the client waits through (real time by default);
+    ``probe``, for a fake served in this process, what its simulation tells a waiting client
+    (``fake.simulation``; none by default, as for IBM).
     ``session`` is a ``requests.Session`` to use (it stays the caller's to close); by default one
     is created at the first request and closed by ``close()``.
 
@@ -99,6 +102,7 @@ class LiveTransport(Closing):
         timeout: Timeout = (5.0, 60.0),
         submit_timeout: float = 900.0,
         clock: Clock | None = None,
+        probe: SimulationProbe | None = None,
         session: requests.Session | None = None,
         token_timer: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -123,6 +127,7 @@ class LiveTransport(Closing):
         self._timeout: tuple[float, float | None] = (connect, read)
         self._submit_timeout: tuple[float, float | None] = (connect, submit_timeout)
         self._clock: Clock = clock if clock is not None else SystemClock()
+        self.probe = probe
         self._session = session
         self._owns_session = session is None
         self._session_lock = threading.Lock()

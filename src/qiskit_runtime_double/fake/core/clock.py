@@ -3,12 +3,13 @@
 Modes:
 
 - ``"advance"`` (default): time stands still until someone waits; ``sleep(s)`` moves it forward
-  instead of waiting, and wakes early at the simulation's next event, so polling a job returns as
-  soon as the job is final.
+  ``s`` seconds instead of waiting. (A client polling a job asks the simulation when its next
+  event is, through its transport's ``probe``, and sleeps exactly until then: the clock itself
+  knows nothing of jobs.)
 - ``"ticking"``: follows a base clock (real time, or whatever freezegun/time-machine say it is) from
   the start, plus whatever was slept or shifted. Sleeping still never waits for real.
 - ``"frozen"``: moves only when told (``shift``, ``move_to``); a ``sleep`` raises ``ClockError`` at
-  once, naming the next simulated event and how to move the clock.
+  once, saying how to move the clock.
 
 Start: ``start`` is a datetime, ``"now"`` or None. None (the default) is the fixed epoch
 ``DEFAULT_START`` (2025-01-01 09:00 UTC), so in-process runs are reproducible; a ticking clock
@@ -24,8 +25,7 @@ past ``LATEST``, a non-finite number of seconds, or a value of the wrong type is
 clock changes.
 
 Locking: the clock's lock is a leaf. It guards the clock's own numbers and nothing is called while
-it is held; the simulation's hooks (``set_wakeup``, ``set_stall_probe``) are called with no lock of
-the clock held, so the fake's state may read the clock under its own lock without a cycle.
+it is held, so the fake's state may read and move the clock under its own lock without a cycle.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import datetime as _dt
 import math
 import numbers
 import threading
-from collections.abc import Callable
 from typing import Literal, TypeAlias
 
 from ...clock import Clock, SystemClock
@@ -56,9 +55,6 @@ LATEST = _dt.datetime(9000, 1, 1, tzinfo=_dt.timezone.utc)
 #: Nor does it start before this one (IBM Quantum's runtime did not exist before, and dates near
 #: year 1 cannot be moved back from by the time zone conversions of clients).
 EARLIEST = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
-
-Wakeup = Callable[[], "_dt.datetime | None"]
-StallProbe = Callable[[str], "str | None"]
 
 
 def _as_utc(value: object, name: str) -> _dt.datetime:
@@ -137,8 +133,6 @@ class VirtualClock:
         self._base = base or SystemClock()
         self._lock = threading.Lock()
         self._start_choice = self._checked_start(start)
-        self._wakeup: Wakeup | None = None
-        self._stall_probe: StallProbe | None = None
         self._origin = self._base_origin = self._last = DEFAULT_START
         self._offset = 0.0
         self._restart()
@@ -248,28 +242,20 @@ class VirtualClock:
                 self._offset += (target - now).total_seconds()
 
     def sleep(self, seconds: float) -> None:
-        """Let ``seconds`` of simulated time pass at once; wake early at the next event."""
+        """Let ``seconds`` of simulated time pass at once (a frozen clock refuses)."""
         seconds = _seconds(seconds, "sleep's seconds")
         if seconds < 0:
             raise ClockError(f"cannot sleep a negative time ({seconds} s)")
         now = self.now()
         target = _within_bounds(now, seconds, "sleep")
-        if self._mode == "frozen" and seconds == 0:
+        if seconds == 0:
             return
-        upcoming = self.next_event()  # no lock of ours is held while the simulation answers
         if self._mode == "frozen":
-            hint = (
-                f"the next simulated event is at {upcoming.isoformat()}"
-                if upcoming is not None
-                else "nothing is scheduled to happen"
-            )
             raise ClockError(
                 f"the clock is frozen at {now.isoformat()} and a wait of {seconds:g} s needs "
-                f"time to pass ({hint}). Move it with clock.shift(seconds) or "
-                "clock.move_to(datetime), or use mode='advance'."
+                "time to pass. Move it with clock.shift(seconds) or clock.move_to(datetime), or "
+                "use mode='advance'."
             )
-        if upcoming is not None and now < upcoming < target:
-            target = upcoming
         self.advance_to(target)
 
     def reset(self) -> None:
@@ -293,32 +279,6 @@ class VirtualClock:
         except BaseException:
             self._start_choice = previous
             raise
-
-    # --- the simulation's hooks --------------------------------------------------------------
-
-    def set_wakeup(self, source: Wakeup | None) -> None:
-        """Tell the clock when the next simulated event is, so sleeps can end there (fake only)."""
-        self._wakeup = source
-
-    def set_stall_probe(self, probe: StallProbe | None) -> None:
-        """Tell the clock how to explain why a job cannot progress (see ``stall_reason``)."""
-        self._stall_probe = probe
-
-    def next_event(self) -> _dt.datetime | None:
-        """When the simulation's next event falls due; None when nothing is scheduled."""
-        source = self._wakeup
-        return source() if source is not None else None
-
-    def stall_reason(self, job_id: str) -> str | None:
-        """Why job ``job_id`` can never progress however long one waits, or None if it can.
-
-        A job is stalled when nothing is scheduled in the simulation that would move it (for
-        example it is queued on a backend that is offline): waiting for it would only move
-        simulated time forever. Waiters (``RuntimeJob.wait_for_final_state``) ask this to fail
-        with a clear error instead.
-        """
-        probe = self._stall_probe
-        return probe(job_id) if probe is not None else None
 
     def __repr__(self) -> str:
         return f"VirtualClock({self.now().isoformat()}, mode={self._mode!r})"

@@ -272,6 +272,13 @@ def _bindings(pub: Any) -> dict[Any, Any]:
 
 
 def _sample(pubs: list[Any], simulation: AerRun, seed: int) -> list[SamplerPubResult]:
+    """Each pub's shots, per binding, as ``BitArray``s.
+
+    Aer is asked for counts, not for each shot's memory (which costs as much again as the
+    simulation for small circuits): shots are independent and identically distributed, so the
+    counts hold everything about them, and a seeded random order of the counted outcomes has the
+    same distribution as the shots' own order.
+    """
     results: list[Any] = [None] * len(pubs)
     groups: dict[int, list[int]] = {}
     for i, pub in enumerate(pubs):  # one Aer run per distinct shot count
@@ -285,36 +292,38 @@ def _sample(pubs: list[Any], simulation: AerRun, seed: int) -> list[SamplerPubRe
             copies = 1 if pub.circuit.num_parameters else pub.size
             circuits += [pub.circuit] * copies
             binds += [_bindings(pub)] * copies
+        run_seed = (seed + offset) % 2**32
         result = simulation.run(
-            circuits,
-            shots=shots,
-            seed_simulator=(seed + offset) % 2**32,
-            parameter_binds=binds,
-            memory=True,
+            circuits, shots=shots, seed_simulator=run_seed, parameter_binds=binds
         )
+        order = np.random.default_rng(run_seed)
         experiments = iter(result.results)  # one per binding, in order
         for i, pub in zip(indices, group, strict=True):
-            # No memory when nothing was measured (e.g. every measurement in an untaken branch).
-            memory = [
-                getattr(next(experiments).data, "memory", None) or ["0x0"] * shots
+            # No counts when nothing was measured (e.g. every measurement in an untaken branch).
+            counts = [
+                getattr(next(experiments).data, "counts", None) or {"0x0": shots}
                 for _ in range(pub.size)
             ]
             metadata = {"circuit_metadata": dict(pub.circuit.metadata or {})}
-            data = DataBin(**_registers(pub, memory), shape=pub.shape)
+            data = DataBin(**_registers(pub, counts, order), shape=pub.shape)
             results[i] = SamplerPubResult(data, metadata=metadata)
     return results
 
 
-def _registers(pub: Any, memory: list[list[str]]) -> dict[str, BitArray]:
-    """A ``BitArray`` of shape ``pub.shape`` per classical register, from Aer's hex memory."""
+def _registers(
+    pub: Any, counts: list[dict[str, int]], order: np.random.Generator
+) -> dict[str, BitArray]:
+    """A ``BitArray`` of shape ``pub.shape`` per classical register, from Aer's hex counts (one
+    dict per binding), each binding's shots in a random order drawn from ``order``."""
     circuit = pub.circuit
     width = max(1, (circuit.num_clbits + 7) // 8)
-    words = memory[0] if len(memory) == 1 else [word for shots in memory for word in shots]
-    # Few distinct outcomes, many shots: decode each distinct word once, then index.
-    codes = {word: i for i, word in enumerate(set(words))}
-    table = np.frombuffer(b"".join(int(w, 16).to_bytes(width, "big") for w in codes), np.uint8)
-    chosen = np.fromiter(map(codes.__getitem__, words), dtype=np.intp, count=len(words))
-    packed = table.reshape(len(codes), width)[chosen].reshape(*pub.shape, pub.shots, width)
+    words = sorted({word for binding in counts for word in binding})
+    table = np.frombuffer(b"".join(int(w, 16).to_bytes(width, "big") for w in words), np.uint8)
+    chosen = np.empty((len(counts), pub.shots), dtype=np.intp)
+    for row, binding in enumerate(counts):
+        chosen[row] = np.repeat(np.arange(len(words)), [binding.get(w, 0) for w in words])
+        order.shuffle(chosen[row])
+    packed = table.reshape(len(words), width)[chosen].reshape(*pub.shape, pub.shots, width)
     index = {bit: i for i, bit in enumerate(circuit.clbits)}
     found, bits = {}, None
     for creg in circuit.cregs:

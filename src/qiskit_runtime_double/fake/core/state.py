@@ -6,8 +6,8 @@ acts (``transaction``).
 The lock design (docs/architecture.md, "Locks"):
 
 - Locks are taken in one order only: the state's lock, then the clock's. The clock's lock is a
-  leaf: the clock calls the state (``next_event_time``, ``stall_reason``) with none of its own locks
-  held, so a sleeping client and a serving thread can never wait for each other.
+  leaf: the clock never calls the state, so a sleeping client and a serving thread can never wait
+  for each other.
 - Nothing slow runs under the state's lock. A job's circuits are decoded and validated before the
   lock is taken; its result is computed after it is released: when the simulation ends a job's
   run, the job is recorded as awaiting its result, and the thread whose transaction ended the run
@@ -136,8 +136,6 @@ class RuntimeState:
         #: when it is; ``_unclaimed`` are those no thread has started computing.
         self._awaiting: dict[JobRecord, threading.Event] = {}
         self._unclaimed: list[JobRecord] = []
-        clock.set_wakeup(self.next_event_time)
-        clock.set_stall_probe(self.stall_reason)
 
     # --- plumbing ----------------------------------------------------------------------------
 

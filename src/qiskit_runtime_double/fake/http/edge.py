@@ -51,7 +51,7 @@ class HttpEdge:
         )
         self.pacer = Pacer(simulation, self.runtime_app)
         #: What answers HTTP requests: every endpoint family, by path prefix.
-        self.app = Router(simulation.clock)
+        self.app = Router(simulation.clock, probe=simulation)
         self.platform.mount(self.app)
         LegacyPlatform(self.platform).mount(self.app)
         self.app.mount(API_PREFIX, self.platform.guard(self.pacer))

@@ -15,6 +15,7 @@ from .app import error_response
 
 if TYPE_CHECKING:
     from ..core.clock import VirtualClock
+    from ..core.simulation import Simulation
 
 __all__ = ["Router"]
 
@@ -24,8 +25,11 @@ Endpoint = Callable[[HttpRequest], HttpResponse]
 class Router:
     """Routes a request to the first mounted app whose prefix starts its path (longest first)."""
 
-    def __init__(self, clock: VirtualClock) -> None:
+    def __init__(self, clock: VirtualClock, *, probe: Simulation | None = None) -> None:
+        #: The clock and the simulation behind the routes: ``InProcessTransport(router)`` waits
+        #: on the one and asks the other when its next event is (a ``SimulationProbe``).
         self.clock = clock
+        self.probe = probe
         self._mounts: list[tuple[str, Endpoint]] = []
 
     def mount(self, prefix: str, app: Endpoint) -> None:
