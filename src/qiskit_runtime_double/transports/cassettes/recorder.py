@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from ...errors import CassetteSecretError
 from ...wire.http import Headers, HttpRequest
 from ..base import Transport
 from .fileformat import CassetteData, Interaction, write_cassette
 from .matching import Shape, shape_of
 from .replay import collapse_repeats
 from .scrub import Scrubber
-from .summary import backends_of
+from .summary import backends_of, job_of
 
 __all__ = [
     "Recording",
@@ -137,19 +138,25 @@ class Recording:
         return bool(self.interactions) or self.mode == "rewrite"
 
     def save(self) -> None:
-        """Write the cassette now (atomically, scrubbed)."""
+        """Write the cassette now (atomically, scrubbed).
+
+        Raises ``CassetteSecretError`` (and writes nothing) if a secret sits where scrubbing
+        cannot replace it; the message says where and what to do.
+        """
         with self.lock:
             interactions = self._to_save()
             base_url = self.scrubber.url(self.inner.base_url)
-            scrubbed = [
-                Interaction(
-                    self.scrubber.request(i.request),
-                    self.scrubber.response(i.response),
-                    i.recorded_at,
-                )
-                for i in interactions
-            ]
             base_path = urlsplit(base_url).path.rstrip("/")
+            scrubbed: list[Interaction] = []
+            stuck: list[str] = []
+            for index, item in enumerate(interactions):
+                request, response, left = self.scrubber.interaction(item.request, item.response)
+                scrubbed.append(Interaction(request, response, item.recorded_at))
+                job = job_of(item, base_path)
+                about = f" (job {job})" if job else ""
+                stuck += [f"interaction {index}{about}: {finding}" for finding in left]
+            if stuck:
+                raise CassetteSecretError(_not_saved_message(self.path, stuck))
             scrubbed = collapse_repeats(
                 scrubbed, [shape_of(i.request, base_path) for i in scrubbed]
             )
@@ -254,6 +261,18 @@ def _ending_on_an_exception() -> bool:
         return False
     return (
         getattr(sys, "last_exc", None) is not None or getattr(sys, "last_value", None) is not None
+    )
+
+
+def _not_saved_message(path: Path, stuck: list[str]) -> str:
+    places = "\n".join(f"  {place}" for place in stuck)
+    return (
+        f"Cassette {path} was not saved: it would hold a secret that scrubbing cannot replace "
+        f"(never shown here):\n{places}\n"
+        "A value encoded inside a circuit's metadata (an array, a nested circuit) is written "
+        "whole and cannot be masked in place. Take the secret out of the circuit (rename it, "
+        "remove that metadata entry) and record again. Or, if it is no secret, leave it out of "
+        "the rules (scrub_rules=...) or call discard() to drop this recording."
     )
 
 

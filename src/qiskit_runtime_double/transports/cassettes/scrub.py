@@ -7,28 +7,46 @@ go through the same rules before matching, so a scrubbed recording still matches
 
 A rule selects by name (header names, JSON object keys, form fields and query parameters), either
 a list of names or a pattern searched in the normalised name (see ``names.py``: case, ``-``,
-``_``, ``.`` and spaces ignored), or by regular expression (anywhere in a header value, URL, JSON
-string or text). Replacements are fixed placeholders, and every rule is idempotent: scrubbing a
-scrubbed value changes nothing, which is how ``cassette check`` finds leftovers.
+``_``, ``.`` and spaces ignored), maybe only for values of a given shape, or by regular
+expression (anywhere in a header value, URL, JSON string or text). Replacements are fixed
+placeholders, and every rule is idempotent: scrubbing a scrubbed value changes nothing, which is
+how ``cassette check`` finds leftovers.
 
-What the rules never touch: the ``__value__`` string of a runtime-encoded object (``{"__type__":
-"QuantumCircuit", "__value__": <QPY, base64>}``): a payload, never a credential, that a replay must
-hand back byte for byte.
+Inside runtime-encoded payloads (``{"__type__": "QuantumCircuit", "__value__": <base64 of zlib of
+QPY>}``, numpy arrays...), the strings the user chose (a circuit's name and metadata, parameter
+and register names, labels) are scanned with the same rules, and a secret found there is masked
+in place by a placeholder of the same length, so that the payload still decodes
+(``payloads.py``). A secret that cannot be masked there (a payload nested in another one's
+metadata) is reported as unscrubbable: saving refuses to write it (``CassetteSecretError``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus, urlsplit, urlunsplit
 
+from ...errors import IBMInputValueError
 from ...wire import secret_text as tp
 from ...wire.http import Headers, HttpRequest, HttpResponse
 from ...wire.secret_names import DESCRIBES_A_SECRET, SECRET_WORD, normalise
-from ...wire.secret_text import CRN_ACCOUNT_PLACEHOLDER, CRN_INSTANCE_PLACEHOLDER, PLACEHOLDER
+from ...wire.secret_text import (
+    CRN_ACCOUNT_PLACEHOLDER,
+    CRN_INSTANCE_PLACEHOLDER,
+    PLACEHOLDER,
+    is_placeholder,
+    mask,
+)
+from ...wire.token_shapes import (
+    AWS_SECRET_NEAR_NAME,
+    AWS_SECRET_VALUE,
+    TOKEN_SHAPES,
+    scrub_aws_secret,
+)
+from .payloads import BLOB_TAGS, Blob, PayloadTooLarge, Text, json_documents, open_blob
 
 __all__ = [
     "CRN_ACCOUNT_PLACEHOLDER",
@@ -49,8 +67,10 @@ class ScrubRule:
 
     ``ScrubRule.headers("X-My-Token")``, ``ScrubRule.keys("my_secret")`` (JSON keys, form fields,
     query parameters), ``ScrubRule.named(r"customerref")`` (any name containing it),
-    ``ScrubRule.regex(r"sk-[A-Za-z0-9]{20,}")``. Extend the defaults with
-    ``scrub_rules=[*DEFAULT_SCRUB_RULES, ScrubRule.keys("my_secret")]``.
+    ``ScrubRule.regex(r"ACME-[A-Z0-9]{20}", name="ACME key")`` (anywhere in text, including the
+    strings inside encoded circuits and job tags). Extend the defaults with
+    ``scrub_rules=[*DEFAULT_SCRUB_RULES, ScrubRule.keys("my_secret")]``; ``cassette check`` takes
+    the same rules (``check_cassette(path, rules)``, or ``--pattern`` on the command line).
     """
 
     name: str
@@ -61,6 +81,8 @@ class ScrubRule:
     #: For ``named`` rules: searched in normalised names, unless ``name_unless`` also matches.
     name_pattern: str | None = None
     name_unless: str | None = None
+    #: For ``named`` rules: only values that match it in full are replaced (None: every value).
+    value_pattern: str | None = None
     in_headers: bool = True
     in_json_keys: bool = True
     in_fields: bool = True
@@ -84,6 +106,7 @@ class ScrubRule:
         pattern: str,
         *,
         unless: str | None = None,
+        value: str | None = None,
         headers: bool = True,
         json_keys: bool = True,
         fields: bool = True,
@@ -93,17 +116,23 @@ class ScrubRule:
 
         Names are normalised first (lowercase, no ``-``, ``_``, ``.`` or spaces), so write the
         pattern that way: ``named("customerref")`` takes ``X-Customer-Ref`` and
-        ``customer_ref_v2``. ``unless``: a pattern for names to leave alone. ``headers``,
+        ``customer_ref_v2``. ``unless``: a pattern for names to leave alone. ``value``: a
+        pattern a value must match in full to be replaced (``named("aws", value=r"[A-Za-z0-9/+]
+        {40}")`` takes an AWS secret key under ``aws_secret``, not ``aws_region``). ``headers``,
         ``json_keys`` and ``fields`` (form fields and query parameters) say where to look.
-        Under a matching JSON key, every string and number inside is replaced.
+        Under a matching JSON key, every string and number inside is replaced (with ``value``:
+        every string that matches it).
         """
-        re.compile(pattern)  # fail here, not at the first write
+        _compiled(pattern, "name pattern")  # fail here, not at the first write
         if unless is not None:
-            re.compile(unless)
+            _compiled(unless, "'unless' pattern")
+        if value is not None:
+            _compiled(value, "value pattern")
         return cls(
             name or f"names matching {pattern}",
             name_pattern=pattern,
             name_unless=unless,
+            value_pattern=value,
             in_headers=headers,
             in_json_keys=json_keys,
             in_fields=fields,
@@ -111,15 +140,61 @@ class ScrubRule:
 
     @classmethod
     def regex(
-        cls, pattern: str, replacement: Replacement = PLACEHOLDER, *, name: str | None = None
+        cls, pattern: str, replacement: Replacement | None = None, *, name: str | None = None
     ) -> ScrubRule:
-        """Replace every match of ``pattern`` in header values, URLs and text.
+        """Replace every match of ``pattern`` in header values, URLs, text, job tags, and the
+        strings inside encoded payloads (a circuit's name, metadata, parameter names...).
 
-        ``replacement`` is a ``re.sub`` template or a function of the match; it must map its own
-        output to itself (scrubbing twice changes nothing).
+        By default the whole match becomes ``<SCRUBBED>``; if the pattern has a group named
+        ``secret``, only that group does (``r"customer=(?P<secret>\\d{6,})"`` keeps
+        ``customer=``). ``replacement``: a ``re.sub`` template or a function of the match,
+        which must map its own output to itself (scrubbing twice changes nothing).
+        ``name`` names the rule in findings (``cassette check``) and errors.
+
+        A pattern that is not a regular expression, matches the empty string, or matches its own
+        placeholder is refused here, with an ``IBMInputValueError`` that says why.
         """
-        re.compile(pattern)  # fail here, not at the first write
+        compiled = _compiled(pattern, "scrub pattern")
+        if compiled.search("") is not None:
+            raise IBMInputValueError(
+                f"The scrub pattern {pattern!r} matches the empty string, so it would put a "
+                "placeholder between every two characters. Make it match the secret itself, e.g. "
+                "with + instead of * (r'ACME-[A-Z0-9]+')."
+            )
+        if replacement is None:
+            replacement = _secret_group if "secret" in compiled.groupindex else PLACEHOLDER
+            if compiled.search(PLACEHOLDER) or compiled.search(mask(40)):
+                raise IBMInputValueError(
+                    f"The scrub pattern {pattern!r} matches its own placeholder {PLACEHOLDER!r}, "
+                    "so scrubbing would never be done (and cassette check would always complain)."
+                    " Make it more specific: for example require the characters your secrets "
+                    "start with."
+                )
         return cls(name or f"pattern {pattern}", pattern=pattern, replacement=replacement)
+
+
+def _compiled(pattern: object, what: str) -> re.Pattern[str]:
+    if not isinstance(pattern, str):
+        raise IBMInputValueError(
+            f"A {what} must be a regular expression (a str), got {type(pattern).__name__}."
+        )
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise IBMInputValueError(
+            f"The {what} {pattern!r} is not a valid regular expression: {exc.msg} at position "
+            f"{exc.pos}. Python's re syntax is expected (https://docs.python.org/3/library/re.html)"
+            "; escape a literal character such as ( [ . + * ? with a backslash."
+        ) from None
+
+
+def _secret_group(match: re.Match[str]) -> str:
+    """The default replacement of a pattern with a ``secret`` group: that group only."""
+    start, end = match.span("secret")
+    if start < 0 or is_placeholder(match["secret"]):
+        return match[0]
+    offset = match.start()
+    return match[0][: start - offset] + PLACEHOLDER + match[0][end - offset :]
 
 
 #: The rules applied when ``scrub_rules`` is not given. The list rules come first, so a finding
@@ -161,8 +236,16 @@ DEFAULT_SCRUB_RULES: tuple[ScrubRule, ...] = (
     ScrubRule.keys(
         "user_id", "ims_user_id", "iam_id", "account_id", "email", name="account identifiers"
     ),
+    ScrubRule.named(
+        "aws", value=AWS_SECRET_VALUE, json_keys=True, name="AWS secret access key (by name)"
+    ),
     ScrubRule.regex(*tp.URL_USERINFO, name="URL credentials"),
     ScrubRule.regex(*tp.PRIVATE_KEY_BLOCK, name="private key"),
+    ScrubRule.regex(*tp.UNTERMINATED_PRIVATE_KEY, name="private key"),
+    # Tokens that say what they are (ghp_, AKIA, sk-proj-, xoxb-...): before the rules that look
+    # at names, so that a finding names the service.
+    *(ScrubRule.regex(shape, replacement, name=name) for name, shape, replacement in TOKEN_SHAPES),
+    ScrubRule.regex(AWS_SECRET_NEAR_NAME, scrub_aws_secret, name="AWS secret access key"),
     ScrubRule.regex(tp.SECRET_ASSIGNMENT, tp.scrub_assignment, name="secret name in text"),
     ScrubRule.regex(tp.BEARER, tp.scrub_bearer, name="bearer token"),
     ScrubRule.regex(tp.BASIC, tp.scrub_basic, name="basic credentials"),
@@ -196,9 +279,14 @@ class Finding:
 @dataclass
 class _Found:
     items: list[Finding] = field(default_factory=list)
+    #: Secrets found where they cannot be replaced (a saved cassette would still hold them).
+    unscrubbable: list[Finding] = field(default_factory=list)
 
     def add(self, rule: str, where: str) -> None:
         self.items.append(Finding(rule, where))
+
+
+_Named = tuple[re.Pattern[str], "re.Pattern[str] | None", "re.Pattern[str] | None", set[str], str]
 
 
 class Scrubber:
@@ -208,7 +296,7 @@ class Scrubber:
         self.rules = tuple(rules)
         self._headers: dict[str, str] = {}
         self._keys: dict[str, str] = {}
-        self._named: list[tuple[re.Pattern[str], re.Pattern[str] | None, set[str], str]] = []
+        self._named: list[_Named] = []
         self._patterns: list[tuple[re.Pattern[str], Replacement, str]] = []
         for rule in self.rules:
             for header in rule.header_names:
@@ -217,33 +305,43 @@ class Scrubber:
                 self._keys.setdefault(normalise(key), rule.name)
             if rule.name_pattern is not None:
                 unless = re.compile(rule.name_unless) if rule.name_unless else None
+                value = re.compile(rule.value_pattern) if rule.value_pattern else None
                 places = {"header"} if rule.in_headers else set()
                 places |= {"key"} if rule.in_json_keys else set()
                 places |= {"field"} if rule.in_fields else set()
-                self._named.append((re.compile(rule.name_pattern), unless, places, rule.name))
+                self._named.append(
+                    (re.compile(rule.name_pattern), unless, value, places, rule.name)
+                )
             if rule.pattern is not None:
                 self._patterns.append((re.compile(rule.pattern), rule.replacement, rule.name))
 
     # --- names --------------------------------------------------------------------------------
 
-    def _named_rule(self, name: str, place: str) -> str | None:
+    def _named_rule(self, name: str, place: str, value: object = None) -> str | None:
+        """The first named rule for ``name`` at ``place``: rules with a value pattern count only
+        when ``value`` is a string that matches it."""
         norm = normalise(name)
-        for pattern, unless, places, rule in self._named:
-            if place in places and pattern.search(norm) and not (unless and unless.search(norm)):
-                return rule
+        for pattern, unless, shape, places, rule in self._named:
+            if place not in places or not pattern.search(norm):
+                continue
+            if unless and unless.search(norm):
+                continue
+            if shape is not None and not (isinstance(value, str) and shape.fullmatch(value)):
+                continue
+            return rule
         return None
 
-    def header_rule(self, name: str) -> str | None:
-        """The rule that replaces the value of header ``name``, if any."""
-        return self._headers.get(name.lower()) or self._named_rule(name, "header")
+    def header_rule(self, name: str, value: str | None = None) -> str | None:
+        """The rule that replaces the value of header ``name`` (holding ``value``), if any."""
+        return self._headers.get(name.lower()) or self._named_rule(name, "header", value)
 
-    def key_rule(self, name: str) -> str | None:
-        """The rule that replaces the value under JSON key ``name``, if any."""
-        return self._keys.get(normalise(name)) or self._named_rule(name, "key")
+    def key_rule(self, name: str, value: object = None) -> str | None:
+        """The rule that replaces the value under JSON key ``name`` (``value``), if any."""
+        return self._keys.get(normalise(name)) or self._named_rule(name, "key", value)
 
-    def field_rule(self, name: str) -> str | None:
+    def field_rule(self, name: str, value: str | None = None) -> str | None:
         """The rule that replaces form field or query parameter ``name``, if any."""
-        return self._keys.get(normalise(name)) or self._named_rule(name, "field")
+        return self._keys.get(normalise(name)) or self._named_rule(name, "field", value)
 
     # --- values -------------------------------------------------------------------------------
 
@@ -256,6 +354,31 @@ class Scrubber:
                     found.add(name, where)
                 value = new
         return value
+
+    def masked_text(self, value: str) -> tuple[str, list[tuple[int, int, str]]]:
+        """``value`` with what each pattern would replace masked in place, keeping its length
+        (``secret_text.mask``); and the masked spans, each with the rule that found it.
+
+        For strings whose length matters (inside binary payloads). A rule's match counts where
+        its replacement differs from it: the part that changed is what gets masked (the value of
+        ``token=...``, not the name).
+        """
+        spans: list[tuple[int, int, str]] = []
+        for pattern, replacement, name in self._patterns:
+            pieces: list[str] = []
+            last = 0
+            for match in pattern.finditer(value):
+                new = replacement(match) if callable(replacement) else match.expand(replacement)
+                start, end = _changed(match[0], new)
+                start, end = match.start() + start, match.start() + end
+                if start >= end or start < last or is_placeholder(value[start:end]):
+                    continue
+                pieces += [value[last:start], mask(end - start)]
+                spans.append((start, end, name))
+                last = end
+            if pieces:
+                value = "".join(pieces) + value[last:]
+        return value, spans
 
     def json_value(
         self,
@@ -270,10 +393,13 @@ class Scrubber:
 
         ``where`` names the document ("response body"), ``path`` the place in it. ``under``: the
         rule of a secret key above this value, which takes every string and number inside.
+        Runtime-encoded payloads are scanned inside (``payload``).
         """
         here = f"{where} {path}" if path else where
         if under is not None:
-            if isinstance(value, bool) or value is None or value in ("", PLACEHOLDER):
+            if isinstance(value, bool) or value is None or value == "":
+                return value
+            if isinstance(value, str) and is_placeholder(value):
                 return value
             if isinstance(value, (str, int, float)):
                 if found is not None:
@@ -288,14 +414,81 @@ class Scrubber:
             ]
         if isinstance(value, dict):
             if under is None and is_runtime_payload(value):
-                return value
+                return self.payload(value, here, found)
             out: dict[str, Any] = {}
             for key, item in value.items():
                 inner = f"{path}.{key}" if path else str(key)
-                rule = under or (self.key_rule(key) if isinstance(key, str) else None)
+                rule = under or (self.key_rule(key, item) if isinstance(key, str) else None)
                 out[key] = self.json_value(item, where, found, path=inner, under=rule)
             return out
         return value
+
+    # --- inside encoded payloads --------------------------------------------------------------
+
+    def payload(self, value: dict[str, Any], here: str, found: _Found | None = None) -> Any:
+        """A runtime-encoded object with the secrets inside its payload masked (``payloads.py``).
+
+        Returns ``value`` itself when there is nothing to mask. A payload past the decoding
+        limits is left as it is: nothing can be read in it (``cassette check`` says so).
+        """
+        tag, encoded = str(value.get("__type__")), value["__value__"]
+        try:
+            blob = open_blob(tag, encoded)
+        except PayloadTooLarge:
+            return value
+        if blob is None:
+            if tag in BLOB_TAGS:
+                return value  # not base64: damaged, or a name (an extrapolator): no payload
+            text = self.text(encoded, f"{here} (value)", found)
+            return value if text == encoded else {**value, "__value__": text}
+        runs = blob.runs()
+        maskings = self._maskings(blob, runs)
+        if not maskings:
+            return value
+        raw = blob.masked([(m.original, m.masked) for m in maskings if not m.nested], runs)
+        left = {m.secret for m in self._maskings(Blob(blob.tag, raw, blob.compressed), None)}
+        if found is not None:
+            structure = blob.structure() or []
+            for item in maskings:
+                place = f"{here} (inside the encoded {tag}: {item.label(structure)})"
+                found.add(item.rule, place)
+                if item.nested or item.secret in left:
+                    found.unscrubbable.append(Finding(item.rule, place))
+        return {**value, "__value__": blob.encode(raw)}
+
+    def _maskings(self, blob: Blob, runs: list[Text] | None) -> list[_Masking]:
+        """How to mask each secret among a payload's strings (``runs``: its printable runs)."""
+        found: dict[str, _Masking] = {}
+        seen: set[str] = set()
+        for item in [*(runs if runs is not None else blob.runs()), *(blob.structure() or [])]:
+            if item.value in seen:
+                continue
+            seen.add(item.value)
+            masked, spans = self.masked_text(item.value)
+            for start, end, rule in spans:
+                secret = item.value[start:end]
+                found.setdefault(secret, _Masking(item.value, masked, rule, secret))
+            if item.span is not None and "{" in item.value:  # JSON metadata, read with names
+                for _, _, document in json_documents(item.value):
+                    for masking in self._json_maskings(document):
+                        found.setdefault(masking.secret, masking)
+        return list(found.values())
+
+    def _json_maskings(self, document: Any) -> Iterator[_Masking]:
+        """Strings of a JSON document that the rules replace (``{"api_token": "..."}``), each
+        masked as the whole JSON string it is (quotes included), so nothing else is touched."""
+        scrubbed = self.json_value(document, "")
+        for key, old, new in _changed_values(document, scrubbed):
+            rule = self.key_rule(key, old) or "a secret name"
+            if not isinstance(old, str) or not isinstance(new, str):
+                yield _Masking("", "", rule, repr(old), nested=True)  # a payload, or a number
+                continue
+            masked, spans = self.masked_text(old)
+            if not spans:  # replaced whole, for its name
+                masked, spans = mask(len(old)), [(0, len(old), rule)]
+            for start, end, why in spans:
+                quoted = json.dumps(old)
+                yield _Masking(quoted, json.dumps(masked), why, old[start:end])
 
     def pairs(self, text: str, where: str, found: _Found | None = None) -> str:
         """A query string or form body with secret fields replaced (other bytes kept as sent)."""
@@ -306,9 +499,9 @@ class Scrubber:
                 continue
             key = unquote_plus(raw_key)
             value = unquote_plus(raw_value)
-            rule = self.field_rule(key)
+            rule = self.field_rule(key, value)
             if rule is not None:
-                if value not in ("", PLACEHOLDER):
+                if value != "" and not is_placeholder(value):
                     if found is not None:
                         found.add(rule, f"{where} {key}")
                     parts[i] = f"{raw_key}={quote_plus(PLACEHOLDER)}"
@@ -327,8 +520,9 @@ class Scrubber:
     def headers(self, headers: Mapping[str, str], where: str, found: _Found | None) -> Headers:
         out: dict[str, str] = {}
         for name, value in headers.items():
-            rule = self.header_rule(name)
-            if rule is None or value.strip().lower() in ("", "true", "false", PLACEHOLDER.lower()):
+            rule = self.header_rule(name, value)
+            bare = value.strip()
+            if rule is None or bare.lower() in ("", "true", "false") or is_placeholder(bare):
                 # (Access-Control-Allow-Credentials: true holds no credential)
                 out[name] = self.text(value, f"{where} header {name}", found)
                 continue
@@ -389,6 +583,14 @@ class Scrubber:
             self.body(response.content, "response", found, form=form),
         )
 
+    def interaction(
+        self, request: HttpRequest, response: HttpResponse
+    ) -> tuple[HttpRequest, HttpResponse, list[Finding]]:
+        """Both messages scrubbed, and the secrets found where they could not be replaced."""
+        found = _Found()
+        scrubbed = self.request(request, found), self.response(response, found)
+        return *scrubbed, found.unscrubbable
+
     def findings(self, request: HttpRequest, response: HttpResponse | None = None) -> list[Finding]:
         """What scrubbing would change in this interaction (empty: nothing secret found)."""
         found = _Found()
@@ -396,3 +598,51 @@ class Scrubber:
         if response is not None:
             self.response(response, found)
         return found.items
+
+
+@dataclass(frozen=True)
+class _Masking:
+    """A secret inside a payload: the whole string that holds it, and that string masked."""
+
+    original: str
+    masked: str
+    rule: str
+    secret: str
+    #: Inside a payload nested in this one's metadata: cannot be masked in place.
+    nested: bool = False
+
+    def label(self, structure: list[Text]) -> str:
+        """What the secret is part of (the circuit's name, a metadata key...); never its value."""
+        if self.nested:
+            return "a value encoded in the circuit's metadata"
+        holder = next((text for text in structure if self.secret in text.value), None)
+        return holder.label if holder is not None else "a string"
+
+
+def _changed(old: str, new: str) -> tuple[int, int]:
+    """The span of ``old`` that differs from ``new`` (their common start and end removed)."""
+    limit = min(len(old), len(new))
+    start = 0
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return start, len(old) - end
+
+
+def _changed_values(old: Any, new: Any, key: str = "") -> Iterator[tuple[str, Any, Any]]:
+    """The leaves (strings, numbers, payloads) that differ between two JSON documents of the same
+    shape, each with the name of the key it is under."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        if is_runtime_payload(old):
+            if old != new:
+                yield key, old, new
+            return
+        for name, item in old.items():
+            yield from _changed_values(item, new.get(name), str(name))
+    elif isinstance(old, list) and isinstance(new, list):
+        for a, b in zip(old, new, strict=False):
+            yield from _changed_values(a, b, key)
+    elif old != new:
+        yield key, old, new

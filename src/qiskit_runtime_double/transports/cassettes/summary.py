@@ -19,7 +19,7 @@ from .fileformat import CassetteData, Interaction
 from .matching import relative_path
 from .scrub import Finding, Scrubber
 
-__all__ = ["Summary", "backends_of", "render", "secret_findings", "summarize"]
+__all__ = ["Summary", "backends_of", "job_of", "render", "secret_findings", "summarize"]
 
 _FINAL_JOB_STATES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 
@@ -68,6 +68,18 @@ def _routed(item: Interaction, base_path: str) -> tuple[str | None, dict[str, st
     path = relative_path(urlsplit(item.request.url).path, base_path)
     found, params, _ = match_route(item.request.method, path)
     return (found.name if found else None), params
+
+
+def job_of(item: Interaction, base_path: str) -> str | None:
+    """The id of the job an interaction is about: in its path, or created by it."""
+    name, params = _routed(item, base_path)
+    if "job_id" in params:
+        return params["job_id"]
+    if name == "create_job":
+        response = _json(item.response.content)
+        if isinstance(response, dict) and isinstance(response.get("id"), str):
+            return str(response["id"])
+    return None
 
 
 def backends_of(interactions: Iterable[Interaction], base_path: str) -> list[str]:
@@ -221,8 +233,10 @@ def secret_findings(data: CassetteData, scrubber: Scrubber) -> list[str]:
     for index, item in enumerate(data.interactions):
         ruled = scrubber.findings(item.request, item.response)
         shaped = detector.interaction(item.request, item.response)
+        job = job_of(item, base_path)
+        about = f" (job {job})" if job else ""
         for finding in _first_per_place([*ruled, *shaped]):
-            found.append(f"interaction {index}: {finding}")
+            found.append(f"interaction {index}{about}: {finding}")
     return found
 
 
