@@ -71,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "Sampler": ".legacy.primitives",
     "SamplerOptions": ".options",
     "SamplerV2": ".primitives",
+    "ScrubRule": ".transports.cassettes.scrub",
     "Session": ".session",
     "SessionClosedError": ".errors",
     "SimulatedClock": ".clock",
@@ -85,6 +86,7 @@ _EXPORTS: dict[str, str] = {
     "default_service": ".service",
     "get_default_service": ".service",
     "parse_max_time": ".session",
+    "scrub_rules_from_patterns": ".transports.cassettes.user_rules",
 }
 
 
@@ -152,6 +154,8 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
         MockTransport,
         Transport,
     )
+    from .transports.cassettes.scrub import ScrubRule
+    from .transports.cassettes.user_rules import scrub_rules_from_patterns
     from .wire.http import HttpRequest, HttpResponse
 
 __all__ = [
@@ -209,6 +213,7 @@ __all__ = [
     "Sampler",
     "SamplerOptions",
     "SamplerV2",
+    "ScrubRule",
     "Session",
     "SessionClosedError",
     "SimulatedClock",
@@ -223,4 +228,5 @@ __all__ = [
     "default_service",
     "get_default_service",
     "parse_max_time",
+    "scrub_rules_from_patterns",
 ]

@@ -26,13 +26,19 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal, cast, get_args
 from urllib.parse import urlsplit
 
 from ..clock import Clock
-from ..errors import CassetteMismatchError, CassetteNotFoundError, IBMInputValueError
+from ..errors import (
+    CassetteError,
+    CassetteMismatchError,
+    CassetteNotFoundError,
+    IBMInputValueError,
+)
 from ..wire.http import HttpRequest, HttpResponse
 from ..wire.submit_keys import submit_keys_of
 from .base import Closing, Transport
@@ -49,9 +55,11 @@ from .cassettes.replay import Miss, ReplayIndex
 from .cassettes.scrub import DEFAULT_SCRUB_RULES, Scrubber, ScrubRule
 
 __all__ = [
+    "CassetteCheck",
     "CassetteTransport",
     "RecordMode",
     "UnclosedCassetteWarning",
+    "check_cassette",
     "needs_inner",
     "use_cassette",
     "vcrpy_reads",
@@ -355,3 +363,49 @@ def vcrpy_reads(path: str | os.PathLike[str]) -> int:
 
     cassette = Cassette.load(path=str(path), record_mode=VcrRecordMode.NONE)
     return len(cassette)
+
+
+@dataclass(frozen=True)
+class CassetteCheck:
+    """What ``check_cassette`` found in one file: ``problems`` empty means ok."""
+
+    path: Path
+    interactions: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_cassette(
+    path: str | os.PathLike[str], scrub_rules: Iterable[ScrubRule] | None = None
+) -> CassetteCheck:
+    """What ``qiskit-runtime-double cassette check`` finds in one file.
+
+    Each problem is a line: the file does not read (format, version), vcrpy's loader reads it
+    differently, or a possible secret (where, and why; never the value: see ``summary.py``).
+    ``scrub_rules``: the rules to look for, by default ``DEFAULT_SCRUB_RULES``; add your own
+    patterns (``[*DEFAULT_SCRUB_RULES, ScrubRule.regex(...)]``) to find your own secrets.
+    """
+    from .cassettes.summary import secret_findings
+
+    target = Path(path)
+    try:
+        data = read_cassette(target)
+    except CassetteError as exc:
+        return CassetteCheck(target, 0, [str(exc)])
+    if data is None:
+        return CassetteCheck(target, 0, ["no cassette (missing or empty file)"])
+    scrubber = Scrubber(DEFAULT_SCRUB_RULES if scrub_rules is None else scrub_rules)
+    problems = [f"possible secret at {where}" for where in secret_findings(data, scrubber)]
+    try:
+        read_by_vcrpy = vcrpy_reads(target)
+    except Exception as exc:  # whatever vcrpy raises, the file is not a vcrpy cassette
+        problems.append(f"vcrpy cannot load it: {type(exc).__name__}: {exc}")
+    else:
+        if read_by_vcrpy != len(data.interactions):
+            problems.append(
+                f"vcrpy reads {read_by_vcrpy} interactions, not {len(data.interactions)}"
+            )
+    return CassetteCheck(target, len(data.interactions), problems)

@@ -64,9 +64,10 @@ TOKEN_SHAPES: Final[tuple[tuple[str, str, str], ...]] = (
 #: be recognised alone; next to an AWS name it is one.
 AWS_SECRET_VALUE: Final = r"[A-Za-z0-9/+]{40}"
 
-#: ``aws_secret = "..."``, ``AWS key: ...``: an AWS name, a separator, and a 40-character value.
+#: ``aws_secret = "..."``, ``AWS key: ...``: an AWS name (a few words at most), a separator, and a
+#: 40-character value.
 AWS_SECRET_NEAR_NAME: Final = (
-    r"(?i)(?<![A-Za-z0-9])(?P<name>aws[\w.-]{0,40})"
+    r"(?i)(?<![A-Za-z0-9])(?P<name>aws(?:[\w.-]|[ \t](?=\w)){0,40}?)"
     r"(?P<sep>\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?|[ \t]+)"
     r"(?-i:(?P<value>" + AWS_SECRET_VALUE + r"))(?![A-Za-z0-9/+=])"
 )

@@ -268,11 +268,11 @@ def _not_saved_message(path: Path, stuck: list[str]) -> str:
     places = "\n".join(f"  {place}" for place in stuck)
     return (
         f"Cassette {path} was not saved: it would hold a secret that scrubbing cannot replace "
-        f"(never shown here):\n{places}\n"
-        "A value encoded inside a circuit's metadata (an array, a nested circuit) is written "
-        "whole and cannot be masked in place. Take the secret out of the circuit (rename it, "
-        "remove that metadata entry) and record again. Or, if it is no secret, leave it out of "
-        "the rules (scrub_rules=...) or call discard() to drop this recording."
+        f"(the value is never shown):\n{places}\n"
+        "A value encoded inside a circuit's metadata (an array, a nested circuit) is stored "
+        "whole, so a secret in it cannot be masked in place. Take the secret out of the circuit "
+        "(rename it, or remove that metadata entry) and record again. If it is no secret, leave "
+        "the rule named above out of scrub_rules."
     )
 
 

@@ -480,6 +480,10 @@ class Scrubber:
         scrubbed = self.json_value(document, "")
         for key, old, new in _changed_values(document, scrubbed):
             rule = self.key_rule(key, old) or "a secret name"
+            if isinstance(old, dict):  # a payload in the metadata: what did it find inside?
+                inside = _Found()
+                self.payload(old, "", inside)
+                rule = inside.items[0].rule if inside.items else rule
             if not isinstance(old, str) or not isinstance(new, str):
                 yield _Masking("", "", rule, repr(old), nested=True)  # a payload, or a number
                 continue
@@ -556,6 +560,7 @@ class Scrubber:
                     return content
                 if found is not None:
                     found.items.extend(local.items)
+                    found.unscrubbable.extend(local.unscrubbable)
                 return json.dumps(scrubbed, separators=(",", ":"), ensure_ascii=False).encode()
         if form or FORM_BODY.match(text.strip()):
             new = self.pairs(text, f"{where} form field", found)
