@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 import json
 import re
@@ -260,10 +261,15 @@ def _circuit_strings(circuit: Any, whose: str, depth: int) -> list[Text]:
 
 
 def _is_standard(op: Any) -> bool:
+    return (op.name, type(op)) in _standard_gates()
+
+
+@functools.cache
+def _standard_gates() -> frozenset[tuple[str, type]]:
+    """qiskit's standard gates, by name and class (immutable; built once: it costs a few ms)."""
     from qiskit.circuit.library import get_standard_gate_name_mapping
 
-    known = get_standard_gate_name_mapping().get(op.name)
-    return known is not None and type(known) is type(op)
+    return frozenset((name, type(gate)) for name, gate in get_standard_gate_name_mapping().items())
 
 
 def _json_strings(value: Any, label: str, path: str = "") -> list[Text]:

@@ -22,6 +22,7 @@ metadata) is reported as unscrubbable: saving refuses to write it (``CassetteSec
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -289,8 +290,13 @@ class _Found:
 _Named = tuple[re.Pattern[str], "re.Pattern[str] | None", "re.Pattern[str] | None", set[str], str]
 
 
+#: How many clean payloads a ``Scrubber`` remembers.
+_CLEAN_PAYLOADS = 4096
+
+
 class Scrubber:
-    """Applies a rule set. Built once per cassette; holds compiled patterns, no other state."""
+    """Applies a rule set. Built once per cassette; holds compiled patterns (and remembers which
+    payloads it found clean, which depends on nothing else)."""
 
     def __init__(self, rules: Iterable[ScrubRule]) -> None:
         self.rules = tuple(rules)
@@ -298,6 +304,9 @@ class Scrubber:
         self._keys: dict[str, str] = {}
         self._named: list[_Named] = []
         self._patterns: list[tuple[re.Pattern[str], Replacement, str]] = []
+        #: Digests of payloads found clean: the same payload (a recorded circuit, matched again
+        #: at each replay of it) is decoded once. Bounded; depends only on the rules above.
+        self._clean: set[bytes] = set()
         for rule in self.rules:
             for header in rule.header_names:
                 self._headers.setdefault(header.lower(), rule.name)
@@ -432,6 +441,9 @@ class Scrubber:
         limits is left as it is: nothing can be read in it (``cassette check`` says so).
         """
         tag, encoded = str(value.get("__type__")), value["__value__"]
+        key = hashlib.blake2b(f"{tag}\0{encoded}".encode(), digest_size=16).digest()
+        if key in self._clean:
+            return value
         try:
             blob = open_blob(tag, encoded)
         except PayloadTooLarge:
@@ -444,6 +456,9 @@ class Scrubber:
         runs = blob.runs()
         maskings = self._maskings(blob, runs)
         if not maskings:
+            if len(self._clean) >= _CLEAN_PAYLOADS:
+                self._clean.clear()
+            self._clean.add(key)
             return value
         raw = blob.masked([(m.original, m.masked) for m in maskings if not m.nested], runs)
         left = {m.secret for m in self._maskings(Blob(blob.tag, raw, blob.compressed), None)}
