@@ -71,7 +71,7 @@ _EXPORTS: dict[str, str] = {
     "Sampler": ".legacy.primitives",
     "SamplerOptions": ".options",
     "SamplerV2": ".primitives",
-    "ScrubRule": ".transports.cassettes.scrub",
+    "ScrubRule": ".transports.cassettes.rules",
     "Session": ".session",
     "SessionClosedError": ".errors",
     "SimulatedClock": ".clock",
@@ -154,7 +154,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
         MockTransport,
         Transport,
     )
-    from .transports.cassettes.scrub import ScrubRule
+    from .transports.cassettes.rules import ScrubRule
     from .transports.cassettes.user_rules import scrub_rules_from_patterns
     from .wire.http import HttpRequest, HttpResponse
 

@@ -30,6 +30,7 @@ import functools
 import io
 import json
 import re
+import struct
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ __all__ = [
     "Blob",
     "PayloadTooLarge",
     "Text",
+    "changed_span",
+    "is_runtime_payload",
     "json_documents",
     "open_blob",
 ]
@@ -64,6 +67,24 @@ _RUN: Final = re.compile(r"[\t\n\r\x20-\x7e]{4,}")
 #: The same for UTF-32 little-endian text (numpy ``<U`` arrays).
 _RUN32: Final = re.compile(rb"(?:[\t\n\r\x20-\x7e]\x00\x00\x00){4,}")
 _ZLIB_HEADERS: Final = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
+
+
+def is_runtime_payload(value: dict[str, Any]) -> bool:
+    """A runtime-encoded object whose ``__value__`` is an encoded payload (QPY, numpy...)."""
+    return "__type__" in value and isinstance(value.get("__value__"), str)
+
+
+def changed_span(old: str, new: str) -> tuple[int, int]:
+    """The span of ``old`` that differs from ``new`` (their common start and end removed): what
+    a replacement took away."""
+    limit = min(len(old), len(new))
+    start = 0
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return start, len(old) - end
 
 
 class PayloadTooLarge(ValueError):
@@ -101,8 +122,11 @@ class Blob:
         return found
 
     def structure(self) -> list[Text] | None:
-        """The strings of a QPY payload, read back by qiskit and labelled; None if not QPY or if
-        it does not load (a newer QPY version, a damaged payload)."""
+        """The strings of a QPY payload (read back by qiskit) or of a parameter, exactly and
+        labelled; None for other payloads, and if it does not load (a newer QPY version, a
+        damaged payload)."""
+        if self.tag == "Parameter":
+            return _parameter_name(self.raw)
         if self.tag not in _QPY_TAGS or not self.raw.startswith(b"QISKIT"):
             return None
         try:
@@ -258,6 +282,19 @@ def _circuit_strings(circuit: Any, whose: str, depth: int) -> list[Text]:
         if getattr(op, "_definition", None) is not None and not _is_standard(op):
             found += _circuit_strings(op.definition, f"gate {op.name!r}'s definition's", depth + 1)
     return found
+
+
+def _parameter_name(raw: bytes) -> list[Text] | None:
+    """A QPY parameter: a 2-byte name length, 16 bytes of UUID, the name (UTF-8)."""
+    if len(raw) < 18:
+        return None
+    size = struct.unpack("!H", raw[:2])[0]
+    if len(raw) != 18 + size:
+        return None
+    try:
+        return [Text(raw[18:].decode("utf-8"), "a parameter name")]
+    except UnicodeDecodeError:
+        return None
 
 
 def _is_standard(op: Any) -> bool:

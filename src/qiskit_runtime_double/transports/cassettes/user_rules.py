@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ...errors import IBMInputValueError
-from .scrub import DEFAULT_SCRUB_RULES, ScrubRule
+from .rules import DEFAULT_SCRUB_RULES, ScrubRule
 
 __all__ = [
     "SETTING",
