@@ -147,12 +147,15 @@ def _no_cassette_message(nodeid: str, path: object) -> str:
 
 
 def _finish_recording(service: QiskitRuntimeService, node: pytest.Item, path: Any) -> None:
-    """A failed test leaves no half-recorded cassette; a passing test that sent nothing leaves an
-    empty one, so that its replay finds a cassette (and fails if the test then sends something)."""
+    """A failed or interrupted test leaves no half-recorded cassette (a signal's save aside); a
+    passing test that sent nothing leaves an empty one, so that its replay finds a cassette (and
+    fails if the test then sends something)."""
     from qiskit_runtime_double import CassetteTransport
 
     reports = node.stash.get(REPORTS, {})
-    if any(report.failed for report in reports.values()):
+    if any(report.failed for report in reports.values()) or "call" not in reports:
+        # Failed, or never got to its end (Ctrl-C): nothing half-recorded is written here. A
+        # signal that stopped it saved what it had, marked interrupted (cassettes.md).
         service.discard_recording()
         return
     transport = service.client.transport

@@ -42,7 +42,7 @@ from ..errors import (
 from ..wire.http import HttpRequest, HttpResponse
 from ..wire.submit_keys import submit_keys_of
 from .base import Closing, Transport
-from .cassettes.fileformat import Interaction, read_cassette
+from .cassettes.fileformat import Interaction, interrupted_by, read_cassette
 from .cassettes.matching import Shape
 from .cassettes.recorder import (
     Recording,
@@ -74,9 +74,9 @@ def needs_inner(path: str | os.PathLike[str], mode: str) -> bool:
     _check_mode(mode)
     if mode == "replay":
         return False
-    if mode == "once":
+    if mode == "once":  # records when there is no cassette, or only an interrupted one
         target = Path(path)
-        return not (target.is_file() and target.stat().st_size > 0)
+        return not (target.is_file() and target.stat().st_size > 0) or bool(interrupted_by(target))
     return True
 
 
@@ -148,6 +148,8 @@ class CassetteTransport(Closing):
         self._closed = False
 
         loaded = None if mode == "rewrite" else read_cassette(self._path)
+        if mode == "once" and loaded is not None and loaded.metadata.get("interrupted"):
+            loaded = None  # its recording ended early: record it again, whole
         if mode == "replay" and loaded is None:
             raise CassetteNotFoundError(self._not_found_message())
         self._loaded = loaded
@@ -227,9 +229,12 @@ class CassetteTransport(Closing):
         try:
             if self._recording is not None:
                 self._finalizer.detach()  # closed: nothing to do when collected or at exit
-                self._recording.finish()
-                if self._recording.should_save():
-                    self._recording.save()
+                try:
+                    if self._recording.should_save():
+                        self._recording.save()
+                finally:
+                    # Only now: a signal that comes during the save still finds it open.
+                    self._recording.finish()
         finally:
             if self._inner is not None:
                 self._inner.close()
@@ -314,6 +319,7 @@ class CassetteTransport(Closing):
                 lines += [f"       {part}" for part in parts or ["(the same request)"]]
         elif not len(self._index):
             lines.append("The cassette has no recorded requests at all.")
+        lines += self._interrupted_lines()
         lines.append(
             "If the code under test changed on purpose, record the cassette again: "
             "mode='rewrite' with inner= the transport to record from or, with the pytest "
@@ -322,13 +328,26 @@ class CassetteTransport(Closing):
         return "\n".join(lines)
 
     def _spinning_message(self, shape: Shape) -> str:
-        return (
-            f"Cassette {self._path}: {self._held_in_a_row - 1} requests in a row were answered "
-            f"with the last recorded answer (the latest: {shape.describe()}). The code under test "
-            "is waiting for something the recording never reached (for example a job that was "
-            "still running when recording stopped). Record again with the wait included, or "
-            f"raise hold_limit (now {self._hold_limit})."
+        return "\n".join(
+            [
+                f"Cassette {self._path}: {self._held_in_a_row - 1} requests in a row were "
+                f"answered with the last recorded answer (the latest: {shape.describe()}). The "
+                "code under test is waiting for something the recording never reached (for "
+                "example a job that was still running when recording stopped). Record again "
+                f"with the wait included, or raise hold_limit (now {self._hold_limit}).",
+                *self._interrupted_lines(),
+            ]
         )
+
+    def _interrupted_lines(self) -> list[str]:
+        signal_name = self._loaded.metadata.get("interrupted") if self._loaded else None
+        if not signal_name:
+            return []
+        return [
+            f"Its recording was interrupted by {signal_name}: the cassette ends where the "
+            "process was stopped, so it may lack what the code under test did next. Record it "
+            "again (mode='once' records over an interrupted cassette)."
+        ]
 
 
 def _rekeyed(recorded: Interaction, request: HttpRequest) -> HttpResponse:
@@ -399,6 +418,12 @@ def check_cassette(
         return CassetteCheck(target, 0, ["no cassette (missing or empty file)"])
     scrubber = Scrubber(DEFAULT_SCRUB_RULES if scrub_rules is None else scrub_rules)
     problems = [f"possible secret at {where}" for where in secret_findings(data, scrubber)]
+    signal_name = data.metadata.get("interrupted")
+    if signal_name:
+        problems.append(
+            f"its recording was interrupted by {signal_name}: it ends early; record it again "
+            "(or, if it holds all you need, remove 'interrupted' from its metadata)"
+        )
     try:
         read_by_vcrpy = vcrpy_reads(target)
     except Exception as exc:  # whatever vcrpy raises, the file is not a vcrpy cassette

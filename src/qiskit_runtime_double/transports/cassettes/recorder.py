@@ -13,6 +13,9 @@ saved, by a finalizer that must not keep the transport alive:
   was made with ``keep_on_failure=True``; the warning says so.
 
 A recording that was discarded, or has nothing unsaved, is left alone, silently.
+
+While it is open, a recording is also saved if the process gets SIGTERM, SIGHUP or SIGINT
+(``signals.py``), marked ``interrupted`` in the cassette's metadata.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from urllib.parse import urlsplit
 from ...errors import CassetteSecretError
 from ...wire.http import Headers, HttpRequest
 from ..base import Transport
+from . import signals
 from .fileformat import CassetteData, Interaction, write_cassette
 from .matching import Shape, shape_of
 from .replay import collapse_repeats
@@ -114,10 +118,13 @@ class Recording:
         self.scrubber = scrubber
         self.loaded = loaded
         self.keep_on_failure = keep_on_failure
-        self.lock = threading.Lock()
+        #: Re-entrant: a signal handler saves in the main thread, which may hold it already.
+        self.lock = threading.RLock()
         self.interactions: list[Interaction] = []
         self.discarded = False
         self.finished = False  # closed, or handled as unclosed: nothing more to do at exit
+        #: The signal that came while recording, if one did (``save``).
+        self.interrupted: str | None = None
         self._unsaved = False
 
     def add(self, interaction: Interaction) -> None:
@@ -137,8 +144,10 @@ class Recording:
             return False
         return bool(self.interactions) or self.mode == "rewrite"
 
-    def save(self) -> None:
-        """Write the cassette now (atomically, scrubbed).
+    def save(self, *, interrupted: str | None = None) -> None:
+        """Write the cassette now (atomically, scrubbed). ``interrupted``: a signal that came
+        while recording, written in the metadata by this save and every later one (a program
+        that goes on after a signal, or unwinds from Ctrl-C, may not have done all its work).
 
         Raises ``CassetteSecretError`` (and writes nothing) if a secret sits where scrubbing
         cannot replace it; the message says where and what to do.
@@ -168,6 +177,9 @@ class Recording:
                 "package_versions": _package_versions(),
                 "backends": backends_of(scrubbed, base_path),
             }
+            self.interrupted = interrupted or self.interrupted
+            if self.interrupted is not None:
+                metadata["interrupted"] = self.interrupted
             extra = self.loaded.extra if self.loaded is not None else {}
             write_cassette(self.path, CassetteData(scrubbed, metadata, dict(extra)))
             self._unsaved = False
@@ -192,21 +204,50 @@ class Recording:
         ]
         return [*kept, *self.interactions]
 
+    def save_interrupted(self, signal_name: str) -> str | None:
+        """Save what was recorded so far, marked interrupted by ``signal_name`` (``signals.py``);
+        a line that says so, or None when there is nothing to save."""
+        if not self.lock.acquire(timeout=_SIGNAL_LOCK_TIMEOUT):
+            return (
+                f"qiskit-runtime-double: {signal_name}: cassette {self.path} not saved: another "
+                "thread held it for too long"
+            )
+        try:
+            if self.finished or self.discarded or not self.interactions:
+                return None
+            count = len(self.interactions)
+            try:
+                self.save(interrupted=signal_name)
+            except Exception as exc:  # in a signal handler: say it, and let the signal go on
+                return (
+                    f"qiskit-runtime-double: {signal_name}: saving cassette {self.path} failed: "
+                    f"{type(exc).__name__}: {exc}"
+                )
+            return (
+                f"qiskit-runtime-double: {signal_name}: cassette {self.path} saved with the "
+                f"{count} interaction(s) recorded so far (marked interrupted: it ends early)"
+            )
+        finally:
+            self.lock.release()
+
     # --- never closed ----------------------------------------------------------------------------
 
     def watch(self, transport: object) -> weakref.finalize[[str], object]:
         """Handle this recording as unclosed if ``transport`` is collected, or at exit, before
-        ``finish()``. The returned finalizer holds this recording, never ``transport``."""
+        ``finish()``; and save it if the process is told to stop (``signals.py``). The returned
+        finalizer holds this recording, never ``transport``."""
         finalizer = weakref.finalize(
             transport, self.finish_unclosed, "when it was garbage-collected"
         )
         finalizer.atexit = False  # exit is ours (_at_exit): the message must say which it was
         _UNCLOSED.add(self)
+        signals.watch(self)
         return finalizer
 
     def finish(self) -> None:
         self.finished = True
         _UNCLOSED.discard(self)
+        signals.unwatch(self)
 
     def finish_unclosed(self, when: str) -> None:
         with self.lock:
@@ -239,6 +280,8 @@ class Recording:
 
 
 _AT_EXIT: Final = "at interpreter exit"
+#: How long a signal handler waits for a recording another thread is saving.
+_SIGNAL_LOCK_TIMEOUT: Final = 10.0
 #: Recordings whose transport is alive and not closed. Process-wide by nature: the interpreter
 #: exits once, for every transport. Weak, so a recording leaves it when its finalizer has run.
 _UNCLOSED: weakref.WeakSet[Recording] = weakref.WeakSet()

@@ -179,6 +179,11 @@ def render(summary: Summary, name: str) -> str:
         f"from {_recorded_from(meta)}",
         f"  made with: {made_with}",
         f"  base URL: {meta.get('base_url', '?')}",
+        *(
+            [f"  interrupted by {meta['interrupted']}: the recording ends early"]
+            if meta.get("interrupted")
+            else []
+        ),
         f"  recorded time span: {_duration(summary.first, summary.last)}"
         + (f" (from {summary.first.isoformat()})" if summary.first else ""),
         f"backends: {', '.join(summary.backends) or '-'}",
