@@ -15,7 +15,9 @@ Saving happens at ``close()`` (or ``save()``), atomically, with every interactio
 ones too). ``discard()`` drops what was recorded; leaving the context manager on an exception
 discards unless ``keep_on_failure=True``, so a failed test leaves no half-recorded cassette. A
 recording transport that is never closed is saved when it is garbage-collected or at interpreter
-exit, with an ``UnclosedCassetteWarning`` (``cassettes/recorder.py`` has the rule).
+exit, with an ``UnclosedCassetteWarning`` (``cassettes/recorder.py`` has the rule); one that is
+open when the process gets SIGTERM, SIGHUP or SIGINT is saved then, marked interrupted
+(``cassettes/signals.py``), and ``once`` records an interrupted cassette again.
 
 The clock: replaying, a ``CassetteClock`` that never sleeps and jumps along the recorded times;
 recording, the inner transport's clock (so recording from the fake stays in simulated time).
