@@ -55,6 +55,7 @@ CIRCUIT_PLACES = (
     "metadata value",
     "metadata under a secret name",
     "parameter name",
+    "non-ASCII parameter name",
     "register name",
     "instruction label",
 )
@@ -69,7 +70,9 @@ def circuit_with(secret: str, place: str) -> QuantumCircuit:
         circuit.metadata = {"run": 3, "notes": ["first", {"by": secret}]}
     if place == "metadata under a secret name":
         circuit.metadata = {"run": 3, "client_secret": secret}
-    theta = Parameter(secret if place == "parameter name" else "theta")
+    theta = Parameter(
+        secret if place == "parameter name" else f"θ_{secret}_φ" if "non-ASCII" in place else "θ"
+    )
     circuit.append(HGate(label=secret if place == "instruction label" else None), [0])
     circuit.ry(theta, 1)
     circuit.cx(0, 1)

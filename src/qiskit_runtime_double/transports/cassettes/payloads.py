@@ -62,8 +62,9 @@ BLOB_TAGS: Final = frozenset(
     {"QuantumCircuit", "Instruction", "ndarray", "Parameter", "spmatrix", "ParameterExpression"}
 )
 _QPY_TAGS: Final = frozenset({"QuantumCircuit", "Instruction"})
-#: Printable text in bytes read as latin-1 (one character per byte), tabs and newlines included.
-_RUN: Final = re.compile(r"[\t\n\r\x20-\x7e]{4,}")
+#: Printable text in bytes read as latin-1 (one character per byte), tabs and newlines included,
+#: and UTF-8 sequences (a parameter named ``θ``), which then read as two to four characters.
+_RUN: Final = re.compile(r"(?:[\t\n\r\x20-\x7e]|[\xc2-\xf4][\x80-\xbf]{1,3}){4,}")
 #: The same for UTF-32 little-endian text (numpy ``<U`` arrays).
 _RUN32: Final = re.compile(rb"(?:[\t\n\r\x20-\x7e]\x00\x00\x00){4,}")
 _ZLIB_HEADERS: Final = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
