@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .config import default_config, marker_kwargs, resolve
+from .options import Settings
 from .state import CASSETTE, FAKE, REPORTS, SETTINGS, cassette_path
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def runtime_service(
             pytest.fail(_no_cassette_message(request.node.nodeid, path), pytrace=False)
         request.node.stash[CASSETTE] = path
         service = QiskitRuntimeService(
-            cassette=path, record_mode="replay", scrub_rules=config["scrub_rules"]
+            cassette=path, record_mode="replay", scrub_rules=_scrub_rules(config, settings)
         )
     elif settings.records_from_fake:
         fake = build_fake(config)
@@ -107,14 +108,14 @@ def runtime_service(
             fake=fake,
             cassette=path,
             record_mode=settings.record_mode,
-            scrub_rules=config["scrub_rules"],
+            scrub_rules=_scrub_rules(config, settings),
         )
     else:
         request.node.stash[CASSETTE] = path
         service = QiskitRuntimeService(
             cassette=path,
             record_mode=settings.record_mode,
-            scrub_rules=config["scrub_rules"],
+            scrub_rules=_scrub_rules(config, settings),
             **config["service_options"],
         )
     with default_service(service):
@@ -122,6 +123,19 @@ def runtime_service(
     if runtime_mode == "record":
         _finish_recording(service, request.node, path)
     service.close()
+
+
+def _scrub_rules(config: dict[str, Any], settings: Settings) -> Any:
+    """``runtime_config["scrub_rules"]`` (None: the defaults), plus ``runtime_secret_patterns``.
+
+    Replay uses the same rules as recording: requests are scrubbed before they are matched.
+    """
+    if not settings.secret_patterns:
+        return config["scrub_rules"]
+    from qiskit_runtime_double import scrub_rules_from_patterns
+
+    source = "runtime_secret_patterns"
+    return scrub_rules_from_patterns(settings.secret_patterns, source, base=config["scrub_rules"])
 
 
 def _no_cassette_message(nodeid: str, path: object) -> str:
@@ -133,12 +147,15 @@ def _no_cassette_message(nodeid: str, path: object) -> str:
 
 
 def _finish_recording(service: QiskitRuntimeService, node: pytest.Item, path: Any) -> None:
-    """A failed test leaves no half-recorded cassette; a passing test that sent nothing leaves an
-    empty one, so that its replay finds a cassette (and fails if the test then sends something)."""
+    """A failed or interrupted test leaves no half-recorded cassette (a signal's save aside); a
+    passing test that sent nothing leaves an empty one, so that its replay finds a cassette (and
+    fails if the test then sends something)."""
     from qiskit_runtime_double import CassetteTransport
 
     reports = node.stash.get(REPORTS, {})
-    if any(report.failed for report in reports.values()):
+    if any(report.failed for report in reports.values()) or "call" not in reports:
+        # Failed, or never got to its end (Ctrl-C): nothing half-recorded is written here. A
+        # signal that stopped it saved what it had, marked interrupted (cassettes.md).
         service.discard_recording()
         return
     transport = service.client.transport

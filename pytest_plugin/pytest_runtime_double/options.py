@@ -37,6 +37,8 @@ class Settings:
     #: Where ``--runtime-timeline`` writes one SVG per test that used a fake (None: nowhere).
     timeline_dir: Path | None = None
     progress: str = "auto"
+    #: The ``runtime_secret_patterns`` ini option: the user's own secrets, scrubbed and checked.
+    secret_patterns: tuple[str, ...] = ()
 
     @property
     def records_from_fake(self) -> bool:
@@ -124,6 +126,13 @@ def add_options(parser: pytest.Parser) -> None:
         "runtime_timeline", "directory for SVG timelines of tests that used a fake", default=""
     )
     parser.addini("runtime_progress", "status line while jobs wait: auto, on, off", default="auto")
+    parser.addini(
+        "runtime_secret_patterns",
+        "your own secrets, one regular expression per line, scrubbed from cassettes like the "
+        "built-in ones (name one with a leading (?#name) comment); cassette check reads them too",
+        type="linelist",
+        default=[],
+    )
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...], source: str) -> str:
@@ -183,6 +192,7 @@ def settings_from(config: pytest.Config) -> Settings:
         if not timeline_dir.is_absolute():
             timeline_dir = config.invocation_params.dir / timeline_dir
     progress = _resolved(config, "runtime_progress", None, "runtime_progress", PROGRESS)
+    patterns = tuple(line for line in config.getini("runtime_secret_patterns") if line.strip())
     return Settings(
         mode=mode,
         seed=seed,
@@ -191,4 +201,5 @@ def settings_from(config: pytest.Config) -> Settings:
         record_from=record_from,
         timeline_dir=timeline_dir,
         progress=progress,
+        secret_patterns=patterns,
     )

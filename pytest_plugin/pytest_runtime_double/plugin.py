@@ -60,12 +60,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = settings
     totals = config.stash[TOTALS] = RunTotals()
     config.pluginmanager.register(totals, "runtime_double_totals")  # adds up the test reports
+    if settings.secret_patterns:
+        _check_secret_patterns(settings.secret_patterns)
     if settings.needs_credentials:
         _require_credentials(settings.mode)
     if settings.mode == "record":
         _require_writable(settings.cassette_dir, "--runtime-mode=record cannot write cassettes")
     if settings.timeline_dir is not None:
         _require_writable(settings.timeline_dir, "--runtime-timeline cannot write timelines")
+
+
+def _check_secret_patterns(patterns: tuple[str, ...]) -> None:
+    """Refuse a bad ``runtime_secret_patterns`` before any test runs."""
+    from qiskit_runtime_double import IBMInputValueError, scrub_rules_from_patterns
+
+    try:
+        scrub_rules_from_patterns(patterns, "the runtime_secret_patterns ini option")
+    except IBMInputValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _require_credentials(mode: str) -> None:

@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "CassetteFormatError": ".errors",
     "CassetteMismatchError": ".errors",
     "CassetteNotFoundError": ".errors",
+    "CassetteSecretError": ".errors",
     "CassetteTransport": ".transports",
     "Clock": ".clock",
     "ClockError": ".errors",
@@ -70,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "Sampler": ".legacy.primitives",
     "SamplerOptions": ".options",
     "SamplerV2": ".primitives",
+    "ScrubRule": ".transports.cassettes.rules",
     "Session": ".session",
     "SessionClosedError": ".errors",
     "SimulationProbe": ".probe",
@@ -85,6 +87,7 @@ _EXPORTS: dict[str, str] = {
     "default_service": ".service",
     "get_default_service": ".service",
     "parse_max_time": ".session",
+    "scrub_rules_from_patterns": ".transports.cassettes.user_rules",
 }
 
 
@@ -101,6 +104,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
         CassetteFormatError,
         CassetteMismatchError,
         CassetteNotFoundError,
+        CassetteSecretError,
         ClockError,
         IBMApiError,
         IBMError,
@@ -152,6 +156,8 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
         MockTransport,
         Transport,
     )
+    from .transports.cassettes.rules import ScrubRule
+    from .transports.cassettes.user_rules import scrub_rules_from_patterns
     from .wire.http import HttpRequest, HttpResponse
 
 __all__ = [
@@ -163,6 +169,7 @@ __all__ = [
     "CassetteFormatError",
     "CassetteMismatchError",
     "CassetteNotFoundError",
+    "CassetteSecretError",
     "CassetteTransport",
     "Clock",
     "ClockError",
@@ -208,6 +215,7 @@ __all__ = [
     "Sampler",
     "SamplerOptions",
     "SamplerV2",
+    "ScrubRule",
     "Session",
     "SessionClosedError",
     "SimulationProbe",
@@ -223,4 +231,5 @@ __all__ = [
     "default_service",
     "get_default_service",
     "parse_max_time",
+    "scrub_rules_from_patterns",
 ]

@@ -190,43 +190,57 @@ def _cassette_show(args: argparse.Namespace) -> int:
 
 def _cassette_check(args: argparse.Namespace) -> int:
     """Format, version and secrets of each file; non-zero exit on any finding (for pre-commit)."""
-    from pathlib import Path
+    from .errors import IBMInputValueError
+    from .transports.cassette import check_cassette
 
-    from .errors import CassetteError
-    from .transports.cassette import vcrpy_reads
-    from .transports.cassettes import DEFAULT_SCRUB_RULES, Scrubber, read_cassette
-    from .transports.cassettes.summary import secret_findings
-
-    scrubber = Scrubber(DEFAULT_SCRUB_RULES)
+    try:
+        rules, origin = _rules(args)
+    except IBMInputValueError as exc:
+        print(f"qiskit-runtime-double cassette check: {exc}", file=sys.stderr)
+        return 2
+    if origin:
+        print(f"secret patterns: {origin}")
     failed = False
     for name in args.files:
-        path = Path(name)
-        try:
-            data = read_cassette(path)
-        except CassetteError as exc:
-            failed = True
-            print(f"{path}: {exc}")
-            continue
-        if data is None:
-            failed = True
-            print(f"{path}: no cassette (missing or empty file)")
-            continue
-        problems = [f"possible secret at {where}" for where in secret_findings(data, scrubber)]
-        try:
-            read_by_vcrpy = vcrpy_reads(path)
-        except Exception as exc:  # whatever vcrpy raises, the file is not a vcrpy cassette
-            problems.append(f"vcrpy cannot load it: {type(exc).__name__}: {exc}")
+        checked = check_cassette(name, rules)
+        if checked.ok:
+            print(f"{name}: ok ({checked.interactions} interactions, no secrets found)")
         else:
-            if read_by_vcrpy != len(data.interactions):
-                problems.append(
-                    f"vcrpy reads {read_by_vcrpy} interactions, not {len(data.interactions)}"
-                )
-        if problems:
             failed = True
-            print("\n".join(f"{path}: {problem}" for problem in problems))
-        else:
-            print(f"{path}: ok ({len(data.interactions)} interactions, no secrets found)")
+            print("\n".join(f"{name}: {problem}" for problem in checked.problems))
     return 1 if failed else 0
+
+
+def _rules(args: argparse.Namespace) -> tuple[list[Any], str]:
+    """The default rules and the user's secret patterns: ``--pattern``s, and those of the pytest
+    configuration file (``--patterns-from``, else the one in the current directory); and a
+    sentence that says where the patterns came from (empty: none declared)."""
+    from pathlib import Path
+
+    from .transports.cassettes.user_rules import (
+        SETTING,
+        find_pytest_config,
+        patterns_in_file,
+        scrub_rules_from_patterns,
+    )
+
+    config: Path | None = None
+    if args.patterns_from:
+        config = Path(args.patterns_from)
+        if not config.is_file():
+            from .errors import IBMInputValueError
+
+            raise IBMInputValueError(f"--patterns-from {args.patterns_from}: no such file.")
+    else:
+        config = find_pytest_config(Path.cwd())
+    from_file = patterns_in_file(config) if config is not None else []
+    given = args.pattern or []
+    rules = scrub_rules_from_patterns(from_file, f"{SETTING} in {config}")
+    rules += scrub_rules_from_patterns(given, "--pattern", base=())
+    origins = [f"{len(from_file)} from {config}"] if from_file else []
+    origins += [f"{len(given)} from --pattern"] if given else []
+    total = len(from_file) + len(given)
+    return rules, f"{total} declared ({', '.join(origins)})" if total else ""
 
 
 def _add_cassette(commands: Any) -> None:
@@ -239,6 +253,20 @@ def _add_cassette(commands: Any) -> None:
         "check", help="format, version and secret scan; exits 1 on a finding (pre-commit)"
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="cassettes (YAML)")
+    check.add_argument(
+        "--pattern",
+        action="append",
+        metavar="REGEX",
+        help="also look for this secret pattern (a Python regular expression; name it with a "
+        "leading (?#name) comment; repeatable)",
+    )
+    check.add_argument(
+        "--patterns-from",
+        metavar="FILE",
+        help="read the runtime_secret_patterns setting from this pytest configuration file "
+        "(pyproject.toml, pytest.ini, tox.ini, setup.cfg; default: the one in the current "
+        "directory, if any)",
+    )
     check.set_defaults(handler=_cassette_check)
 
 

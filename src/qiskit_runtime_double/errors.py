@@ -26,7 +26,8 @@
         └── CassetteError                     a cassette cannot answer as asked
             ├── CassetteNotFoundError (also FileNotFoundError)   replay of a missing file
             ├── CassetteFormatError           not a cassette: corrupt, wrong shape, newer format
-            └── CassetteMismatchError         a request the cassette has no recorded answer for
+            ├── CassetteMismatchError         a request the cassette has no recorded answer for
+            └── CassetteSecretError           a secret that scrubbing cannot remove: not saved
 
 Every message says what was expected, what came, and what to do. An error about an answer of the
 service also says it in fields (``status_code``, ``error_code``), for code to branch on.
@@ -44,6 +45,7 @@ __all__ = [
     "CassetteFormatError",
     "CassetteMismatchError",
     "CassetteNotFoundError",
+    "CassetteSecretError",
     "ClockError",
     "IBMApiError",
     "IBMError",
@@ -203,3 +205,8 @@ class CassetteFormatError(CassetteError):
 
 class CassetteMismatchError(CassetteError):
     """A request has no recorded answer; the message names the nearest recorded requests."""
+
+
+class CassetteSecretError(CassetteError):
+    """A recording holds a secret where scrubbing cannot replace it, so it was not saved. The
+    message names where (interaction, job, field, what inside the payload) and how to fix it."""

@@ -15,7 +15,9 @@ Saving happens at ``close()`` (or ``save()``), atomically, with every interactio
 ones too). ``discard()`` drops what was recorded; leaving the context manager on an exception
 discards unless ``keep_on_failure=True``, so a failed test leaves no half-recorded cassette. A
 recording transport that is never closed is saved when it is garbage-collected or at interpreter
-exit, with an ``UnclosedCassetteWarning`` (``cassettes/recorder.py`` has the rule).
+exit, with an ``UnclosedCassetteWarning`` (``cassettes/recorder.py`` has the rule); one that is
+open when the process gets SIGTERM, SIGHUP or SIGINT is saved then, marked interrupted
+(``cassettes/signals.py``), and ``once`` records an interrupted cassette again.
 
 The clock: replaying, a ``CassetteClock`` that never sleeps and jumps along the recorded times;
 recording, the inner transport's clock (so recording from the fake stays in simulated time).
@@ -26,18 +28,24 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal, cast, get_args
 from urllib.parse import urlsplit
 
 from ..clock import Clock
-from ..errors import CassetteMismatchError, CassetteNotFoundError, IBMInputValueError
+from ..errors import (
+    CassetteError,
+    CassetteMismatchError,
+    CassetteNotFoundError,
+    IBMInputValueError,
+)
 from ..probe import SimulationProbe, probe_of
 from ..wire.http import HttpRequest, HttpResponse
 from ..wire.submit_keys import submit_keys_of
 from .base import Closing, Transport
-from .cassettes.fileformat import Interaction, read_cassette
+from .cassettes.fileformat import Interaction, interrupted_by, read_cassette
 from .cassettes.matching import Shape
 from .cassettes.recorder import (
     Recording,
@@ -50,9 +58,11 @@ from .cassettes.replay import Miss, ReplayIndex
 from .cassettes.scrub import DEFAULT_SCRUB_RULES, Scrubber, ScrubRule
 
 __all__ = [
+    "CassetteCheck",
     "CassetteTransport",
     "RecordMode",
     "UnclosedCassetteWarning",
+    "check_cassette",
     "needs_inner",
     "use_cassette",
     "vcrpy_reads",
@@ -67,9 +77,9 @@ def needs_inner(path: str | os.PathLike[str], mode: str) -> bool:
     _check_mode(mode)
     if mode == "replay":
         return False
-    if mode == "once":
+    if mode == "once":  # records when there is no cassette, or only an interrupted one
         target = Path(path)
-        return not (target.is_file() and target.stat().st_size > 0)
+        return not (target.is_file() and target.stat().st_size > 0) or bool(interrupted_by(target))
     return True
 
 
@@ -141,6 +151,8 @@ class CassetteTransport(Closing):
         self._closed = False
 
         loaded = None if mode == "rewrite" else read_cassette(self._path)
+        if mode == "once" and loaded is not None and loaded.metadata.get("interrupted"):
+            loaded = None  # its recording ended early: record it again, whole
         if mode == "replay" and loaded is None:
             raise CassetteNotFoundError(self._not_found_message())
         self._loaded = loaded
@@ -226,9 +238,12 @@ class CassetteTransport(Closing):
         try:
             if self._recording is not None:
                 self._finalizer.detach()  # closed: nothing to do when collected or at exit
-                self._recording.finish()
-                if self._recording.should_save():
-                    self._recording.save()
+                try:
+                    if self._recording.should_save():
+                        self._recording.save()
+                finally:
+                    # Only now: a signal that comes during the save still finds it open.
+                    self._recording.finish()
         finally:
             if self._inner is not None:
                 self._inner.close()
@@ -313,6 +328,7 @@ class CassetteTransport(Closing):
                 lines += [f"       {part}" for part in parts or ["(the same request)"]]
         elif not len(self._index):
             lines.append("The cassette has no recorded requests at all.")
+        lines += self._interrupted_lines()
         lines.append(
             "If the code under test changed on purpose, record the cassette again: "
             "mode='rewrite' with inner= the transport to record from or, with the pytest "
@@ -321,13 +337,26 @@ class CassetteTransport(Closing):
         return "\n".join(lines)
 
     def _spinning_message(self, shape: Shape) -> str:
-        return (
-            f"Cassette {self._path}: {self._held_in_a_row - 1} requests in a row were answered "
-            f"with the last recorded answer (the latest: {shape.describe()}). The code under test "
-            "is waiting for something the recording never reached (for example a job that was "
-            "still running when recording stopped). Record again with the wait included, or "
-            f"raise hold_limit (now {self._hold_limit})."
+        return "\n".join(
+            [
+                f"Cassette {self._path}: {self._held_in_a_row - 1} requests in a row were "
+                f"answered with the last recorded answer (the latest: {shape.describe()}). The "
+                "code under test is waiting for something the recording never reached (for "
+                "example a job that was still running when recording stopped). Record again "
+                f"with the wait included, or raise hold_limit (now {self._hold_limit}).",
+                *self._interrupted_lines(),
+            ]
         )
+
+    def _interrupted_lines(self) -> list[str]:
+        signal_name = self._loaded.metadata.get("interrupted") if self._loaded else None
+        if not signal_name:
+            return []
+        return [
+            f"Its recording was interrupted by {signal_name}: the cassette ends where the "
+            "process was stopped, so it may lack what the code under test did next. Record it "
+            "again (mode='once' records over an interrupted cassette)."
+        ]
 
 
 def _rekeyed(recorded: Interaction, request: HttpRequest) -> HttpResponse:
@@ -362,3 +391,55 @@ def vcrpy_reads(path: str | os.PathLike[str]) -> int:
 
     cassette = Cassette.load(path=str(path), record_mode=VcrRecordMode.NONE)
     return len(cassette)
+
+
+@dataclass(frozen=True)
+class CassetteCheck:
+    """What ``check_cassette`` found in one file: ``problems`` empty means ok."""
+
+    path: Path
+    interactions: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_cassette(
+    path: str | os.PathLike[str], scrub_rules: Iterable[ScrubRule] | None = None
+) -> CassetteCheck:
+    """What ``qiskit-runtime-double cassette check`` finds in one file.
+
+    Each problem is a line: the file does not read (format, version), vcrpy's loader reads it
+    differently, or a possible secret (where, and why; never the value: see ``summary.py``).
+    ``scrub_rules``: the rules to look for, by default ``DEFAULT_SCRUB_RULES``; add your own
+    patterns (``[*DEFAULT_SCRUB_RULES, ScrubRule.regex(...)]``) to find your own secrets.
+    """
+    from .cassettes.summary import secret_findings
+
+    target = Path(path)
+    try:
+        data = read_cassette(target)
+    except CassetteError as exc:
+        return CassetteCheck(target, 0, [str(exc)])
+    if data is None:
+        return CassetteCheck(target, 0, ["no cassette (missing or empty file)"])
+    scrubber = Scrubber(DEFAULT_SCRUB_RULES if scrub_rules is None else scrub_rules)
+    problems = [f"possible secret at {where}" for where in secret_findings(data, scrubber)]
+    signal_name = data.metadata.get("interrupted")
+    if signal_name:
+        problems.append(
+            f"its recording was interrupted by {signal_name}: it ends early; record it again "
+            "(or, if it holds all you need, remove 'interrupted' from its metadata)"
+        )
+    try:
+        read_by_vcrpy = vcrpy_reads(target)
+    except Exception as exc:  # whatever vcrpy raises, the file is not a vcrpy cassette
+        problems.append(f"vcrpy cannot load it: {type(exc).__name__}: {exc}")
+    else:
+        if read_by_vcrpy != len(data.interactions):
+            problems.append(
+                f"vcrpy reads {read_by_vcrpy} interactions, not {len(data.interactions)}"
+            )
+    return CassetteCheck(target, len(data.interactions), problems)

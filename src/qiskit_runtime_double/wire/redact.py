@@ -1,7 +1,8 @@
 """Secrets out of what people read: reprs, log lines and error messages.
 
 Cassettes have their own, configurable scrubber (``transports/cassettes/scrub.py``); this module is
-the small fixed set of the same patterns (``secret_names``, ``secret_text``) for text that is only
+the small fixed set of the same patterns (``secret_names``, ``secret_text``, ``token_shapes``:
+``ghp_...``, ``AKIA...``, ``xoxb-...`` are redacted wherever they appear) for text that is only
 shown: a request line in the server's log, an ``HttpRequest`` in a pytest failure, a URL in an
 exception message. Redacted values read ``<redacted>``.
 """
@@ -15,25 +16,27 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from . import secret_text as tp
 from .secret_names import is_key_name, is_secret_name, normalise
+from .token_shapes import AWS_SECRET_NEAR_NAME, TOKEN_SHAPES, scrub_aws_secret
 
 __all__ = ["REDACTED", "redact_headers", "redact_query", "redact_text", "redact_url"]
 
 REDACTED: Final = "<redacted>"
 
 _Replacement = str | Callable[[re.Match[str]], str]
-_TEXT_RULES: Final[tuple[tuple[re.Pattern[str], _Replacement], ...]] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        tp.URL_USERINFO,
-        tp.PRIVATE_KEY_BLOCK,
-        (tp.SECRET_ASSIGNMENT, tp.scrub_assignment),
-        (tp.BEARER, tp.scrub_bearer),
-        (tp.BASIC, tp.scrub_basic),
-        (tp.JWT, tp.PLACEHOLDER),
-        (tp.IBM_CLOUD_API_KEY, tp.scrub_mixed),
-        (tp.IBM_QUANTUM_TOKEN, tp.PLACEHOLDER),
-    )
+_RULES: Final[tuple[tuple[str, _Replacement], ...]] = (
+    tp.URL_USERINFO,
+    tp.PRIVATE_KEY_BLOCK,
+    tp.UNTERMINATED_PRIVATE_KEY,
+    *((shape, replacement) for _, shape, replacement in TOKEN_SHAPES),
+    (AWS_SECRET_NEAR_NAME, scrub_aws_secret),
+    (tp.SECRET_ASSIGNMENT, tp.scrub_assignment),
+    (tp.BEARER, tp.scrub_bearer),
+    (tp.BASIC, tp.scrub_basic),
+    (tp.JWT, tp.PLACEHOLDER),
+    (tp.IBM_CLOUD_API_KEY, tp.scrub_mixed),
+    (tp.IBM_QUANTUM_TOKEN, tp.PLACEHOLDER),
 )
+_TEXT_RULES: Final = tuple((re.compile(pattern), replacement) for pattern, replacement in _RULES)
 
 
 def _secret(name: str) -> bool:

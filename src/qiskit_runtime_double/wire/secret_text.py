@@ -24,8 +24,11 @@ __all__ = [
     "PLACEHOLDER",
     "PRIVATE_KEY_BLOCK",
     "SECRET_ASSIGNMENT",
+    "UNTERMINATED_PRIVATE_KEY",
     "URL_USERINFO",
     "credential_like",
+    "is_placeholder",
+    "mask",
 ]
 
 PLACEHOLDER: Final = "<SCRUBBED>"
@@ -33,6 +36,24 @@ CRN_ACCOUNT_PLACEHOLDER: Final = "0" * 32
 CRN_INSTANCE_PLACEHOLDER: Final = "00000000-0000-0000-0000-000000000000"
 _PLACEHOLDERS: Final = frozenset({PLACEHOLDER, quote_plus(PLACEHOLDER), "%3Cscrubbed%3E"})
 _SCHEME_WORDS: Final = frozenset({"bearer", "basic", "apikey", "token", "digest"})
+_MASK_CHAR: Final = "*"
+_MASKED: Final = re.compile(re.escape(PLACEHOLDER) + r"\*+|\*+")
+
+
+def mask(length: int) -> str:
+    """A placeholder of exactly ``length`` characters: ``<SCRUBBED>***`` (``***`` when shorter).
+
+    For secrets inside binary payloads (QPY circuits, numpy arrays), where strings are
+    length-prefixed: a same-length ASCII replacement keeps the payload valid.
+    """
+    if length >= len(PLACEHOLDER):
+        return PLACEHOLDER + _MASK_CHAR * (length - len(PLACEHOLDER))
+    return _MASK_CHAR * length
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether ``value`` is what scrubbing leaves: ``<SCRUBBED>`` (maybe URL-encoded) or a mask."""
+    return value in _PLACEHOLDERS or bool(_MASKED.fullmatch(value))
 
 
 def credential_like(value: str) -> bool:
@@ -89,7 +110,7 @@ def scrub_assignment(match: re.Match[str]) -> str:
         return match[0]
     group = next(g for g in ("dq", "sq", "ph", "bare") if match[g] is not None)
     value = match[group]
-    if group == "ph" or not value or value in _PLACEHOLDERS:
+    if group == "ph" or not value or is_placeholder(value):
         return match[0]
     if value.lower() in ("null", "none", "true", "false") or value.lower() in _SCHEME_WORDS:
         return match[0]  # no credential here ("Authorization: Bearer <token>" in prose)
@@ -139,8 +160,14 @@ IBM_CLOUD_API_KEY: Final = r"(?<![\w+/=.-])[A-Za-z0-9_-]{44}(?![\w+/=.-])"
 #: 128 hex digits standing alone: the shape of an IBM Quantum (legacy channel) API token.
 IBM_QUANTUM_TOKEN: Final = r"(?<![0-9A-Za-z])[0-9a-f]{128}(?![0-9A-Za-z])"
 PRIVATE_KEY_BLOCK: Final = (
-    r"-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?-----END (?P=kind)-----",
+    r"-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----[\s\S]*?-----END (?P=kind)-----",
     r"-----BEGIN \g<kind>-----\n<SCRUBBED>\n-----END \g<kind>-----",
+)
+#: A BEGIN line followed by key material but no END line (a truncated or escaped block).
+UNTERMINATED_PRIVATE_KEY: Final = (
+    r"(?P<head>-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)(?:\s|\\[nr])*"
+    r"(?!<SCRUBBED>)[A-Za-z0-9+/=][A-Za-z0-9+/=\s\\]{15,}",
+    r"\g<head>\n<SCRUBBED>",
 )
 #: ``scheme://user:password@`` and ``scheme://TOKEN@``.
 URL_USERINFO: Final = (

@@ -12,10 +12,16 @@ themselves, independently of any rule set, and reports:
   words (identifiers such as ``EstimatorV2PubResult2026`` are random-looking but made of English
   letter pairs).
 
-Left alone, because cassettes legitimately hold them: the ``__value__`` of runtime-encoded objects
-(QPY circuits, numpy arrays), ids (values under ``id``-like names and in ``tags``, route
-parameters, UUIDs, our ``qrd-submit-`` tags, and every other occurrence of those values), and
-digests under hash-like names. A finding shows at most four characters of the value.
+Runtime-encoded payloads (QPY circuits, numpy arrays) are opened (``payloads.py``, bounded) and
+the strings inside them are looked at the same way: a circuit's name, its metadata (with the
+names of its keys), parameter and register names, labels. A payload that decodes past the limits
+is a finding of its own (it cannot be scanned, and a zip bomb is no legitimate payload). Job tags
+are strings like any other: a token in a tag is a finding.
+
+Left alone, because cassettes legitimately hold them: the encoded form of payloads (base64), ids
+(values under ``id``-like names, route parameters, UUIDs, our ``qrd-submit-`` tags, and every
+other occurrence of those values), and digests under hash-like names. A finding shows at most four
+characters of the value.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from ...wire.secret_names import is_id_name, is_key_name, is_secret_name, normal
 from ...wire.secret_text import PLACEHOLDER
 from .fileformat import Interaction
 from .matching import relative_path
+from .payloads import BLOB_TAGS, PayloadTooLarge, json_documents, open_blob
 from .scrub import FORM_BODY, Finding, is_runtime_payload
 
 __all__ = ["Detector", "Shape", "credential_shape", "mask", "shannon_entropy"]
@@ -148,7 +155,7 @@ def _json(content: bytes) -> Any:
 
 
 def _id_values(value: Any, name: str = "") -> Iterator[str]:
-    """Strings under id-like names and in ``tags``, at any depth."""
+    """Strings under id-like names, at any depth. (Not tags: a tag is whatever the user wrote.)"""
     if isinstance(value, dict):
         if is_runtime_payload(value):
             return
@@ -157,7 +164,7 @@ def _id_values(value: Any, name: str = "") -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _id_values(item, name)
-    elif isinstance(value, str) and name and (is_id_name(name) or normalise(name) == "tags"):
+    elif isinstance(value, str) and name and is_id_name(name):
         yield value
 
 
@@ -228,12 +235,43 @@ class Detector:
         if isinstance(value, list):
             for i, item in enumerate(value):
                 found += self.json(item, where, f"{path}[{i}]", name)
-        elif isinstance(value, dict) and not is_runtime_payload(value):
+        elif isinstance(value, dict) and is_runtime_payload(value):
+            found += self.payload(value, here)
+        elif isinstance(value, dict):
             for key, item in value.items():
                 inner = f"{path}.{key}" if path else str(key)
                 # Inside a secret-named object ("credentials": {...}) every value is one.
                 named = name if name and is_secret_name(name) else str(key)
                 found += self.json(item, where, inner, named)
+        return found
+
+    def payload(self, value: dict[str, Any], here: str) -> list[Finding]:
+        """Findings among the strings inside a runtime-encoded payload (``payloads.py``)."""
+        tag, encoded = str(value.get("__type__")), value["__value__"]
+        try:
+            blob = open_blob(tag, encoded)
+        except PayloadTooLarge as exc:
+            return [Finding(f"encoded {tag} payload too large to scan: {exc}", here)]
+        if blob is None:
+            return [] if tag in BLOB_TAGS else self.value(encoded, f"{here} (value)")
+        inside = f"{here} (inside the encoded {tag}"
+        found: list[Finding] = []
+        flagged: list[str] = []  # strings of the structure that gave findings
+        for text in {t.value: t for t in blob.structure() or []}.values():
+            findings = self.value(text.value, f"{inside}: {text.label})")
+            if findings:
+                flagged.append(text.value)
+                found += findings
+        for run in {t.value: t for t in blob.runs()}.values():
+            rest, last = [], 0
+            for start, end, document in json_documents(run.value):
+                found += self.json(document, f"{inside}: metadata)")
+                rest.append(run.value[last:start])
+                last = end
+            rest.append(run.value[last:])
+            for piece in rest:  # the run outside its JSON, unless the structure saw it already
+                if piece and not any(value in piece for value in flagged):
+                    found += self.value(piece, f"{inside}: a string)")
         return found
 
     # --- one value ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ __all__ = [
     "META_KEY",
     "CassetteData",
     "Interaction",
+    "interrupted_by",
     "read_cassette",
     "to_document",
     "write_cassette",
@@ -235,6 +236,33 @@ def read_cassette(path: Path) -> CassetteData | None:
             "and record it again."
         ) from None
     return from_document(document, path)
+
+
+#: How much of a file ``interrupted_by`` reads: our block comes first, and is short.
+_HEAD_BYTES: Final = 64 * 1024
+
+
+def interrupted_by(path: Path) -> str | None:
+    """The signal that interrupted the recording of the cassette at ``path`` (its metadata's
+    ``interrupted``), or None: read from the head of the file only, where our block is."""
+    import yaml
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    if not head.startswith(f"{META_KEY}:"):
+        return None
+    block, found, _ = head.partition("\ninteractions:")
+    if not found:
+        return None
+    try:
+        meta = (yaml.safe_load(block) or {}).get(META_KEY)
+    except yaml.YAMLError:
+        return None
+    value = meta.get("interrupted") if isinstance(meta, dict) else None
+    return str(value) if value else None
 
 
 def _fail(path: Path, problem: str) -> CassetteFormatError:

@@ -13,6 +13,9 @@ saved, by a finalizer that must not keep the transport alive:
   was made with ``keep_on_failure=True``; the warning says so.
 
 A recording that was discarded, or has nothing unsaved, is left alone, silently.
+
+While it is open, a recording is also saved if the process gets SIGTERM, SIGHUP or SIGINT
+(``signals.py``), marked ``interrupted`` in the cassette's metadata.
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from ...errors import CassetteSecretError
 from ...wire.http import Headers, HttpRequest
 from ..base import Transport
+from . import signals
 from .fileformat import CassetteData, Interaction, write_cassette
 from .matching import Shape, shape_of
 from .replay import collapse_repeats
 from .scrub import Scrubber
-from .summary import backends_of
+from .summary import backends_of, job_of
 
 __all__ = [
     "Recording",
@@ -113,10 +118,13 @@ class Recording:
         self.scrubber = scrubber
         self.loaded = loaded
         self.keep_on_failure = keep_on_failure
-        self.lock = threading.Lock()
+        #: Re-entrant: a signal handler saves in the main thread, which may hold it already.
+        self.lock = threading.RLock()
         self.interactions: list[Interaction] = []
         self.discarded = False
         self.finished = False  # closed, or handled as unclosed: nothing more to do at exit
+        #: The signal that came while recording, if one did (``save``).
+        self.interrupted: str | None = None
         self._unsaved = False
 
     def add(self, interaction: Interaction) -> None:
@@ -136,20 +144,28 @@ class Recording:
             return False
         return bool(self.interactions) or self.mode == "rewrite"
 
-    def save(self) -> None:
-        """Write the cassette now (atomically, scrubbed)."""
+    def save(self, *, interrupted: str | None = None) -> None:
+        """Write the cassette now (atomically, scrubbed). ``interrupted``: a signal that came
+        while recording, written in the metadata by this save and every later one (a program
+        that goes on after a signal, or unwinds from Ctrl-C, may not have done all its work).
+
+        Raises ``CassetteSecretError`` (and writes nothing) if a secret sits where scrubbing
+        cannot replace it; the message says where and what to do.
+        """
         with self.lock:
             interactions = self._to_save()
             base_url = self.scrubber.url(self.inner.base_url)
-            scrubbed = [
-                Interaction(
-                    self.scrubber.request(i.request),
-                    self.scrubber.response(i.response),
-                    i.recorded_at,
-                )
-                for i in interactions
-            ]
             base_path = urlsplit(base_url).path.rstrip("/")
+            scrubbed: list[Interaction] = []
+            stuck: list[str] = []
+            for index, item in enumerate(interactions):
+                request, response, left = self.scrubber.interaction(item.request, item.response)
+                scrubbed.append(Interaction(request, response, item.recorded_at))
+                job = job_of(item, base_path)
+                about = f" (job {job})" if job else ""
+                stuck += [f"interaction {index}{about}: {finding}" for finding in left]
+            if stuck:
+                raise CassetteSecretError(_not_saved_message(self.path, stuck))
             scrubbed = collapse_repeats(
                 scrubbed, [shape_of(i.request, base_path) for i in scrubbed]
             )
@@ -161,6 +177,9 @@ class Recording:
                 "package_versions": _package_versions(),
                 "backends": backends_of(scrubbed, base_path),
             }
+            self.interrupted = interrupted or self.interrupted
+            if self.interrupted is not None:
+                metadata["interrupted"] = self.interrupted
             extra = self.loaded.extra if self.loaded is not None else {}
             write_cassette(self.path, CassetteData(scrubbed, metadata, dict(extra)))
             self._unsaved = False
@@ -185,21 +204,50 @@ class Recording:
         ]
         return [*kept, *self.interactions]
 
+    def save_interrupted(self, signal_name: str) -> str | None:
+        """Save what was recorded so far, marked interrupted by ``signal_name`` (``signals.py``);
+        a line that says so, or None when there is nothing to save."""
+        if not self.lock.acquire(timeout=_SIGNAL_LOCK_TIMEOUT):
+            return (
+                f"qiskit-runtime-double: {signal_name}: cassette {self.path} not saved: another "
+                "thread held it for too long"
+            )
+        try:
+            if self.finished or self.discarded or not self.interactions:
+                return None
+            count = len(self.interactions)
+            try:
+                self.save(interrupted=signal_name)
+            except Exception as exc:  # in a signal handler: say it, and let the signal go on
+                return (
+                    f"qiskit-runtime-double: {signal_name}: saving cassette {self.path} failed: "
+                    f"{type(exc).__name__}: {exc}"
+                )
+            return (
+                f"qiskit-runtime-double: {signal_name}: cassette {self.path} saved with the "
+                f"{count} interaction(s) recorded so far (marked interrupted: it ends early)"
+            )
+        finally:
+            self.lock.release()
+
     # --- never closed ----------------------------------------------------------------------------
 
     def watch(self, transport: object) -> weakref.finalize[[str], object]:
         """Handle this recording as unclosed if ``transport`` is collected, or at exit, before
-        ``finish()``. The returned finalizer holds this recording, never ``transport``."""
+        ``finish()``; and save it if the process is told to stop (``signals.py``). The returned
+        finalizer holds this recording, never ``transport``."""
         finalizer = weakref.finalize(
             transport, self.finish_unclosed, "when it was garbage-collected"
         )
         finalizer.atexit = False  # exit is ours (_at_exit): the message must say which it was
         _UNCLOSED.add(self)
+        signals.watch(self)
         return finalizer
 
     def finish(self) -> None:
         self.finished = True
         _UNCLOSED.discard(self)
+        signals.unwatch(self)
 
     def finish_unclosed(self, when: str) -> None:
         with self.lock:
@@ -232,6 +280,8 @@ class Recording:
 
 
 _AT_EXIT: Final = "at interpreter exit"
+#: How long a signal handler waits for a recording another thread is saving.
+_SIGNAL_LOCK_TIMEOUT: Final = 10.0
 #: Recordings whose transport is alive and not closed. Process-wide by nature: the interpreter
 #: exits once, for every transport. Weak, so a recording leaves it when its finalizer has run.
 _UNCLOSED: weakref.WeakSet[Recording] = weakref.WeakSet()
@@ -254,6 +304,18 @@ def _ending_on_an_exception() -> bool:
         return False
     return (
         getattr(sys, "last_exc", None) is not None or getattr(sys, "last_value", None) is not None
+    )
+
+
+def _not_saved_message(path: Path, stuck: list[str]) -> str:
+    places = "\n".join(f"  {place}" for place in stuck)
+    return (
+        f"Cassette {path} was not saved: it would hold a secret that scrubbing cannot replace "
+        f"(the value is never shown):\n{places}\n"
+        "A value encoded inside a circuit's metadata (an array, a nested circuit) is stored "
+        "whole, so a secret in it cannot be masked in place. Take the secret out of the circuit "
+        "(rename it, or remove that metadata entry) and record again. If it is no secret, leave "
+        "the rule named above out of scrub_rules."
     )
 
 

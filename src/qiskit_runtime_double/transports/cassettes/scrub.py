@@ -5,211 +5,74 @@ re-applies it) to requests and responses: header values, URLs (query strings, us
 bodies (JSON at any depth, form fields, plain text), and the recorded base URL. Incoming requests
 go through the same rules before matching, so a scrubbed recording still matches the live request.
 
-A rule selects by name (header names, JSON object keys, form fields and query parameters), either
-a list of names or a pattern searched in the normalised name (see ``names.py``: case, ``-``,
-``_``, ``.`` and spaces ignored), or by regular expression (anywhere in a header value, URL, JSON
-string or text). Replacements are fixed placeholders, and every rule is idempotent: scrubbing a
+The rules (``rules.py``) select by name or by pattern; every one is idempotent: scrubbing a
 scrubbed value changes nothing, which is how ``cassette check`` finds leftovers.
 
-What the rules never touch: the ``__value__`` string of a runtime-encoded object (``{"__type__":
-"QuantumCircuit", "__value__": <QPY, base64>}``): a payload, never a credential, that a replay must
-hand back byte for byte.
+Inside runtime-encoded payloads (``{"__type__": "QuantumCircuit", "__value__": <base64 of zlib of
+QPY>}``, numpy arrays...), the strings the user chose (a circuit's name and metadata, parameter
+and register names, labels, job tags are plain JSON) are scanned with the same rules, and a
+secret found there is masked in place by a placeholder of the same length, so that the payload
+still decodes (``payload_scrub.py``). A secret that cannot be masked there (in a value encoded
+inside a circuit's metadata) is reported as unscrubbable: saving refuses to write it
+(``CassetteSecretError``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus, urlsplit, urlunsplit
 
-from ...wire import secret_text as tp
 from ...wire.http import Headers, HttpRequest, HttpResponse
-from ...wire.secret_names import DESCRIBES_A_SECRET, SECRET_WORD, normalise
-from ...wire.secret_text import CRN_ACCOUNT_PLACEHOLDER, CRN_INSTANCE_PLACEHOLDER, PLACEHOLDER
+from ...wire.secret_names import normalise
+from ...wire.secret_text import (
+    CRN_ACCOUNT_PLACEHOLDER,
+    CRN_INSTANCE_PLACEHOLDER,
+    PLACEHOLDER,
+    is_placeholder,
+    mask,
+)
+from .findings import Finding, Found
+from .payload_scrub import scrub_payload
+from .payloads import changed_span, is_runtime_payload
+from .rules import DEFAULT_SCRUB_RULES, Replacement, ScrubRule
 
 __all__ = [
     "CRN_ACCOUNT_PLACEHOLDER",
     "CRN_INSTANCE_PLACEHOLDER",
     "DEFAULT_SCRUB_RULES",
+    "FORM_BODY",
     "PLACEHOLDER",
     "Finding",
+    "Found",
     "ScrubRule",
     "Scrubber",
+    "is_runtime_payload",
 ]
-
-Replacement = str | Callable[["re.Match[str]"], str]
-
-
-@dataclass(frozen=True)
-class ScrubRule:
-    """One kind of secret and where to find it. Build with the class methods.
-
-    ``ScrubRule.headers("X-My-Token")``, ``ScrubRule.keys("my_secret")`` (JSON keys, form fields,
-    query parameters), ``ScrubRule.named(r"customerref")`` (any name containing it),
-    ``ScrubRule.regex(r"sk-[A-Za-z0-9]{20,}")``. Extend the defaults with
-    ``scrub_rules=[*DEFAULT_SCRUB_RULES, ScrubRule.keys("my_secret")]``.
-    """
-
-    name: str
-    header_names: tuple[str, ...] = ()
-    key_names: tuple[str, ...] = ()
-    pattern: str | None = None
-    replacement: Replacement = PLACEHOLDER
-    #: For ``named`` rules: searched in normalised names, unless ``name_unless`` also matches.
-    name_pattern: str | None = None
-    name_unless: str | None = None
-    in_headers: bool = True
-    in_json_keys: bool = True
-    in_fields: bool = True
-
-    @classmethod
-    def headers(cls, *names: str, name: str | None = None) -> ScrubRule:
-        """Replace the value of these headers (the header stays; an auth scheme word stays)."""
-        return cls(name or f"header {', '.join(names)}", header_names=names)
-
-    @classmethod
-    def keys(cls, *names: str, name: str | None = None) -> ScrubRule:
-        """Replace the value under these JSON keys, form fields and query parameters.
-
-        Names compare normalised: ``keys("api_key")`` also takes ``apiKey`` and ``API-KEY``.
-        """
-        return cls(name or f"key {', '.join(names)}", key_names=names)
-
-    @classmethod
-    def named(
-        cls,
-        pattern: str,
-        *,
-        unless: str | None = None,
-        headers: bool = True,
-        json_keys: bool = True,
-        fields: bool = True,
-        name: str | None = None,
-    ) -> ScrubRule:
-        """Replace values under every name in which ``pattern`` is found (``re.search``).
-
-        Names are normalised first (lowercase, no ``-``, ``_``, ``.`` or spaces), so write the
-        pattern that way: ``named("customerref")`` takes ``X-Customer-Ref`` and
-        ``customer_ref_v2``. ``unless``: a pattern for names to leave alone. ``headers``,
-        ``json_keys`` and ``fields`` (form fields and query parameters) say where to look.
-        Under a matching JSON key, every string and number inside is replaced.
-        """
-        re.compile(pattern)  # fail here, not at the first write
-        if unless is not None:
-            re.compile(unless)
-        return cls(
-            name or f"names matching {pattern}",
-            name_pattern=pattern,
-            name_unless=unless,
-            in_headers=headers,
-            in_json_keys=json_keys,
-            in_fields=fields,
-        )
-
-    @classmethod
-    def regex(
-        cls, pattern: str, replacement: Replacement = PLACEHOLDER, *, name: str | None = None
-    ) -> ScrubRule:
-        """Replace every match of ``pattern`` in header values, URLs and text.
-
-        ``replacement`` is a ``re.sub`` template or a function of the match; it must map its own
-        output to itself (scrubbing twice changes nothing).
-        """
-        re.compile(pattern)  # fail here, not at the first write
-        return cls(name or f"pattern {pattern}", pattern=pattern, replacement=replacement)
-
-
-#: The rules applied when ``scrub_rules`` is not given. The list rules come first, so a finding
-#: names the most specific rule.
-DEFAULT_SCRUB_RULES: tuple[ScrubRule, ...] = (
-    ScrubRule.headers(
-        "Authorization",
-        "Proxy-Authorization",
-        "Cookie",
-        "Set-Cookie",
-        "X-Api-Key",
-        "Api-Key",
-        "X-Auth-Token",
-        "X-Access-Token",
-        "X-IBM-Client-Secret",
-        "IAM-ApiKey",
-        name="credential headers",
-    ),
-    ScrubRule.keys(
-        "apikey",
-        "api_key",
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "delegated_refresh_token",
-        "token",
-        "password",
-        "passwd",
-        "secret",
-        "client_secret",
-        "private_key",
-        "authorization",
-        name="credential keys",
-    ),
-    ScrubRule.named(SECRET_WORD, unless=DESCRIBES_A_SECRET, name="secret names"),
-    ScrubRule.named(
-        r"keys?$", unless=DESCRIBES_A_SECRET, json_keys=False, name="key names (headers, queries)"
-    ),
-    ScrubRule.keys(
-        "user_id", "ims_user_id", "iam_id", "account_id", "email", name="account identifiers"
-    ),
-    ScrubRule.regex(*tp.URL_USERINFO, name="URL credentials"),
-    ScrubRule.regex(*tp.PRIVATE_KEY_BLOCK, name="private key"),
-    ScrubRule.regex(tp.SECRET_ASSIGNMENT, tp.scrub_assignment, name="secret name in text"),
-    ScrubRule.regex(tp.BEARER, tp.scrub_bearer, name="bearer token"),
-    ScrubRule.regex(tp.BASIC, tp.scrub_basic, name="basic credentials"),
-    ScrubRule.regex(tp.JWT, PLACEHOLDER, name="JWT"),
-    ScrubRule.regex(tp.IBM_CLOUD_API_KEY, tp.scrub_mixed, name="IBM Cloud API key shape"),
-    ScrubRule.regex(tp.IBM_QUANTUM_TOKEN, PLACEHOLDER, name="IBM Quantum API token shape"),
-    ScrubRule.regex(tp.CRN, tp.scrub_crn, name="instance CRN account"),
-)
 
 #: Scheme words kept in front of a scrubbed credential header ("Bearer <SCRUBBED>").
 _AUTH_SCHEME = re.compile(r"^(?P<scheme>bearer|basic|apikey|token|digest)\s+", re.IGNORECASE)
 FORM_BODY = re.compile(r"^[\w.~%+-]+=[^&\s]*(?:&[\w.~%+-]+=[^&\s]*)*$")
 
 
-def is_runtime_payload(value: dict[str, Any]) -> bool:
-    """A runtime-encoded object whose ``__value__`` is an encoded payload (QPY, numpy...)."""
-    return "__type__" in value and isinstance(value.get("__value__"), str)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A possible secret: where, and why (a rule, a name, a shape); never the value itself."""
-
-    rule: str
-    where: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.rule}"
-
-
-@dataclass
-class _Found:
-    items: list[Finding] = field(default_factory=list)
-
-    def add(self, rule: str, where: str) -> None:
-        self.items.append(Finding(rule, where))
+_Named = tuple[re.Pattern[str], "re.Pattern[str] | None", "re.Pattern[str] | None", set[str], str]
 
 
 class Scrubber:
-    """Applies a rule set. Built once per cassette; holds compiled patterns, no other state."""
+    """Applies a rule set. Built once per cassette; holds compiled patterns (and remembers which
+    payloads it found clean, which depends on nothing else)."""
 
     def __init__(self, rules: Iterable[ScrubRule]) -> None:
         self.rules = tuple(rules)
         self._headers: dict[str, str] = {}
         self._keys: dict[str, str] = {}
-        self._named: list[tuple[re.Pattern[str], re.Pattern[str] | None, set[str], str]] = []
+        self._named: list[_Named] = []
         self._patterns: list[tuple[re.Pattern[str], Replacement, str]] = []
+        #: Digests of payloads found clean: the same payload (a recorded circuit, matched again
+        #: at each replay of it) is decoded once. Bounded; depends only on the rules above.
+        self.clean_payloads: set[bytes] = set()
         for rule in self.rules:
             for header in rule.header_names:
                 self._headers.setdefault(header.lower(), rule.name)
@@ -217,37 +80,47 @@ class Scrubber:
                 self._keys.setdefault(normalise(key), rule.name)
             if rule.name_pattern is not None:
                 unless = re.compile(rule.name_unless) if rule.name_unless else None
+                value = re.compile(rule.value_pattern) if rule.value_pattern else None
                 places = {"header"} if rule.in_headers else set()
                 places |= {"key"} if rule.in_json_keys else set()
                 places |= {"field"} if rule.in_fields else set()
-                self._named.append((re.compile(rule.name_pattern), unless, places, rule.name))
+                self._named.append(
+                    (re.compile(rule.name_pattern), unless, value, places, rule.name)
+                )
             if rule.pattern is not None:
                 self._patterns.append((re.compile(rule.pattern), rule.replacement, rule.name))
 
     # --- names --------------------------------------------------------------------------------
 
-    def _named_rule(self, name: str, place: str) -> str | None:
+    def _named_rule(self, name: str, place: str, value: object = None) -> str | None:
+        """The first named rule for ``name`` at ``place``: rules with a value pattern count only
+        when ``value`` is a string that matches it."""
         norm = normalise(name)
-        for pattern, unless, places, rule in self._named:
-            if place in places and pattern.search(norm) and not (unless and unless.search(norm)):
-                return rule
+        for pattern, unless, shape, places, rule in self._named:
+            if place not in places or not pattern.search(norm):
+                continue
+            if unless and unless.search(norm):
+                continue
+            if shape is not None and not (isinstance(value, str) and shape.fullmatch(value)):
+                continue
+            return rule
         return None
 
-    def header_rule(self, name: str) -> str | None:
-        """The rule that replaces the value of header ``name``, if any."""
-        return self._headers.get(name.lower()) or self._named_rule(name, "header")
+    def header_rule(self, name: str, value: str | None = None) -> str | None:
+        """The rule that replaces the value of header ``name`` (holding ``value``), if any."""
+        return self._headers.get(name.lower()) or self._named_rule(name, "header", value)
 
-    def key_rule(self, name: str) -> str | None:
-        """The rule that replaces the value under JSON key ``name``, if any."""
-        return self._keys.get(normalise(name)) or self._named_rule(name, "key")
+    def key_rule(self, name: str, value: object = None) -> str | None:
+        """The rule that replaces the value under JSON key ``name`` (``value``), if any."""
+        return self._keys.get(normalise(name)) or self._named_rule(name, "key", value)
 
-    def field_rule(self, name: str) -> str | None:
+    def field_rule(self, name: str, value: str | None = None) -> str | None:
         """The rule that replaces form field or query parameter ``name``, if any."""
-        return self._keys.get(normalise(name)) or self._named_rule(name, "field")
+        return self._keys.get(normalise(name)) or self._named_rule(name, "field", value)
 
     # --- values -------------------------------------------------------------------------------
 
-    def text(self, value: str, where: str, found: _Found | None = None) -> str:
+    def text(self, value: str, where: str, found: Found | None = None) -> str:
         """``value`` with every pattern replaced."""
         for pattern, replacement, name in self._patterns:
             new = pattern.sub(replacement, value)
@@ -257,11 +130,36 @@ class Scrubber:
                 value = new
         return value
 
+    def masked_text(self, value: str) -> tuple[str, list[tuple[int, int, str]]]:
+        """``value`` with what each pattern would replace masked in place, keeping its length
+        (``secret_text.mask``); and the masked spans, each with the rule that found it.
+
+        For strings whose length matters (inside binary payloads). A rule's match counts where
+        its replacement differs from it: the part that changed is what gets masked (the value of
+        ``token=...``, not the name).
+        """
+        spans: list[tuple[int, int, str]] = []
+        for pattern, replacement, name in self._patterns:
+            pieces: list[str] = []
+            last = 0
+            for match in pattern.finditer(value):
+                new = replacement(match) if callable(replacement) else match.expand(replacement)
+                start, end = changed_span(match[0], new)
+                start, end = match.start() + start, match.start() + end
+                if start >= end or start < last or is_placeholder(value[start:end]):
+                    continue
+                pieces += [value[last:start], mask(end - start)]
+                spans.append((start, end, name))
+                last = end
+            if pieces:
+                value = "".join(pieces) + value[last:]
+        return value, spans
+
     def json_value(
         self,
         value: Any,
         where: str,
-        found: _Found | None = None,
+        found: Found | None = None,
         *,
         path: str = "",
         under: str | None = None,
@@ -270,10 +168,13 @@ class Scrubber:
 
         ``where`` names the document ("response body"), ``path`` the place in it. ``under``: the
         rule of a secret key above this value, which takes every string and number inside.
+        Runtime-encoded payloads are scanned inside (``payload``).
         """
         here = f"{where} {path}" if path else where
         if under is not None:
-            if isinstance(value, bool) or value is None or value in ("", PLACEHOLDER):
+            if isinstance(value, bool) or value is None or value == "":
+                return value
+            if isinstance(value, str) and is_placeholder(value):
                 return value
             if isinstance(value, (str, int, float)):
                 if found is not None:
@@ -288,16 +189,23 @@ class Scrubber:
             ]
         if isinstance(value, dict):
             if under is None and is_runtime_payload(value):
-                return value
+                return self.payload(value, here, found)
             out: dict[str, Any] = {}
             for key, item in value.items():
                 inner = f"{path}.{key}" if path else str(key)
-                rule = under or (self.key_rule(key) if isinstance(key, str) else None)
+                rule = under or (self.key_rule(key, item) if isinstance(key, str) else None)
                 out[key] = self.json_value(item, where, found, path=inner, under=rule)
             return out
         return value
 
-    def pairs(self, text: str, where: str, found: _Found | None = None) -> str:
+    # --- inside encoded payloads --------------------------------------------------------------
+
+    def payload(self, value: dict[str, Any], here: str, found: Found | None = None) -> Any:
+        """A runtime-encoded object with the secrets inside its payload masked in place
+        (``payload_scrub.py``); ``value`` itself when there is nothing to mask."""
+        return scrub_payload(self, value, here, found)
+
+    def pairs(self, text: str, where: str, found: Found | None = None) -> str:
         """A query string or form body with secret fields replaced (other bytes kept as sent)."""
         parts = text.split("&")
         for i, part in enumerate(parts):
@@ -306,9 +214,9 @@ class Scrubber:
                 continue
             key = unquote_plus(raw_key)
             value = unquote_plus(raw_value)
-            rule = self.field_rule(key)
+            rule = self.field_rule(key, value)
             if rule is not None:
-                if value not in ("", PLACEHOLDER):
+                if value != "" and not is_placeholder(value):
                     if found is not None:
                         found.add(rule, f"{where} {key}")
                     parts[i] = f"{raw_key}={quote_plus(PLACEHOLDER)}"
@@ -318,17 +226,18 @@ class Scrubber:
                 parts[i] = f"{raw_key}={quote_plus(new, safe=':/')}"
         return "&".join(parts)
 
-    def url(self, url: str, where: str = "url", found: _Found | None = None) -> str:
+    def url(self, url: str, where: str = "url", found: Found | None = None) -> str:
         parts = urlsplit(url)
         query = self.pairs(parts.query, f"{where} query", found) if parts.query else ""
         rebuilt = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
         return self.text(rebuilt, where, found)
 
-    def headers(self, headers: Mapping[str, str], where: str, found: _Found | None) -> Headers:
+    def headers(self, headers: Mapping[str, str], where: str, found: Found | None) -> Headers:
         out: dict[str, str] = {}
         for name, value in headers.items():
-            rule = self.header_rule(name)
-            if rule is None or value.strip().lower() in ("", "true", "false", PLACEHOLDER.lower()):
+            rule = self.header_rule(name, value)
+            bare = value.strip()
+            if rule is None or bare.lower() in ("", "true", "false") or is_placeholder(bare):
                 # (Access-Control-Allow-Credentials: true holds no credential)
                 out[name] = self.text(value, f"{where} header {name}", found)
                 continue
@@ -340,7 +249,7 @@ class Scrubber:
         return Headers(out)
 
     def body(
-        self, content: bytes, where: str, found: _Found | None = None, *, form: bool = False
+        self, content: bytes, where: str, found: Found | None = None, *, form: bool = False
     ) -> bytes:
         """A body with secrets replaced; unchanged bodies come back as the same bytes."""
         if not content:
@@ -356,12 +265,13 @@ class Scrubber:
             except ValueError:
                 parsed = None
             else:
-                local = _Found()
+                local = Found()
                 scrubbed = self.json_value(parsed, f"{where} body", local)
                 if not local.items:
                     return content
                 if found is not None:
                     found.items.extend(local.items)
+                    found.unscrubbable.extend(local.unscrubbable)
                 return json.dumps(scrubbed, separators=(",", ":"), ensure_ascii=False).encode()
         if form or FORM_BODY.match(text.strip()):
             new = self.pairs(text, f"{where} form field", found)
@@ -372,7 +282,7 @@ class Scrubber:
 
     # --- messages -----------------------------------------------------------------------------
 
-    def request(self, request: HttpRequest, found: _Found | None = None) -> HttpRequest:
+    def request(self, request: HttpRequest, found: Found | None = None) -> HttpRequest:
         form = "form-urlencoded" in request.headers.get("Content-Type", "")
         return HttpRequest(
             request.method,
@@ -381,7 +291,7 @@ class Scrubber:
             self.body(request.content, "request", found, form=form),
         )
 
-    def response(self, response: HttpResponse, found: _Found | None = None) -> HttpResponse:
+    def response(self, response: HttpResponse, found: Found | None = None) -> HttpResponse:
         form = "form-urlencoded" in response.headers.get("Content-Type", "")
         return HttpResponse(
             response.status_code,
@@ -389,9 +299,17 @@ class Scrubber:
             self.body(response.content, "response", found, form=form),
         )
 
+    def interaction(
+        self, request: HttpRequest, response: HttpResponse
+    ) -> tuple[HttpRequest, HttpResponse, list[Finding]]:
+        """Both messages scrubbed, and the secrets found where they could not be replaced."""
+        found = Found()
+        scrubbed = self.request(request, found), self.response(response, found)
+        return *scrubbed, found.unscrubbable
+
     def findings(self, request: HttpRequest, response: HttpResponse | None = None) -> list[Finding]:
         """What scrubbing would change in this interaction (empty: nothing secret found)."""
-        found = _Found()
+        found = Found()
         self.request(request, found)
         if response is not None:
             self.response(response, found)

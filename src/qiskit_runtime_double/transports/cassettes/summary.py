@@ -19,7 +19,7 @@ from .fileformat import CassetteData, Interaction
 from .matching import relative_path
 from .scrub import Finding, Scrubber
 
-__all__ = ["Summary", "backends_of", "render", "secret_findings", "summarize"]
+__all__ = ["Summary", "backends_of", "job_of", "render", "secret_findings", "summarize"]
 
 _FINAL_JOB_STATES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 
@@ -68,6 +68,18 @@ def _routed(item: Interaction, base_path: str) -> tuple[str | None, dict[str, st
     path = relative_path(urlsplit(item.request.url).path, base_path)
     found, params, _ = match_route(item.request.method, path)
     return (found.name if found else None), params
+
+
+def job_of(item: Interaction, base_path: str) -> str | None:
+    """The id of the job an interaction is about: in its path, or created by it."""
+    name, params = _routed(item, base_path)
+    if "job_id" in params:
+        return params["job_id"]
+    if name == "create_job":
+        response = _json(item.response.content)
+        if isinstance(response, dict) and isinstance(response.get("id"), str):
+            return str(response["id"])
+    return None
 
 
 def backends_of(interactions: Iterable[Interaction], base_path: str) -> list[str]:
@@ -167,6 +179,11 @@ def render(summary: Summary, name: str) -> str:
         f"from {_recorded_from(meta)}",
         f"  made with: {made_with}",
         f"  base URL: {meta.get('base_url', '?')}",
+        *(
+            [f"  interrupted by {meta['interrupted']}: the recording ends early"]
+            if meta.get("interrupted")
+            else []
+        ),
         f"  recorded time span: {_duration(summary.first, summary.last)}"
         + (f" (from {summary.first.isoformat()})" if summary.first else ""),
         f"backends: {', '.join(summary.backends) or '-'}",
@@ -221,8 +238,10 @@ def secret_findings(data: CassetteData, scrubber: Scrubber) -> list[str]:
     for index, item in enumerate(data.interactions):
         ruled = scrubber.findings(item.request, item.response)
         shaped = detector.interaction(item.request, item.response)
+        job = job_of(item, base_path)
+        about = f" (job {job})" if job else ""
         for finding in _first_per_place([*ruled, *shaped]):
-            found.append(f"interaction {index}: {finding}")
+            found.append(f"interaction {index}{about}: {finding}")
     return found
 
 
