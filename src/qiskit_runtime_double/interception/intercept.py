@@ -1,0 +1,129 @@
+"""``Interception``: the official client's requests to IBM's hosts, answered by a ``Transport``.
+
+The seam is the one every other part of the package uses: ``Transport.handle(HttpRequest) ->
+HttpResponse``. So the official client gets what our own client gets, per mode:
+
+- a fake in process: ``FakeRoutes(fake)`` (``mock_runtime`` builds it);
+- a cassette: ``CassetteTransport(path, "replay")``, with the same semantic matching of job
+  payloads and poll-aware replay; or recording, ``CassetteTransport(path, mode, inner=...)`` around
+  ``FakeRoutes(fake)`` or ``PassThrough`` (the live service), with our scrubbing and format;
+- anything else that speaks the protocol (a ``MockTransport`` of your own).
+
+While it runs, urllib3's per-attempt request is replaced for IBM's hosts only (``urllib3_hook``)
+and, unless ``virtual_time=False``, ``time.time``/``time.sleep`` follow the transport's clock
+(``virtual_time``). ``stop()`` (leaving the ``with`` block) puts both back. One interception at a
+time per process: starting a second one while one runs is an ``InterceptionError``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from ..errors import TransportError
+from ..wire.http import HttpRequest, HttpResponse
+from . import urllib3_hook
+from .hosts import family_of
+from .virtual_time import VirtualTime
+
+if TYPE_CHECKING:
+    from ..transports.base import Transport
+
+__all__ = ["Interception", "Reply"]
+
+#: A hook on each answer (for replayed IAM tokens, progress lines): given the request and the
+#: transport's answer, returns the answer the client gets.
+Reply = Callable[[HttpRequest, HttpResponse], HttpResponse]
+
+
+class Interception:
+    """Routes the official client's traffic to IBM's hosts to ``transport`` while started.
+
+    ``virtual_time``: whether the client's ``time.time``/``time.sleep`` follow
+    ``transport.clock`` (True for a fake or a cassette; False for the live service, where jobs
+    take real time). ``replies``: hooks applied to each answer, in order. ``name`` says who
+    started it, for the error a second interception gets.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        virtual_time: bool = True,
+        replies: tuple[Reply, ...] = (),
+        name: str = "an Interception",
+    ) -> None:
+        self.transport = transport
+        self.virtual_time = VirtualTime(transport.clock) if virtual_time else None
+        self._replies = replies
+        self._name = name
+        self._lock = threading.Lock()
+        self._started = False
+        #: How many requests were answered (every one without a socket, unless the transport
+        #: sends them on, as ``PassThrough`` does).
+        self.answered = 0
+
+    # --- what urllib3_hook asks ----------------------------------------------------------------
+
+    def routes(self, url: str) -> bool:
+        return family_of(url) is not None
+
+    def answer(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self.transport.handle(request)
+        except TransportError as exc:
+            # Seen by urllib3 as a dropped connection: its retries and the client's handling of
+            # a lost connection run as they would against IBM.
+            raise ConnectionResetError(str(exc)) from exc
+        for reply in self._replies:
+            response = reply(request, response)
+        with self._lock:
+            self.answered += 1
+        return response
+
+    # --- on and off ----------------------------------------------------------------------------
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    def start(self) -> Interception:
+        if self._started:
+            raise urllib3_hook.InterceptionError(f"{self._name} is already started")
+        urllib3_hook.install(self, self._name)
+        try:
+            if self.virtual_time is not None:
+                self.virtual_time.start()
+        except BaseException:
+            urllib3_hook.uninstall(self)
+            raise
+        self._started = True
+        return self
+
+    def stop(self) -> None:
+        """Put urllib3 and the ``time`` module back. Idempotent."""
+        if not self._started:
+            return
+        self._started = False
+        try:
+            if self.virtual_time is not None:
+                self.virtual_time.stop()
+        finally:
+            urllib3_hook.uninstall(self)
+
+    def __enter__(self) -> Interception:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "started" if self._started else "stopped"
+        return f"<Interception {state} -> {self.transport!r}>"
