@@ -18,9 +18,10 @@ time per process: starting a second one while one runs is an ``InterceptionError
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ..errors import TransportError
 from ..wire.http import HttpRequest, HttpResponse
@@ -43,8 +44,10 @@ class Interception:
 
     ``virtual_time``: whether the client's ``time.time``/``time.sleep`` follow
     ``transport.clock`` (True for a fake or a cassette; False for the live service, where jobs
-    take real time). ``replies``: hooks applied to each answer, in order. ``name`` says who
-    started it, for the error a second interception gets.
+    take real time). ``replies``: hooks applied to each answer, in order. ``hosts``: more hosts
+    (``"name"`` or ``"name:port"``) to route besides IBM's, e.g. a fake served on loopback that
+    stands in for IBM while recording. ``name`` says who started it, for the error a second
+    interception gets.
     """
 
     def __init__(
@@ -53,9 +56,11 @@ class Interception:
         *,
         virtual_time: bool = True,
         replies: tuple[Reply, ...] = (),
+        hosts: Iterable[str] = (),
         name: str = "an Interception",
     ) -> None:
         self.transport = transport
+        self.hosts = frozenset(host.lower() for host in hosts)
         self.virtual_time = VirtualTime(transport.clock) if virtual_time else None
         self._replies = replies
         self._name = name
@@ -68,7 +73,12 @@ class Interception:
     # --- what urllib3_hook asks ----------------------------------------------------------------
 
     def routes(self, url: str) -> bool:
-        return family_of(url) is not None
+        if family_of(url) is not None:
+            return True
+        if not self.hosts:
+            return False
+        parts = urlsplit(url)
+        return parts.netloc.lower() in self.hosts or (parts.hostname or "") in self.hosts
 
     def answer(self, request: HttpRequest) -> HttpResponse:
         try:

@@ -31,7 +31,8 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,10 +40,16 @@ from .fake_edge import FakeRoutes
 from .intercept import Interception
 
 if TYPE_CHECKING:
-    from ..clock import Clock
+    from ..fake.core.plan import Instance
     from ..fake.runtime import FakeRuntime
 
-__all__ = ["MockRuntime", "account_instance", "mock_runtime"]
+__all__ = [
+    "MockRuntime",
+    "account_instance",
+    "mock_runtime",
+    "served_instance",
+    "tokens_in_simulated_time",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,15 +67,21 @@ def account_instance() -> str | None:
     return instance if isinstance(instance, str) and instance.strip() else None
 
 
+def served_instance(instance: str) -> Instance:
+    """The fake's ``Instance`` for an account's ``instance``: that CRN, or that name."""
+    from ..fake import Instance
+
+    if instance.startswith("crn:"):
+        fields = instance.split(":")
+        return Instance(name=(fields[7] if len(fields) > 7 else "") or "instance", crn=instance)
+    return Instance(name=instance)
+
+
 def _fake_for(instance: str | None, options: dict[str, Any]) -> FakeRuntime:
-    from ..fake import FakeRuntime, Instance
+    from ..fake import FakeRuntime
 
     if instance is not None and "instances" not in options:
-        if instance.startswith("crn:"):
-            served = Instance(name=instance.split(":")[7] or "instance", crn=instance)
-        else:
-            served = Instance(name=instance)
-        options = {**options, "instances": [served]}
+        options = {**options, "instances": [served_instance(instance)]}
     return FakeRuntime(**options)
 
 
@@ -80,6 +93,22 @@ def _where() -> str:
     if frame is None:
         return "unknown"
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+@contextmanager
+def tokens_in_simulated_time(fake: FakeRuntime) -> Iterator[FakeRuntime]:
+    """Stamp and check ``fake``'s IAM tokens with its own clock for the block.
+
+    The fake stamps tokens with the wall clock, which the IBM Cloud SDK compares with
+    ``time.time()``; under virtual time ``time.time()`` is the fake's clock, so its tokens must
+    be too (or they would look issued in the future, or expired, after the clock jumps).
+    """
+    saved = fake.platform.wall_clock
+    fake.platform.wall_clock = fake.clock
+    try:
+        yield fake
+    finally:
+        fake.platform.wall_clock = saved
 
 
 class MockRuntime:
@@ -103,7 +132,7 @@ class MockRuntime:
         self._options = fake_options
         self._where = _where()
         self._interception: Interception | None = None
-        self._saved_wall_clock: Clock | None = None
+        self._tokens: AbstractContextManager[FakeRuntime] | None = None
         #: The fake of the block running now (None outside it).
         self.fake: FakeRuntime | None = None
 
@@ -130,14 +159,12 @@ class MockRuntime:
             name=f"mock_runtime() made at {self._where}",
         )
         if self._virtual_time:
-            # IAM tokens are stamped with the wall clock, which the client compares with
-            # time.time(): in here time.time() is the fake's clock, so the tokens must be too.
-            self._saved_wall_clock = fake.platform.wall_clock
-            fake.platform.wall_clock = fake.clock
+            self._tokens = tokens_in_simulated_time(fake)
+            self._tokens.__enter__()
         try:
             interception.start()
         except BaseException:
-            self._restore(fake)
+            self._restore()
             raise
         self._interception, self.fake = interception, fake
         return fake
@@ -155,12 +182,12 @@ class MockRuntime:
         try:
             interception.stop()
         finally:
-            self._restore(fake)
+            self._restore()
 
-    def _restore(self, fake: FakeRuntime) -> None:
-        if self._saved_wall_clock is not None:
-            fake.platform.wall_clock = self._saved_wall_clock
-            self._saved_wall_clock = None
+    def _restore(self) -> None:
+        tokens, self._tokens = self._tokens, None
+        if tokens is not None:
+            tokens.__exit__(None, None, None)
 
     # --- the decorator -------------------------------------------------------------------------
 
