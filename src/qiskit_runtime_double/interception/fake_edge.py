@@ -4,9 +4,11 @@ The interception hands over requests as the client sent them, to IBM's hosts; th
 each to the fake's path for its family (``hosts.fake_url``) and calls ``fake.app``. Cassettes
 therefore record the URLs the client really used, whether recorded from the fake or from IBM.
 
-Two answers are made here, not by the fake's app: Resource Controller's instance lookup by name
-(``GET /v2/resource_instances?name=``, which the 0.2x-0.4x clients call when ``instance`` is a
-name; answered from ``fake.instances``), and a 404 for an IBM host no family serves.
+Three kinds of answers are made here, not by the fake's app: those for endpoints of older client
+releases that the fake (today's API) does not serve (``older_clients``); Resource Controller's
+instance lookup by name (``GET /v2/resource_instances?name=``, which the 0.2x-0.4x clients call
+when ``instance`` is a name; answered from ``fake.instances``); and a 404 for an IBM host no
+family serves.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Final
 from ..clock import Clock
 from ..wire.http import HttpRequest, HttpResponse
 from .hosts import Family, fake_url, family_of
+from .older_clients import older_answer
 
 if TYPE_CHECKING:
     from ..fake.runtime import FakeRuntime
@@ -62,7 +65,7 @@ class FakeRoutes:
         moved = HttpRequest(
             request.method, fake_url(request.url, family), request.headers, request.content
         )
-        return self.fake.app(moved)
+        return older_answer(moved) or self.fake.app(moved)
 
     def close(self) -> None:
         """Nothing to release: the fake belongs to whoever made it."""

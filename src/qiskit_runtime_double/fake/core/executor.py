@@ -27,12 +27,12 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.primitives import (
     BitArray,
     DataBin,
-    EstimatorPub,
     PrimitiveResult,
     PubResult,
-    SamplerPub,
     SamplerPubResult,
 )
+from qiskit.primitives.containers.estimator_pub import EstimatorPub
+from qiskit.primitives.containers.sampler_pub import SamplerPub
 from qiskit.transpiler import Target
 
 from .catalogue import BackendEntry, TargetBackend, check_isa
