@@ -35,6 +35,7 @@ from .fileformat import CassetteData, Interaction, write_cassette
 from .matching import Shape, shape_of
 from .replay import collapse_repeats
 from .scrub import Scrubber
+from .stable import stable_identities
 from .summary import backends_of
 
 __all__ = [
@@ -141,20 +142,26 @@ class Recording:
         with self.lock:
             interactions = self._to_save()
             base_url = self.scrubber.url(self.inner.base_url)
-            scrubbed = [
-                Interaction(
-                    self.scrubber.request(i.request),
-                    self.scrubber.response(i.response),
-                    i.recorded_at,
-                )
-                for i in interactions
-            ]
+            scrubbed = stable_identities(
+                [
+                    Interaction(
+                        self.scrubber.request(i.request),
+                        self.scrubber.response(i.response),
+                        i.recorded_at,
+                    )
+                    for i in interactions
+                ]
+            )
             base_path = urlsplit(base_url).path.rstrip("/")
             scrubbed = collapse_repeats(
                 scrubbed, [shape_of(i.request, base_path) for i in scrubbed]
             )
             metadata = {
-                "recorded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                # On the recording's clock: simulated time for a fake (the same at every
+                # re-recording of a seeded run), the wall clock for the live service.
+                "recorded_at": self.inner.clock.now()
+                .astimezone(_dt.timezone.utc)
+                .isoformat(timespec="seconds"),
                 "source": type(self.inner).__name__,
                 "recorded_from": self.recorded_from,
                 "base_url": base_url,
