@@ -270,10 +270,19 @@ def fake_session_factory(
     ) -> Session:
         if mode not in ("dedicated", "batch"):
             raise ValueError(f"mode must be 'dedicated' or 'batch', got {mode!r}")
+        chosen = backend or default_backend
+        fake = request.node.stash.get(FAKE, None)
+        if fake is not None and chosen not in fake.backend_names:
+            # Checked here, not at the first job: a typo then fails where it was made.
+            from qiskit_runtime_double import BackendNotFoundError
+
+            raise BackendNotFoundError(
+                f"fake_session_factory(backend={chosen!r}): the fake has no such backend. Its "
+                f"backends: {', '.join(fake.backend_names)}. Pick one of them, or add it to "
+                "runtime_config['backends']."
+            )
         kind = Batch if mode == "batch" else Session
-        session = kind(
-            service=runtime_service, backend=backend or default_backend, max_time=max_time
-        )
+        session = kind(service=runtime_service, backend=chosen, max_time=max_time)
         made.append(session)
         return session
 

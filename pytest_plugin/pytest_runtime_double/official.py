@@ -125,6 +125,7 @@ def ibm_runtime(request: pytest.FixtureRequest, runtime_mode: str) -> Iterator[F
     recording = Interception(
         cassette,
         virtual_time=simulated,
+        usage_data=not simulated,  # the live service gets the client's usage data as usual
         replies=tuple(replies),
         hosts=recorded_hosts(path) | environment_hosts(),
         name=name,

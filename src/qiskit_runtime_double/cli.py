@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from .errors import ClockError
 from .fake.http.pacing import DEFAULT_MAX_WAIT
@@ -69,6 +70,28 @@ def _start_option(text: str) -> Any:
     return start
 
 
+#: How ``FakeServer``'s errors spell its arguments, and how the command line spells them.
+_CLI_SPELLINGS: Final = (
+    (re.compile(r"\bhost='([^']*)'"), r"--host \1"),
+    (re.compile(r"\ballow_remote=True\b"), "--allow-remote"),
+    (re.compile(r"\bport=(\d+)"), r"--port \1"),
+    (re.compile(r"^port\b(?= must)"), "--port"),
+    (re.compile(r"\bpace='(\w+)'"), r"--pace \1"),
+    (re.compile(r"\bmax_wait\b"), "--max-wait"),
+    (re.compile(r"\bspeed\b(?= must)"), "--speed"),
+    (re.compile(r"\btls=True\b"), "--tls"),
+    (re.compile(r"\bapi_keys\[\d+\]"), "an --api-key"),
+    (re.compile(r"\bapi_keys\b"), "--api-key"),
+)
+
+
+def _as_options(message: str) -> str:
+    """An error of the Python API, with its argument spellings as ``serve``'s options."""
+    for pattern, spelling in _CLI_SPELLINGS:
+        message = pattern.sub(spelling, message)
+    return message
+
+
 def _serve(args: argparse.Namespace) -> int:
     import os
     import threading
@@ -95,7 +118,7 @@ def _serve(args: argparse.Namespace) -> int:
         ).start()
     except (TypeError, ValueError, OSError, ClockError) as exc:
         where = f" (${CONTROL_TOKEN_ENV})" if chosen and "control_token" in str(exc) else ""
-        print(f"qiskit-runtime-double serve: {exc}{where}", file=sys.stderr)
+        print(f"qiskit-runtime-double serve: {_as_options(str(exc))}{where}", file=sys.stderr)
         return 2
     try:
         from_env = chosen is not None
@@ -175,17 +198,23 @@ def _cassette_show(args: argparse.Namespace) -> int:
     from .transports.cassettes import read_cassette
     from .transports.cassettes.summary import render, summarize
 
-    path = Path(args.file)
-    try:
-        data = read_cassette(path)
-    except CassetteError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    if data is None:
-        print(f"{path}: no cassette (missing or empty file)", file=sys.stderr)
-        return 1
-    print(render(summarize(data), str(path)))
-    return 0
+    failed = False
+    for index, name in enumerate(args.files):
+        path = Path(name)
+        try:
+            data = read_cassette(path)
+        except CassetteError as exc:
+            print(exc, file=sys.stderr)
+            failed = True
+            continue
+        if data is None:
+            print(f"{path}: no cassette (missing or empty file)", file=sys.stderr)
+            failed = True
+            continue
+        if index:
+            print()
+        print(render(summarize(data), str(path)))
+    return 1 if failed else 0
 
 
 def _cassette_check(args: argparse.Namespace) -> int:
@@ -232,8 +261,10 @@ def _cassette_check(args: argparse.Namespace) -> int:
 def _add_cassette(commands: Any) -> None:
     cassette = commands.add_parser("cassette", help="inspect and check recorded cassettes")
     actions = cassette.add_subparsers(dest="action", required=True, metavar="ACTION")
-    show = actions.add_parser("show", help="sessions, jobs, backends and durations in a cassette")
-    show.add_argument("file", help="the cassette (YAML)")
+    show = actions.add_parser(
+        "show", help="sessions, jobs, backends and durations in each cassette"
+    )
+    show.add_argument("files", nargs="+", metavar="FILE", help="cassettes (YAML)")
     show.set_defaults(handler=_cassette_show)
     check = actions.add_parser(
         "check", help="format, version and secret scan; exits 1 on a finding (pre-commit)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import os
 import socket
 import threading
 import time
@@ -94,6 +95,20 @@ def test_leaving_puts_everything_back() -> None:
     assert after == before
     assert wall is fake.clock  # tokens lived in simulated time inside the block
     assert fake.platform.wall_clock is not fake.clock
+
+
+def test_usage_data_is_off_inside_and_the_users_choice_comes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("USAGE_DATA_OPT_OUT", raising=False)
+    with mock_runtime():
+        inside = os.environ.get("USAGE_DATA_OPT_OUT")
+    assert inside == "True"  # the client then skips its stack walk on every request
+    assert "USAGE_DATA_OPT_OUT" not in os.environ
+    monkeypatch.setenv("USAGE_DATA_OPT_OUT", "False")
+    with mock_runtime():
+        pass
+    assert os.environ["USAGE_DATA_OPT_OUT"] == "False"
 
 
 def test_leaving_on_an_exception_puts_everything_back() -> None:

@@ -17,6 +17,7 @@ time per process: starting a second one while one runs is an ``InterceptionError
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -32,7 +33,10 @@ from .virtual_time import VirtualTime
 if TYPE_CHECKING:
     from ..transports.base import Transport
 
-__all__ = ["Interception", "Reply"]
+__all__ = ["USAGE_OPT_OUT", "Interception", "Reply"]
+
+#: The official client's switch for its usage data (every release since 0.2x reads it).
+USAGE_OPT_OUT = "USAGE_DATA_OPT_OUT"
 
 #: A hook on each answer (for replayed IAM tokens, progress lines): given the request and the
 #: transport's answer, returns the answer the client gets.
@@ -44,7 +48,13 @@ class Interception:
 
     ``virtual_time``: whether the client's ``time.time``/``time.sleep`` follow
     ``transport.clock`` (True for a fake or a cassette; False for the live service, where jobs
-    take real time). ``replies``: hooks applied to each answer, in order. ``hosts``: more hosts
+    take real time). ``usage_data``: whether the client keeps collecting its usage data (the
+    ``X-Qx-Client-Application`` header, built by walking the call stack on every request: most of
+    the client's own time per request); by default it is off while the interception runs (the
+    client's ``USAGE_DATA_OPT_OUT`` variable) unless the transport is a ``PassThrough`` to the
+    real service, where the user's choice stands (pass ``usage_data=True`` for a cassette that
+    records from it). ``replies``: hooks applied to each
+    answer, in order. ``hosts``: more hosts
     (``"name"`` or ``"name:port"``) to route besides IBM's, e.g. a fake served on loopback that
     stands in for IBM while recording. ``name`` says who started it, for the error a second
     interception gets.
@@ -57,9 +67,14 @@ class Interception:
         virtual_time: bool = True,
         replies: tuple[Reply, ...] = (),
         hosts: Iterable[str] = (),
+        usage_data: bool | None = None,
         name: str = "an Interception",
     ) -> None:
         self.transport = transport
+        self.usage_data = (
+            isinstance(transport, urllib3_hook.PassThrough) if usage_data is None else usage_data
+        )
+        self._saved_opt_out: str | None = None
         self.hosts = frozenset(host.lower() for host in hosts)
         self.virtual_time = VirtualTime(transport.clock) if virtual_time else None
         self._replies = replies
@@ -109,6 +124,9 @@ class Interception:
         except BaseException:
             urllib3_hook.uninstall(self)
             raise
+        if not self.usage_data:
+            self._saved_opt_out = os.environ.get(USAGE_OPT_OUT)
+            os.environ[USAGE_OPT_OUT] = "True"
         self._started = True
         return self
 
@@ -117,6 +135,11 @@ class Interception:
         if not self._started:
             return
         self._started = False
+        if not self.usage_data:
+            if self._saved_opt_out is None:
+                os.environ.pop(USAGE_OPT_OUT, None)
+            else:
+                os.environ[USAGE_OPT_OUT] = self._saved_opt_out
         try:
             if self.virtual_time is not None:
                 self.virtual_time.stop()
