@@ -7,8 +7,9 @@ are resolved, and the rules below are checked. A broken rule fails with ``file:l
 
 1. ``wire`` and ``errors`` are the bottom layer: ``wire.*`` imports only ``wire.*`` from the
    package, ``errors`` imports nothing from it.
-2. Only ``client``, ``service`` (it selects a transport), ``cli``, the package ``__init__``
-   (re-exports) and ``transports`` itself import ``transports``.
+2. Only ``client``, ``service`` (it selects a transport), ``cli``, ``interception`` (it hands the
+   official client's traffic to a transport), the package ``__init__`` (re-exports) and
+   ``transports`` itself import ``transports``.
 3. ``fake.*`` never imports the client side: from the package it may use only ``wire``,
    ``errors``, ``clock`` and ``fake.*``. ``fake.state`` and ``fake.scheduler`` never import
    ``fake.app`` or ``fake.server``. One link is allowed (rules 2 and 3): ``fake.runtime``, the
@@ -45,7 +46,7 @@ PLUGIN = "pytest_runtime_double"
 #: Rule 1: the bottom layer, and what each part of it may import from the package.
 BOTTOM_LAYER = {f"{PKG}.wire": f"{PKG}.wire", f"{PKG}.errors": None}
 #: Rule 2: the modules, besides ``transports`` itself, that may import ``transports``.
-TRANSPORT_USERS = (f"{PKG}.http_client", f"{PKG}.service", f"{PKG}.cli")
+TRANSPORT_USERS = (f"{PKG}.http_client", f"{PKG}.service", f"{PKG}.cli", f"{PKG}.interception")
 #: Rule 3: all that ``fake.*`` may import from the package.
 FAKE_MAY_IMPORT = (f"{PKG}.wire", f"{PKG}.errors", f"{PKG}.clock", f"{PKG}.fake")
 #: Rules 2 and 3: the one link from the fake to the client side. The composition root hands out a
@@ -84,6 +85,7 @@ HEAVY_HOMES = {
     "qiskit_aer": (f"{PKG}.fake.core.aer", f"{PKG}.legacy.options"),
     "werkzeug": (f"{PKG}.fake.http.server",),
     "simple_websocket": (f"{PKG}.fake.http.stream",),
+    "urllib3": (f"{PKG}.transports.live", f"{PKG}.interception.urllib3_hook"),
     "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.catalogue"),
 }
 #: What ``import qiskit_runtime_double`` must not load.
@@ -95,6 +97,7 @@ HEAVY_AT_IMPORT = (
     "qiskit_ibm_runtime",
     "yaml",
     "simple_websocket",
+    "urllib3",
 )
 
 
@@ -269,7 +272,8 @@ def _check(imp: Import) -> Iterator[tuple[str, str]]:
     ):
         yield (
             "2 (transports are private to the client)",
-            f"{what}; only client, service, cli and the package __init__ use transports",
+            f"{what}; only client, service, cli, interception and the package __init__ use "
+            "transports",
         )
 
     # Rule 3
@@ -528,6 +532,6 @@ def test_violation_names_file_line_and_rule(tmp_path: Path) -> None:
 
     assert str(violation) == (
         f"src/{PKG}/session.py:1: rule 2 (transports are private to the client): "
-        f"{PKG}.session imports {PKG}.transports.mock; only client, service, cli and the "
-        "package __init__ use transports"
+        f"{PKG}.session imports {PKG}.transports.mock; only client, service, cli, "
+        "interception and the package __init__ use transports"
     )

@@ -12,7 +12,7 @@ import pytest
 
 from .config import default_config, marker_kwargs, resolve
 from .options import Settings
-from .state import CASSETTE, FAKE, REPORTS, SETTINGS, cassette_path
+from .state import CASSETTE, FAKE, OFFICIAL_CLOCK, REPORTS, SETTINGS, cassette_path
 
 if TYPE_CHECKING:
     from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService, Session
@@ -52,13 +52,29 @@ def _config(request: pytest.FixtureRequest) -> dict[str, Any]:
     )
 
 
-def build_fake(config: dict[str, Any]) -> FakeRuntime:
-    """A FakeRuntime as ``config`` (a resolved ``runtime_config``) describes it."""
+def build_fake(config: dict[str, Any], *, instance: str | None = None) -> FakeRuntime:
+    """A FakeRuntime as ``config`` (a resolved ``runtime_config``) describes it; ``instance`` (a
+    CRN or name) makes it serve that instance instead of its default one (unless ``plan`` is
+    configured)."""
     from qiskit_runtime_double import FakeRuntime, VirtualClock
 
     clock = VirtualClock(config["clock_start"], mode=config["clock_mode"])
     extra = {key: config[key] for key in ("duration_model", "plan") if config[key] is not None}
+    if instance is not None and "plan" not in extra:
+        from qiskit_runtime_double.interception import served_instance
+
+        extra["instances"] = [served_instance(instance)]
     return FakeRuntime(backends=config["backends"], clock=clock, seed=config["seed"], **extra)
+
+
+def official_instance(request: pytest.FixtureRequest) -> str | None:
+    """For a test of the official client (it uses ``ibm_runtime``): the instance of the account
+    the client would load, which its code may name, so the fake must serve it."""
+    if "ibm_runtime" not in request.fixturenames:
+        return None
+    from qiskit_runtime_double.interception import account_instance
+
+    return account_instance()
 
 
 @pytest.fixture
@@ -72,7 +88,7 @@ def fake_runtime(runtime_mode: str, request: pytest.FixtureRequest) -> FakeRunti
                 "steer: its replay would have no fake"
             )
         pytest.skip(f"needs the in-process fake (--runtime-mode=fake); {why}")
-    fake = build_fake(_config(request))
+    fake = build_fake(_config(request), instance=official_instance(request))
     request.node.stash[FAKE] = fake
     return fake
 
@@ -147,6 +163,10 @@ def _no_cassette_message(nodeid: str, path: object) -> str:
 
 
 def _finish_recording(service: QiskitRuntimeService, node: pytest.Item, path: Any) -> None:
+    finish_recording(service.client.transport, node, path)
+
+
+def finish_recording(transport: Any, node: pytest.Item, path: Any) -> None:
     """A failed or interrupted test leaves no half-recorded cassette (a signal's save aside); a
     passing test that sent nothing leaves an empty one, so that its replay finds a cassette (and
     fails if the test then sends something)."""
@@ -156,9 +176,9 @@ def _finish_recording(service: QiskitRuntimeService, node: pytest.Item, path: An
     if any(report.failed for report in reports.values()) or "call" not in reports:
         # Failed, or never got to its end (Ctrl-C): nothing half-recorded is written here. A
         # signal that stopped it saved what it had, marked interrupted (cassettes.md).
-        service.discard_recording()
+        if isinstance(transport, CassetteTransport):
+            transport.discard()
         return
-    transport = service.client.transport
     call = reports.get("call")
     if (
         call is not None
@@ -223,6 +243,8 @@ def runtime_clock(runtime_mode: str, request: pytest.FixtureRequest) -> Any:
     """The clock the service runs on: the fake's VirtualClock (fake mode, and recording from the
     fake), or the cassette's in replay. Other modes skip the test: live time cannot be moved."""
     settings = request.config.stash[SETTINGS]
+    if "ibm_runtime" in request.fixturenames and runtime_mode != "fake":
+        return official_clock(request, runtime_mode)
     if runtime_mode == "fake":
         return request.getfixturevalue("fake_runtime").clock
     if runtime_mode == "replay":
@@ -234,6 +256,20 @@ def runtime_clock(runtime_mode: str, request: pytest.FixtureRequest) -> Any:
         "runtime_clock needs a clock the test can move: fake mode, replay, or recording from "
         f"the fake (--runtime-record-from=fake); this run {where}"
     )
+
+
+def official_clock(request: pytest.FixtureRequest, runtime_mode: str) -> Any:
+    """``runtime_clock`` for a test of the official client: the clock its interception runs on
+    (the recording fake's, or the cassette's in replay, which ``time.time()`` follows there)."""
+    request.getfixturevalue("ibm_runtime")  # set up first: it decides the clock
+    clock = request.node.stash.get(OFFICIAL_CLOCK, None)
+    if clock is None:
+        where = "records from the live service" if runtime_mode == "record" else "is live"
+        pytest.skip(
+            "runtime_clock needs a clock the test can move: fake mode, replay, or recording "
+            f"from the fake (--runtime-record-from=fake); this run {where}"
+        )
+    return ReplayClock(clock) if runtime_mode == "replay" else clock
 
 
 @pytest.fixture
@@ -251,10 +287,19 @@ def fake_session_factory(
     ) -> Session:
         if mode not in ("dedicated", "batch"):
             raise ValueError(f"mode must be 'dedicated' or 'batch', got {mode!r}")
+        chosen = backend or default_backend
+        fake = request.node.stash.get(FAKE, None)
+        if fake is not None and chosen not in fake.backend_names:
+            # Checked here, not at the first job: a typo then fails where it was made.
+            from qiskit_runtime_double import BackendNotFoundError
+
+            raise BackendNotFoundError(
+                f"fake_session_factory(backend={chosen!r}): the fake has no such backend. Its "
+                f"backends: {', '.join(fake.backend_names)}. Pick one of them, or add it to "
+                "runtime_config['backends']."
+            )
         kind = Batch if mode == "batch" else Session
-        session = kind(
-            service=runtime_service, backend=backend or default_backend, max_time=max_time
-        )
+        session = kind(service=runtime_service, backend=chosen, max_time=max_time)
         made.append(session)
         return session
 

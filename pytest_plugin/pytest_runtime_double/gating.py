@@ -22,7 +22,7 @@ __all__ = ["SERVICE_FIXTURES", "gate"]
 
 #: Fixtures that reach the service; a test using one needs a cassette in replay mode.
 SERVICE_FIXTURES = frozenset(
-    {"runtime_service", "fake_session", "fake_session_factory", "runtime_clock"}
+    {"runtime_service", "fake_session", "fake_session_factory", "runtime_clock", "ibm_runtime"}
 )
 
 

@@ -2,6 +2,7 @@
 when a test asks for a fixture (or a mode needs it), so a run that uses none of them pays nothing.
 
 - options and settings: ``options.py``; ``runtime_config`` and the marker: ``config.py``;
+- the official client's fixture, ``ibm_runtime``: ``official.py``;
 - which tests run in this mode: ``gating.py``;
 - reports, timelines, the run's summary and the status line: ``reporting.py``.
 """
@@ -23,6 +24,7 @@ from .fixtures import (
     runtime_service,
 )
 from .gating import SERVICE_FIXTURES, gate
+from .official import ibm_runtime
 from .options import RECORD_MODES, add_options, settings_from
 from .reporting import RunTotals, annotate, status_line, summary_line
 from .state import REPORTS, SETTINGS, cassette_path
@@ -35,6 +37,7 @@ __all__ = [
     "fake_runtime",
     "fake_session",
     "fake_session_factory",
+    "ibm_runtime",
     "runtime_clock",
     "runtime_config",
     "runtime_mode",

@@ -49,6 +49,17 @@ def _write_svg(settings: Settings, item: pytest.Item, fake: Any) -> str | None:
     return None
 
 
+def _recorded_from_fake(path: Any) -> bool:
+    """Whether the cassette at ``path`` says it was recorded from the fake."""
+    from qiskit_runtime_double import CassetteError, CassetteTransport
+
+    try:
+        with CassetteTransport(path, "replay") as cassette:
+            return cassette.recorded_from == "fake"
+    except (CassetteError, OSError):
+        return False
+
+
 def _cassette_hint(item: pytest.Item, call: pytest.CallInfo[None]) -> str | None:
     path = item.stash.get(CASSETTE, None)
     if path is None or call.excinfo is None:
@@ -60,10 +71,17 @@ def _cassette_hint(item: pytest.Item, call: pytest.CallInfo[None]) -> str | None
         error = error.__cause__ or error.__context__
     if error is None:
         return None
+    command = "pytest --runtime-mode=record --runtime-record-mode=rewrite"
+    if _recorded_from_fake(path):
+        return (
+            f"This test's cassette: {path} (recorded from the fake)\n"
+            "If the code under test changed on purpose, record it again (no account needed):\n"
+            f"  {command} --runtime-record-from=fake '{item.nodeid}'"
+        )
     return (
         f"This test's cassette: {path}\n"
         "If the code under test changed on purpose, record it again:\n"
-        f"  pytest --runtime-mode=record --runtime-record-mode=rewrite '{item.nodeid}'\n"
+        f"  {command} '{item.nodeid}'\n"
         "(add --runtime-record-from=fake to record against the fake, with no account)"
     )
 

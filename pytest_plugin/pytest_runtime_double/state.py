@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -13,7 +13,15 @@ from .options import Settings
 if TYPE_CHECKING:
     from qiskit_runtime_double import FakeRuntime
 
-__all__ = ["CASSETTE", "FAKE", "REPORTS", "SETTINGS", "cassette_path", "sanitize"]
+__all__ = [
+    "CASSETTE",
+    "FAKE",
+    "OFFICIAL_CLOCK",
+    "REPORTS",
+    "SETTINGS",
+    "cassette_path",
+    "sanitize",
+]
 
 SETTINGS = pytest.StashKey[Settings]()
 #: Each phase's report of a test, so fixtures can tell whether the test failed.
@@ -22,6 +30,8 @@ REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 FAKE: pytest.StashKey[FakeRuntime] = pytest.StashKey()
 #: The cassette a test replays or records.
 CASSETTE = pytest.StashKey[Path]()
+#: The clock the official client's interception runs on (``ibm_runtime``), when it can be moved.
+OFFICIAL_CLOCK = pytest.StashKey[Any]()
 
 
 def sanitize(name: str) -> str:

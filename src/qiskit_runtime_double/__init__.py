@@ -46,6 +46,8 @@ _EXPORTS: dict[str, str] = {
     "IBMRuntimeError": ".errors",
     "InProcessTransport": ".transports",
     "Instance": ".fake",
+    "Interception": ".interception",
+    "InterceptionError": ".interception",
     "JobStatus": ".job",
     "LiveTransport": ".transports",
     "MockTransport": ".transports",
@@ -86,6 +88,7 @@ _EXPORTS: dict[str, str] = {
     "current_session": ".session",
     "default_service": ".service",
     "get_default_service": ".service",
+    "mock_runtime": ".interception",
     "parse_max_time": ".session",
     "scrub_rules_from_patterns": ".transports.cassettes.user_rules",
 }
@@ -125,6 +128,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
         TransportError,
     )
     from .fake import FakeRuntime, Instance, Plan, VirtualClock
+    from .interception import Interception, InterceptionError, mock_runtime
     from .job import JobStatus, RuntimeJob, RuntimeJobV2
     from .legacy.primitives import Estimator, Sampler
     from .legacy.result_decoder import ResultDecoder
@@ -190,6 +194,8 @@ __all__ = [
     "IBMRuntimeError",
     "InProcessTransport",
     "Instance",
+    "Interception",
+    "InterceptionError",
     "JobStatus",
     "LiveTransport",
     "MockTransport",
@@ -230,6 +236,7 @@ __all__ = [
     "current_session",
     "default_service",
     "get_default_service",
+    "mock_runtime",
     "parse_max_time",
     "scrub_rules_from_patterns",
 ]

@@ -69,6 +69,34 @@ def _start_option(text: str) -> Any:
     return start
 
 
+def _option(name: str) -> str:
+    """A Python argument of ``serve()`` as this command spells it (``max_wait``: ``--max-wait``)."""
+    return "--" + name.replace("_", "-")
+
+
+def _serve_error(exc: Exception) -> str:
+    """What a refused ``serve`` says, in the command line's words: its problems are structured
+    (``ArgumentError``), so each is told under its option's name."""
+    from .fake.http.serve_options import NotLoopback
+    from .wire.control import ArgumentError
+
+    if isinstance(exc, NotLoopback):
+        return (
+            f"refusing to serve the fake on {exc.host!r}: it is not a loopback address, so other "
+            "machines could reach a service that accepts any API key. Use --host 127.0.0.1 (the "
+            "default), or pass --allow-remote if you really mean to expose it."
+        )
+    if isinstance(exc, ArgumentError):
+        return "; ".join(f"{_option(name)}: {what}" for name, what in exc.problems)
+    return str(exc)
+
+
+def _api_keys(given: list[str] | None) -> list[str] | None:
+    if given is not None and not all(key.strip() for key in given):
+        raise ValueError("an --api-key is empty: give each --api-key a non-empty key")
+    return given
+
+
 def _serve(args: argparse.Namespace) -> int:
     import os
     import threading
@@ -79,7 +107,8 @@ def _serve(args: argparse.Namespace) -> int:
     chosen = os.environ.get(CONTROL_TOKEN_ENV) or None
     try:
         clock = VirtualClock(start=_start_option(args.start))
-        fake = FakeRuntime(backends, clock=clock, seed=args.seed, api_keys=args.api_key)
+        keys = _api_keys(args.api_key)
+        fake = FakeRuntime(backends, clock=clock, seed=args.seed, api_keys=keys)
         server = fake.serve(
             host=args.host,
             port=args.port,
@@ -92,8 +121,9 @@ def _serve(args: argparse.Namespace) -> int:
             tls=args.tls,
         )
     except (TypeError, ValueError, OSError, ClockError) as exc:
-        where = f" (${CONTROL_TOKEN_ENV})" if chosen and "control_token" in str(exc) else ""
-        print(f"qiskit-runtime-double serve: {exc}{where}", file=sys.stderr)
+        about_token = any(name == "control_token" for name, _ in getattr(exc, "problems", ()))
+        where = f" (${CONTROL_TOKEN_ENV})" if chosen and about_token else ""
+        print(f"qiskit-runtime-double serve: {_serve_error(exc)}{where}", file=sys.stderr)
         return 2
     try:
         from_env = chosen is not None
@@ -175,17 +205,23 @@ def _cassette_show(args: argparse.Namespace) -> int:
     from .transports.cassettes import read_cassette
     from .transports.cassettes.summary import render, summarize
 
-    path = Path(args.file)
-    try:
-        data = read_cassette(path)
-    except CassetteError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    if data is None:
-        print(f"{path}: no cassette (missing or empty file)", file=sys.stderr)
-        return 1
-    print(render(summarize(data), str(path)))
-    return 0
+    failed = False
+    for index, name in enumerate(args.files):
+        path = Path(name)
+        try:
+            data = read_cassette(path)
+        except CassetteError as exc:
+            print(exc, file=sys.stderr)
+            failed = True
+            continue
+        if data is None:
+            print(f"{path}: no cassette (missing or empty file)", file=sys.stderr)
+            failed = True
+            continue
+        if index:
+            print()
+        print(render(summarize(data), str(path)))
+    return 1 if failed else 0
 
 
 def _cassette_check(args: argparse.Namespace) -> int:
@@ -246,8 +282,10 @@ def _rules(args: argparse.Namespace) -> tuple[list[Any], str]:
 def _add_cassette(commands: Any) -> None:
     cassette = commands.add_parser("cassette", help="inspect and check recorded cassettes")
     actions = cassette.add_subparsers(dest="action", required=True, metavar="ACTION")
-    show = actions.add_parser("show", help="sessions, jobs, backends and durations in a cassette")
-    show.add_argument("file", help="the cassette (YAML)")
+    show = actions.add_parser(
+        "show", help="sessions, jobs, backends and durations in each cassette"
+    )
+    show.add_argument("files", nargs="+", metavar="FILE", help="cassettes (YAML)")
     show.set_defaults(handler=_cassette_show)
     check = actions.add_parser(
         "check", help="format, version and secret scan; exits 1 on a finding (pre-commit)"

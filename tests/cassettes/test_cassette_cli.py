@@ -30,6 +30,53 @@ def test_show_lists_sessions_jobs_backends_and_durations(
     assert "qiskit-runtime-double" in out
 
 
+def expired_then_closed(path: Path) -> str:
+    """A session that ran out of max_time: a job refused with 409, then closed by the client;
+    no poll of the session after that."""
+    from qiskit import QuantumCircuit
+
+    from qiskit_runtime_double import (
+        FakeRuntime,
+        IBMRuntimeError,
+        QiskitRuntimeService,
+        SamplerV2,
+        Session,
+    )
+
+    circuit = QuantumCircuit(1)
+    circuit.measure_all()
+    fake = FakeRuntime(["ibmq_qasm_simulator"], seed=2)
+    with QiskitRuntimeService(fake=fake, cassette=path, record_mode="rewrite") as service:
+        session = Session(backend=service.backend("ibmq_qasm_simulator"), max_time=60)
+        SamplerV2(mode=session).run([circuit], shots=10).result()
+        fake.clock.shift(120)
+        with pytest.raises(IBMRuntimeError, match=r"max_ttl|closed"):
+            SamplerV2(mode=session).run([circuit], shots=10)
+        session.close()
+        assert session.session_id is not None
+        return session.session_id
+
+
+def test_show_says_closed_for_a_session_refused_then_closed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session_id = expired_then_closed(tmp_path / "expired.yaml")
+
+    assert main(["cassette", "show", str(tmp_path / "expired.yaml")]) == 0
+
+    line = next(line for line in capsys.readouterr().out.splitlines() if session_id in line)
+    assert "closed" in line.split() and "open" not in line.split()
+
+
+def test_show_takes_several_files(
+    recording: Recording, queued_recording: Recording, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["cassette", "show", str(recording.path), str(queued_recording.path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("cassette: ") == 2
+    assert main(["cassette", "show", str(recording.path), "nope.yaml"]) == 1
+
+
 def test_show_of_a_missing_file_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cassette", "show", str(tmp_path / "nope.yaml")]) == 1
     assert "no cassette" in capsys.readouterr().err

@@ -150,7 +150,7 @@ def test_a_server_that_fails_to_start_leaves_the_clock_as_it_was() -> None:
     [
         (["--start", "tomorrow"], "--start"),
         (["--start", "2025-01-01T00:00:00"], "time zone"),
-        (["--max-wait", "-1"], "max_wait"),
+        (["--max-wait", "-1"], "--max-wait"),
         (["--start", "0001-01-01T00:00:00Z"], "calendar"),
     ],
 )

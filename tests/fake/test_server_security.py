@@ -423,4 +423,4 @@ def test_cli_serve_refuses_a_bad_argument_with_a_message_not_a_traceback() -> No
     command += ["--backends", BACKEND, "--api-key", ""]
     done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
     assert done.returncode == 2
-    assert "api_keys" in done.stderr and "Traceback" not in done.stderr
+    assert "--api-key" in done.stderr and "Traceback" not in done.stderr

@@ -21,3 +21,21 @@ def test_pytest_examples_pass_in_fake_mode(pytester: pytest.Pytester, page: Path
     tests = sum(code.count("\ndef test_") for name, code in files if name.startswith("test_"))
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(passed=tests)
+
+
+def test_the_tutorials_tests_record_from_the_fake_and_replay(pytester: pytest.Pytester) -> None:
+    """Every test of the tutorial is recorded and replayed: none needs the fake itself."""
+    page = DOCS / "tutorial-variational.md"
+    files = FILE_BLOCK.findall(page.read_text(encoding="utf-8"))
+    for name, code in files:
+        (pytester.path / name).write_text(code, encoding="utf-8")
+    pytester.syspathinsert()
+    tests = sum(code.count("\ndef test_") for name, code in files if name.startswith("test_"))
+
+    recorded = pytester.runpytest(
+        "-p", "no:randomly", "--runtime-mode=record", "--runtime-record-from=fake"
+    )
+    replayed = pytester.runpytest("-p", "no:randomly", "--runtime-mode=replay")
+
+    recorded.assert_outcomes(passed=tests)
+    replayed.assert_outcomes(passed=tests)

@@ -53,6 +53,13 @@ def test_factory_makes_batches(fake_session_factory):
     assert type(batch).__name__ == "Batch"
 
 
+def test_factory_refuses_an_unknown_backend_at_once(fake_session_factory):
+    from qiskit_runtime_double import BackendNotFoundError
+
+    with pytest.raises(BackendNotFoundError, match="'ibm_nope'.*Its backends: generic_5q"):
+        fake_session_factory(backend="ibm_nope")
+
+
 def test_a_failing_job(fake_runtime, fake_session, runtime_service):
     fake_runtime.fail_job(reason="boom", code=7)
     with pytest.raises(RuntimeJobFailureError, match="boom"):
@@ -63,7 +70,7 @@ def test_a_failing_job(fake_runtime, fake_session, runtime_service):
 def test_fake_mode_runs_user_tests(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest("-p", "no:randomly")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines(["qiskit-runtime-double: runtime mode fake, seed 0"])
 
 

@@ -91,9 +91,10 @@ def test_a_test_that_sends_nothing_records_an_empty_cassette_and_its_replay_is_s
         [
             "*CassetteMismatchError*no recorded answer for GET /backends*",
             "*- qiskit-runtime-double: cassette -*",
-            "This test's cassette: *test_quiet.yaml",
+            "This test's cassette: *test_quiet.yaml (recorded from the fake)",
+            "*record it again (no account needed):",
             "  pytest --runtime-mode=record --runtime-record-mode=rewrite "
-            "'test_quiet.py::test_quiet'",
+            "--runtime-record-from=fake 'test_quiet.py::test_quiet'",
         ]
     )
 

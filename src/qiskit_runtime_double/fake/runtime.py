@@ -360,8 +360,9 @@ class FakeRuntime:
     ) -> HttpFault:
         """Answer ``route`` (a name from ``wire.routes.ROUTES``, or ``"*"``) with ``status``.
 
-        ``times`` is how many requests get the error: one by default; None until
-        ``clear_faults()``.
+        ``times`` is how many requests get the error: one by default (a client that retries then
+        succeeds), any count up to 1,000,000, or None for every request until
+        ``clear_faults()``. ``retry_after`` adds a ``Retry-After`` header (seconds).
         """
         return self.faults.add(
             HttpFaultRequest(

@@ -259,6 +259,14 @@ class CassetteTransport(Closing):
         return self._mode
 
     @property
+    def recorded_from(self) -> str | None:
+        """What the file says it was recorded from (``"fake"``, ``"live"``...), if it says."""
+        if self._loaded is None:
+            return None
+        origin = self._loaded.metadata.get("recorded_from")
+        return origin if isinstance(origin, str) else None
+
+    @property
     def replaying(self) -> bool:
         """True when nothing reaches the inner transport (``replay``, or ``once`` on a file)."""
         return self._replaying
@@ -329,10 +337,16 @@ class CassetteTransport(Closing):
         elif not len(self._index):
             lines.append("The cassette has no recorded requests at all.")
         lines += self._interrupted_lines()
+        from_fake = (
+            self._loaded is not None and self._loaded.metadata.get("recorded_from") == "fake"
+        )
+        plugin = "pytest --runtime-mode=record --runtime-record-mode=rewrite" + (
+            " --runtime-record-from=fake" if from_fake else ""
+        )
         lines.append(
             "If the code under test changed on purpose, record the cassette again: "
             "mode='rewrite' with inner= the transport to record from or, with the pytest "
-            "plugin, pytest --runtime-mode=record --runtime-record-mode=rewrite <the test>."
+            f"plugin, {plugin} <the test>."
         )
         return "\n".join(lines)
 

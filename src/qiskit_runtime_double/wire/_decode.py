@@ -21,14 +21,14 @@ from typing import Any, Final
 import dateutil.parser
 import numpy as np
 from qiskit.primitives.containers import (
-    BindingsArray,
     BitArray,
     DataBin,
-    ObservablesArray,
     PrimitiveResult,
     PubResult,
     SamplerPubResult,
 )
+from qiskit.primitives.containers.bindings_array import BindingsArray
+from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.qpy import QPY_VERSION, load
 from qiskit.qpy.binary_io.value import (
     _read_parameter,

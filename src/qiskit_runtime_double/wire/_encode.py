@@ -34,16 +34,16 @@ from qiskit.circuit.parametertable import (
     ParameterView,
 )
 from qiskit.primitives.containers import (
-    BindingsArray,
     BitArray,
     DataBin,
-    EstimatorPub,
-    ObservablesArray,
     PrimitiveResult,
     PubResult,
-    SamplerPub,
     SamplerPubResult,
 )
+from qiskit.primitives.containers.bindings_array import BindingsArray
+from qiskit.primitives.containers.estimator_pub import EstimatorPub
+from qiskit.primitives.containers.observables_array import ObservablesArray
+from qiskit.primitives.containers.sampler_pub import SamplerPub
 from qiskit.qpy import QPY_VERSION, dump
 from qiskit.qpy.binary_io.value import (
     _write_parameter,

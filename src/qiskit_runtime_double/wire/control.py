@@ -39,6 +39,9 @@ __all__ = [
     "MAX_JOB_SECONDS",
     "MAX_RETRY_AFTER",
     "MAX_TEXT",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "ArgumentValueError",
     "BackendStatusChange",
     "BackgroundLoad",
     "ClockMove",
@@ -297,23 +300,27 @@ class PastJobsRequest(_Strict):
     jobs: list[PastJobRequest] = Field(max_length=MAX_HISTORY_JOBS)
 
 
-def describe_errors(error: ValidationError, positional: tuple[str, ...] = ()) -> str:
-    """One line per problem: ``field: what was wrong (got value)``. ``positional`` names the
-    parameters of a call by position (``validated_call``'s errors locate them by index)."""
-    parts: list[str] = []
+def _problems(error: ValidationError, positional: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """``(field, what was wrong (got value))`` per problem; ``positional`` names the parameters
+    of a call by position (``validated_call``'s errors locate them by index)."""
+    found: list[tuple[str, str]] = []
     for item in error.errors():
         loc = [
             positional[p] if isinstance(p, int) and p < len(positional) else p for p in item["loc"]
         ]
-        where = ".".join(str(p) for p in loc) or "body"
         value: Any = item.get("input")
         shown = repr(value)
         if len(shown) > 60:
             shown = shown[:57] + "..."
         if any(is_secret_name(str(p)) for p in loc):
             shown = "a value not shown: it is a secret"  # a near-miss of a secret is one too
-        parts.append(f"{where}: {item['msg']} (got {shown})")
-    return "; ".join(parts)
+        found.append((".".join(str(p) for p in loc) or "body", f"{item['msg']} (got {shown})"))
+    return found
+
+
+def describe_errors(error: ValidationError, positional: tuple[str, ...] = ()) -> str:
+    """One line per problem: ``field: what was wrong (got value)``."""
+    return "; ".join(f"{where}: {what}" for where, what in _problems(error, positional))
 
 
 P = ParamSpec("P")
@@ -337,15 +344,34 @@ _TYPE_ERRORS = frozenset(
 )
 
 
+class ArgumentError(Exception):
+    """Bad arguments of ``owner``: ``problems`` pairs each argument's name with what is wrong
+    with it (for a command line to say in its own words: ``--max-wait``, not ``max_wait``)."""
+
+    def __init__(self, owner: str, problems: list[tuple[str, str]]) -> None:
+        self.owner = owner
+        self.problems = tuple(problems)
+        super().__init__(f"{owner}: " + "; ".join(f"{name}: {what}" for name, what in problems))
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong type."""
+
+
+class ArgumentValueError(ArgumentError, ValueError):
+    """An argument of the right type with a value out of its limits."""
+
+
 def argument_error(
     owner: str, error: ValidationError, positional: tuple[str, ...] = ()
-) -> Exception:
-    """``error`` as Python's exception for a bad argument of ``owner``: a ``TypeError`` when every
-    problem is a value of the wrong type, else a ``ValueError``; it names ``owner`` and the
-    argument, says what was wrong and what came."""
+) -> ArgumentError:
+    """``error`` as Python's exception for a bad argument of ``owner``: an ``ArgumentTypeError``
+    (a ``TypeError``) when every problem is a value of the wrong type, else an
+    ``ArgumentValueError`` (a ``ValueError``); each problem names the argument, says what was
+    wrong and what came."""
     kinds = {item["type"] for item in error.errors()}
-    kind = TypeError if kinds <= _TYPE_ERRORS else ValueError
-    return kind(f"{owner}: {describe_errors(error, positional)}")
+    kind = ArgumentTypeError if kinds <= _TYPE_ERRORS else ArgumentValueError
+    return kind(owner, _problems(error, positional))
 
 
 def validated(owner: str, model: type[M], values: dict[str, Any]) -> M:

@@ -24,12 +24,12 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.primitives import (
     BitArray,
     DataBin,
-    EstimatorPub,
     PrimitiveResult,
     PubResult,
-    SamplerPub,
     SamplerPubResult,
 )
+from qiskit.primitives.containers.estimator_pub import EstimatorPub
+from qiskit.primitives.containers.sampler_pub import SamplerPub
 
 from .aer import AerRun, save_expectation_value
 from .catalogue import BackendEntry

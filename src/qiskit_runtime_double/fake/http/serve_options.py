@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
-from ...wire.control import argument_error
+from ...wire.control import ArgumentTypeError, ArgumentValueError, argument_error
 from .guard import is_loopback
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "MAX_WAIT_LIMIT",
     "MIN_TOKEN_LENGTH",
     "SERVE_DEFAULTS",
+    "NotLoopback",
     "Pace",
     "ServeOptions",
     "check_serve_options",
@@ -106,9 +107,9 @@ def check_serve_options(options: dict[str, Any]) -> dict[str, Any]:
     """
     unknown = sorted(set(options) - set(SERVE_DEFAULTS))
     if unknown:
-        raise TypeError(
-            f"serve: unknown option {', '.join(unknown)}; the options are "
-            f"{', '.join(SERVE_DEFAULTS)}"
+        known = ", ".join(SERVE_DEFAULTS)
+        raise ArgumentTypeError(
+            "serve", [(name, f"no such option; the options are {known}") for name in unknown]
         )
     if not _CHECKER:  # built at first use: importing the fake stays cheap
         _CHECKER.append(TypeAdapter(ServeOptions))
@@ -117,10 +118,24 @@ def check_serve_options(options: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         raise argument_error("serve", exc) from None
     if not checked["allow_remote"] and not is_loopback(checked["host"]):
-        raise ValueError(
-            f"refusing to serve the fake on {checked['host']!r}: it is not a loopback address, so "
-            "other machines could reach a service that accepts any API key. Use "
-            "host='127.0.0.1' (the default), or pass allow_remote=True if you really mean to "
-            "expose it."
-        )
+        raise NotLoopback(checked["host"])
     return checked
+
+
+class NotLoopback(ArgumentValueError):
+    """A ``host`` that is not a loopback address, without ``allow_remote``."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        super().__init__(
+            "serve",
+            [
+                (
+                    "host",
+                    f"refusing to serve the fake on {host!r}: it is not a loopback address, so "
+                    "other machines could reach a service that accepts any API key. Use "
+                    "host='127.0.0.1' (the default), or pass allow_remote=True if you really "
+                    "mean to expose it.",
+                )
+            ],
+        )

@@ -40,6 +40,7 @@ from .fileformat import CassetteData, Interaction, write_cassette
 from .matching import Shape, shape_of
 from .replay import collapse_repeats
 from .scrub import Scrubber
+from .stable import stable_identities
 from .summary import backends_of, job_of
 
 __all__ = [
@@ -166,11 +167,17 @@ class Recording:
                 stuck += [f"interaction {index}{about}: {finding}" for finding in left]
             if stuck:
                 raise CassetteSecretError(_not_saved_message(self.path, stuck))
+            # Run-to-run noise (submit keys, parameter UUIDs) in canonical form (stable.py).
+            scrubbed = stable_identities(scrubbed)
             scrubbed = collapse_repeats(
                 scrubbed, [shape_of(i.request, base_path) for i in scrubbed]
             )
             metadata = {
-                "recorded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                # On the recording's clock: simulated time for a fake (the same at every
+                # re-recording of a seeded run), the wall clock for the live service.
+                "recorded_at": self.inner.clock.now()
+                .astimezone(_dt.timezone.utc)
+                .isoformat(timespec="seconds"),
                 "source": type(self.inner).__name__,
                 "recorded_from": self.recorded_from,
                 "base_url": base_url,

@@ -123,6 +123,18 @@ def summarize(data: CassetteData) -> Summary:
             row.mode = str(response.get("mode", row.mode))
             row.backend = str(response.get("backend_name") or row.backend)
             row.last = item.recorded_at
+        elif name in ("close_session", "cancel_session") and item.response.is_success:
+            # Closing stops new jobs; the session is closed once its queued jobs are done.
+            # A later poll of the session (get_session) says more, and replaces this.
+            row = summary.sessions.setdefault(
+                params["session_id"], SessionRow(params["session_id"])
+            )
+            row.state = "closed"
+            row.last = item.recorded_at
+        elif (closed := _refused_as_closed(name, params, request, item)) is not None:
+            row = summary.sessions.setdefault(closed, SessionRow(closed))
+            row.state = "closed"
+            row.last = item.recorded_at
         elif name == "create_job" and isinstance(response, dict) and "id" in response:
             job = summary.jobs.setdefault(str(response["id"]), JobRow(str(response["id"])))
             body = request if isinstance(request, dict) else {}
@@ -141,6 +153,21 @@ def summarize(data: CassetteData) -> Summary:
                     job.finished = item.recorded_at
             job.polls += 1
     return summary
+
+
+def _refused_as_closed(
+    name: str | None, params: dict[str, str], request: Any, item: Interaction
+) -> str | None:
+    """The session a 409 answer says is closed (a job refused by an expired or closed session,
+    ``closed (max_ttl reached)``), or None."""
+    if item.response.status_code != 409 or b"closed" not in item.response.content.lower():
+        return None
+    if "session_id" in params:
+        return params["session_id"]
+    if name == "create_job" and isinstance(request, dict):
+        session = request.get("session_id")
+        return str(session) if isinstance(session, str) and session else None
+    return None
 
 
 def _duration(start: _dt.datetime | None, end: _dt.datetime | None) -> str:
