@@ -76,6 +76,18 @@ def saved(array: np.ndarray[Any, Any], version: tuple[int, int] | None = None) -
         return buf.getvalue()
 
 
+def respaced(blob: bytes) -> bytes:
+    """``blob`` with a space after its header's ``{``: the same header to Python (and np.load),
+    but not np.save's exact text, so ``read_npy`` parses it in full instead of by its fast path.
+    The header keeps its length (one space less of padding), so the data stays where it was."""
+    length_size = 2 if blob[6] == 1 else 4
+    start = 8 + length_size
+    length = int.from_bytes(blob[8:start], "little")
+    header = blob[start : start + length]
+    assert header.endswith(b" \n")
+    return blob[:start] + header.replace(b"{", b"{ ", 1)[:-2] + b"\n" + blob[start + length :]
+
+
 def assert_same_array(actual: np.ndarray[Any, Any], blob: bytes) -> None:
     """``actual`` is what ``np.load`` reads from ``blob``: dtype, shape, order and data."""
     expected = np.load(io.BytesIO(blob), allow_pickle=False)
@@ -122,6 +134,7 @@ def test_reads_what_np_load_reads_from_np_save(
 ) -> None:
     blob = saved(array, version)
     assert_same_array(read_npy(blob), blob)
+    assert_same_array(read_npy(respaced(blob)), respaced(blob))
 
 
 @pytest.mark.parametrize(
@@ -223,8 +236,12 @@ GOOD = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
         (npy(GOOD.replace("'<f8'", "'<f\\U00110000'")), "has the escape"),
         (npy(GOOD.replace("'<f8'", "'<f\\u{ada}'")), "has the escape '\\\\u'"),
         (npy(GOOD.replace("'<f8'", "'<f8")), "expected a string, an integer"),
+        (npy(GOOD.replace("'<f8'", "'<f\\\n8'")), "expected a string, an integer"),
         (npy(GOOD.replace("'<f8'", "[" * 40 + "]" * 40)), "at most 32 nested brackets"),
         (npy(GOOD + " x"), "expected a string, an integer"),
+        (npy(GOOD.replace("'<f8'", "'|O'") + "\n", b"\0" * 16), "holds Python objects"),
+        (npy(GOOD.replace("'<f8'", "'<nope'") + "\n"), "not a dtype string as np.save writes it"),
+        (npy(GOOD + "\n", b"\0" * 8), "holds 8 bytes after its header, but shape"),
         (npy(GOOD + " {}"), "expected the end of the header"),
         (npy(GOOD + " " * MAX_HEADER_CHARS, version=(2, 0)), "at most 10000"),
         (npy(GOOD.replace("'<f8'", "'\\xff'"), version=(3, 0))[:-3] + b"\xff'}", "not utf8"),
@@ -252,8 +269,16 @@ def test_a_corrupted_header_is_read_as_np_load_reads_it_or_refused(
 ) -> None:
     """Fuzzing the header: never a crash, never an array that np.load would not give."""
     blob = bytearray(saved(array))
-    at = data.draw(st.integers(6, min(len(blob), 140) - 1), label="at")
-    blob[at] = data.draw(st.sampled_from(b"{}()[],:'\" \n\\0129TFx<>|"), label="byte")
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        at = data.draw(st.integers(6, min(len(blob), 140) - 1), label="at")
+        byte = data.draw(st.sampled_from(b"{}()[],:'\" \n\\0129TFxuU<>|"), label="byte")
+        edit = data.draw(st.sampled_from(["replace", "insert", "delete"]), label="edit")
+        if edit == "replace":
+            blob[at] = byte
+        elif edit == "insert":
+            blob.insert(at, byte)
+        else:
+            del blob[at]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
