@@ -238,6 +238,7 @@ GOOD = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
         (npy(GOOD.replace("'<f8'", "'<f8")), "expected a string, an integer"),
         (npy(GOOD.replace("'<f8'", "'<f\\\n8'")), "expected a string, an integer"),
         (npy(GOOD.replace("'<f8'", "[" * 40 + "]" * 40)), "at most 32 nested brackets"),
+        (npy(GOOD.replace("'<f8'", "'|V0'").replace("2", "9" * 24)), "is too large"),
         (npy(GOOD + " x"), "expected a string, an integer"),
         (npy(GOOD.replace("'<f8'", "'|O'") + "\n", b"\0" * 16), "holds Python objects"),
         (npy(GOOD.replace("'<f8'", "'<nope'") + "\n"), "not a dtype string as np.save writes it"),

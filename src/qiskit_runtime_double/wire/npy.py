@@ -124,7 +124,10 @@ def read_npy(data: bytes) -> np.ndarray[Any, Any]:
             f"{shape} of {dtype} needs exactly {size}: the blob is truncated or corrupt."
         )
     if dtype.itemsize == 0:  # np.frombuffer refuses zero-sized items; there is nothing to read
-        flat = np.ndarray((count,), dtype=dtype)
+        try:
+            flat = np.ndarray((count,), dtype=dtype)
+        except ValueError as exc:  # more items than an array may have
+            raise NpyFormatError(f"The .npy header's shape {shape} is too large ({exc}).") from exc
     else:
         # Copied as bytes, then viewed: a copy in the dtype would skip a structured dtype's
         # padding and leave it uninitialised, where this keeps the bytes np.save wrote.
