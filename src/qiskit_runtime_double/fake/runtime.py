@@ -603,10 +603,11 @@ class FakeRuntime:
         starts time over there instead, from now on; None keeps the clock's start.
         """
         with self._reset_lock:
+            real_start = self.pacer.timer()  # before the clock restarts: see Pacer.restarted
             if start is None:
                 self.clock.reset()
             else:
                 self.clock.restart(start)  # checks ``start`` before anything is forgotten
             self.faults.clear()
             self.runtime_app.state = self._new_state()  # with the constructor's history
-            self.pacer.restarted()
+            self.pacer.restarted(since=real_start)

@@ -315,8 +315,10 @@ class FakeServer:
             restore = (platform.require_auth, pacer.pace, pacer.speed, pacer.max_wait)
             start_choice = clock.start_choice
             try:
-                _start_on_the_wall_clock(self.fake)
+                # The pace first: real time is then counted from before the clock starts at the
+                # wall clock, so simulated time never falls behind it (Pacer.restarted).
                 pacer.set_pace(self._pace, self._speed, self._max_wait)  # may refuse
+                _start_on_the_wall_clock(self.fake)
                 platform.require_auth = self._require_auth
                 thread = threading.Thread(
                     target=server.serve_forever,
