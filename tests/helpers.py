@@ -14,7 +14,7 @@ import requests
 from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
 
-from qiskit_runtime_double import QiskitRuntimeService
+from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService
 from qiskit_runtime_double.fake.http.platform import APIKEY_GRANT
 from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.transports.live import LiveTransport
@@ -35,6 +35,35 @@ def live_transport(server: FakeServer, api_key: str = "test-key") -> LiveTranspo
         clock=server.fake.clock,
         probe=server.fake.simulation,
     )
+
+
+class Ticks:
+    """A real-time source the test moves by hand (seconds, like ``time.monotonic``)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@contextmanager
+def hand_moved_real_time(fake: FakeRuntime) -> Iterator[Ticks]:
+    """The served ``fake``'s pacer reads real time from ``ticks`` (``ticks.t += s`` moves it).
+
+    Until the test moves it, simulated time does not follow real time and no hold ends: a job
+    stays where it is however slowly a loaded machine answers, while the client's own waits and
+    timeouts stay on the wall clock.
+    """
+    pacer = fake.pacer
+    original, ticks = pacer.timer, Ticks()
+    pacer.timer = ticks
+    pacer.set_pace(pacer.pace, pacer.speed, pacer.max_wait)  # counts from the new source
+    try:
+        yield ticks
+    finally:
+        pacer.timer = original
+        pacer.set_pace(pacer.pace, pacer.speed, pacer.max_wait)
 
 
 #: The API key tests give the fake's IAM (any non-empty key is accepted unless ``api_keys``).

@@ -31,7 +31,10 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("QRD_ARTIFACTS") or ROOT / ".artifacts")
 WIDTH, HEIGHT = 1200, 1000
-WAIT = 15  # seconds a condition may take to show (the page polls every second)
+#: Seconds a condition may take to show: a guard against a hang, not a speed limit (the page
+#: polls every second, and a loaded machine can hold a browser up for many of them). A wait
+#: ends as soon as its condition holds.
+WAIT = 120
 
 #: The timeline's colours (fake/core/timeline.py): other users' jobs, sessions' palette, the cross.
 OTHER_USERS = (0xBA, 0xB0, 0xAC)

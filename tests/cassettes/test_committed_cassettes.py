@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -171,12 +170,11 @@ def test_expired_session_fails_the_queued_job_and_refuses_a_later_one() -> None:
     )
 
 
-@pytest.mark.usefixtures("offline")
-def test_an_hour_in_the_queue_replays_at_once() -> None:
-    started = time.perf_counter()
+@pytest.mark.usefixtures("offline")  # which fails the test if anything sleeps for real
+def test_an_hour_in_the_queue_replays_without_waiting() -> None:
+    # The client waits only through its clock: replaying, a clock that jumps to the next
+    # recorded change instead of sleeping. (Its speed: bench/bench_cassette.py, part 4.)
     outcome = replay(BY_NAME["queued_for_hours"])
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"the replay took {elapsed:.2f} s of wall time"  # generous, not a bench
     assert outcome.job_ids == ["doc27rg5mib5ienz9hwj"]
     assert outcome.notes["first_status"] == "QUEUED"
     assert outcome.statuses == ["DONE"]

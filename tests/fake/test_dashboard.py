@@ -4,11 +4,11 @@ guard in front of both. The page in a real browser is tests/browser/test_dashboa
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 import hashlib
 import json
 import os
 import re
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +26,7 @@ from qiskit_runtime_double.wire.http import Headers, HttpRequest
 from qiskit_runtime_double.wire.routes import ROUTES
 from tests.helpers import bell, isa
 
-from ..helpers import cli_serve
+from ..helpers import cli_serve, hand_moved_real_time
 
 TIMEOUT = 30
 BASE = "http://runtime-double.invalid"
@@ -144,15 +144,16 @@ def test_reading_the_state_does_not_move_simulated_time(server: FakeServer) -> N
 
 def test_under_real_pace_the_state_follows_real_time_whoever_reads_it() -> None:
     fake = FakeRuntime(backends=["generic_5q"], seed=5)
-    with fake.serve(pace="real", speed=1000) as server:
+    with fake.serve(pace="real", speed=1000) as server, hand_moved_real_time(fake) as ticks:
         first = requests.get(
             server.url + "/_double/state", headers=server.control_headers, timeout=TIMEOUT
         ).json()["now"]
-        time.sleep(0.01)  # 10 simulated seconds at speed 1000: no runtime request in between
+        ticks.t += 0.25  # 250 simulated seconds at speed 1000: no runtime request in between
         second = requests.get(
             server.url + "/_double/state", headers=server.control_headers, timeout=TIMEOUT
         ).json()["now"]
-    assert second > first
+    elapsed = _dt.datetime.fromisoformat(second) - _dt.datetime.fromisoformat(first)
+    assert elapsed == _dt.timedelta(seconds=250)
 
 
 def test_the_timeline_route_answers_the_svg_of_the_jobs(fake: FakeRuntime) -> None:

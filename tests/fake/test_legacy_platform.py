@@ -21,7 +21,7 @@ from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.vocabulary import API_VERSION
 
 BASE = "http://fake.invalid"
-TIMEOUT = 10
+TIMEOUT = 30  # a hang guard
 #: API keys of the fake, kept out of literals that look like credentials to secret scanners.
 GOOD = "good-" + "token"
 WRONG = "wrong-" + "token"

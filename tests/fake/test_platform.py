@@ -199,6 +199,8 @@ def test_in_process_and_manual_pace_never_move_time(fake: FakeRuntime) -> None:
 def test_real_pace_follows_real_time_times_speed(fake: FakeRuntime) -> None:
     fake.pacer.set_pace("real", speed=1000)
     before = fake.now()
+    # The one test on the pacer's default source, time.monotonic (the others move it by hand): a
+    # sleep lasts at least its time on that clock, so this is a lower bound no load can break.
     time.sleep(0.02)
 
     send(fake, "GET", "/api/v1/backends")

@@ -45,15 +45,21 @@ def test_the_guard_takes_the_https_origin_as_the_servers_own() -> None:
 
 def test_a_result_stream_over_tls() -> None:
     fake = FakeRuntime(backends=["ibmq_qasm_simulator"], seed=1)
+    # Held until the stream is open: a stream carries what happens while it is open, and served,
+    # simulated time follows real time (a free job could end before the handshake does).
+    fake.set_backend_status("ibmq_qasm_simulator", operational=False)
     job = QiskitRuntimeService(fake=fake).run(
         "hello-world", {"iterations": 1}, options={"backend": "ibmq_qasm_simulator"}
     )
     with fake.serve(tls=True, require_auth=False) as server:
         url = server.runtime_url.replace("https://", "wss://") + f"/stream/jobs/{job.job_id()}"
         stream = websocket.create_connection(
-            url, sslopt={"ca_certs": server.ca_bundle, "cert_reqs": ssl.CERT_REQUIRED}, timeout=10
+            url,
+            sslopt={"ca_certs": server.ca_bundle, "cert_reqs": ssl.CERT_REQUIRED},
+            timeout=300,  # a hang guard: the stream waits for a cold Aer run
         )
-        messages = []
+        messages = [stream.recv()]  # the acknowledgement: the stream is open
+        fake.set_backend_status("ibmq_qasm_simulator", operational=True)
         while True:
             message = stream.recv()
             if not message:

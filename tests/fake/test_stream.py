@@ -24,7 +24,9 @@ from qiskit_runtime_double.wire.vocabulary import STREAM_ACK
 from ..helpers import iam_token
 
 SIMULATOR = "ibmq_qasm_simulator"
-TIMEOUT = 20
+#: Real seconds a socket may wait: a guard against a hang, not a limit on speed (a stream waits
+#: for its job's run, and a cold run of hello-world, imports and all, takes seconds even idle).
+TIMEOUT = 300
 
 
 def echo(backend: Any, user_messenger: Any, **inputs: Any) -> Any:
@@ -64,14 +66,19 @@ def connect(server: FakeServer, job_id: str, **options: Any) -> Iterator[websock
 
 def read_stream(server: FakeServer, job_id: str, **options: Any) -> tuple[list[str], int]:
     """Every text message of the stream, and the server's close code."""
-    messages: list[str] = []
     with connect(server, job_id, **options) as ws:
-        while True:
-            opcode, data = ws.recv_data(control_frame=True)
-            if opcode == ABNF.OPCODE_TEXT:
-                messages.append(data.decode())
-            elif opcode == ABNF.OPCODE_CLOSE:
-                return messages, int.from_bytes(data[:2], "big")
+        return read_to_close(ws)
+
+
+def read_to_close(ws: websocket.WebSocket) -> tuple[list[str], int]:
+    """The text messages ``ws`` receives until the server closes it, and the close code."""
+    messages: list[str] = []
+    while True:
+        opcode, data = ws.recv_data(control_frame=True)
+        if opcode == ABNF.OPCODE_TEXT:
+            messages.append(data.decode())
+        elif opcode == ABNF.OPCODE_CLOSE:
+            return messages, int.from_bytes(data[:2], "big")
 
 
 def submit(
@@ -80,11 +87,36 @@ def submit(
     return QiskitRuntimeService(fake=fake).run(program, inputs, backend_name=backend).job_id()
 
 
+def submit_held(
+    fake: FakeRuntime, program: str, inputs: dict[str, Any], backend: str = SIMULATOR
+) -> str:
+    """Submit a job that cannot start (its backend is offline) until ``stream_whole_run``.
+
+    Under ``pace="poll"`` the served clock follows real time, so a job left free could run, in
+    part or whole, before a stream opens on a loaded machine; and a stream carries only what
+    happens while it is open.
+    """
+    fake.set_backend_status(backend, operational=False)
+    return submit(fake, program, inputs, backend)
+
+
+def stream_whole_run(
+    fake: FakeRuntime, server: FakeServer, job_id: str, backend: str = SIMULATOR, **options: Any
+) -> tuple[list[str], int]:
+    """Open the stream of a job from ``submit_held``, then let the job run: every text message
+    (the acknowledgement first) and the close code."""
+    with connect(server, job_id, **options) as ws:
+        ack = ws.recv()  # the stream is open: from now on it carries what the job publishes
+        fake.set_backend_status(backend, operational=True)
+        messages, code = read_to_close(ws)
+    return [ack, *messages], code
+
+
 def test_a_stream_carries_the_ack_each_interim_result_and_the_result_then_closes_normally(
     fake: FakeRuntime, server: FakeServer
 ) -> None:
-    job_id = submit(fake, "echo", {"messages": [{"step": 0}, {"step": 1}]})
-    messages, code = read_stream(server, job_id)
+    job_id = submit_held(fake, "echo", {"messages": [{"step": 0}, {"step": 1}]})
+    messages, code = stream_whole_run(fake, server, job_id)
     assert code == 1000
     assert messages[0] == STREAM_ACK.format(job_id=job_id)
     # What the 2023 client hands its callback: every later message, decoded.
@@ -93,8 +125,8 @@ def test_a_stream_carries_the_ack_each_interim_result_and_the_result_then_closes
 
 
 def test_hello_world_streams_its_iterations(fake: FakeRuntime, server: FakeServer) -> None:
-    job_id = submit(fake, "hello-world", {"iterations": 2}, backend="generic_5q")
-    messages, code = read_stream(server, job_id)
+    job_id = submit_held(fake, "hello-world", {"iterations": 2}, backend="generic_5q")
+    messages, code = stream_whole_run(fake, server, job_id, backend="generic_5q")
     decoded = [codec.decode(text) for text in messages[1:]]
     assert code == 1000 and [m["iteration"] for m in decoded[:2]] == [0, 1]
     assert decoded[2] == "Hello, World!"
@@ -112,8 +144,8 @@ def test_a_stream_opened_on_a_final_job_has_only_the_ack(
 def test_a_failed_jobs_stream_closes_after_its_interim_results(
     fake: FakeRuntime, server: FakeServer
 ) -> None:
-    job_id = submit(fake, "echo", {"messages": ["before"], "fail": True})
-    messages, code = read_stream(server, job_id)
+    job_id = submit_held(fake, "echo", {"messages": ["before"], "fail": True})
+    messages, code = stream_whole_run(fake, server, job_id)
     assert (messages[1:], code) == (['"before"'], 1000)
     assert fake.job(job_id).status == "Failed"
 
@@ -192,13 +224,13 @@ def test_a_web_page_cannot_open_a_stream(fake: FakeRuntime, server: FakeServer) 
 
 
 def test_a_stream_needs_the_token_the_api_needs(fake: FakeRuntime) -> None:
-    job_id = submit(fake, "echo", {"messages": [5]})  # in process: no token needed yet
+    job_id = submit_held(fake, "echo", {"messages": [5]})  # in process: no token needed yet
     with fake.serve() as server:
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
             websocket.create_connection(stream_url(server, job_id), timeout=TIMEOUT)
         assert refused.value.status_code == 401
         header = [f"Authorization: Bearer {iam_token(server)}"]
-        messages, code = read_stream(server, job_id, header=header)
+        messages, code = stream_whole_run(fake, server, job_id, header=header)
         assert (messages[1:], code) == (["5", '"done"'], 1000)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,8 @@ from qiskit.quantum_info import SparsePauliOp
 
 from qiskit_runtime_double.wire.http import HttpRequest, HttpResponse
 
-from .conftest import QPU, SUITE_MAX_WAIT, Official, json_rewrite, sampler_job
+from ..helpers import hand_moved_real_time
+from .conftest import QPU, Official, json_rewrite, sampler_job
 
 qiskit_ibm_runtime = pytest.importorskip(
     "qiskit_ibm_runtime", reason="the fidelity suite needs the official client (compat extra)"
@@ -56,22 +56,16 @@ def test_10_sampler_job_in_a_session(official: Official, bell_isa: QuantumCircui
 
 def test_11_status_progression_and_result(official: Official, bell_isa: QuantumCircuit) -> None:
     official.fake.add_background_jobs(QPU, 2, duration=30)
-    pacer = official.fake.pacer
-    # Held long enough that the first poll sees the job queued even on a loaded machine; then
-    # each poll moves it to its next status.
-    pacer.set_pace("poll", pacer.speed, max_wait=1.5)
-    try:
+    with hand_moved_real_time(official.fake) as ticks:
         job = sampler_job(official.backend(), bell_isa, shots=256)
-        statuses = [job.status()]
-        for _ in range(300):  # polled by hand, as a user would
+        statuses = [job.status()]  # held behind the queue: however long this poll took to come
+        ticks.t += 1  # past the hold (SUITE_MAX_WAIT): now each poll moves the job one status on
+        for _ in range(10):  # polled by hand, as a user would
             if statuses[-1] == "DONE":
                 break
-            time.sleep(0.1)
             status = job.status()
             if status != statuses[-1]:
                 statuses.append(status)
-    finally:
-        pacer.set_pace("poll", pacer.speed, max_wait=SUITE_MAX_WAIT)
     official.server.clear_log()
     result = job.result()
 

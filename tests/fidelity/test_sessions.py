@@ -135,6 +135,9 @@ def test_20_cancel_session_cancels_queued_jobs(
     official: Official, bell_isa: QuantumCircuit
 ) -> None:
     session = Session(official.backend())
+    # Simulated time follows real time here: a long first job is still running when the
+    # session is cancelled, however slowly this machine submits the second.
+    official.fake.set_next_job_duration(3600)
     running = sampler_job(session, bell_isa)
     queued = sampler_job(session, bell_isa)
 

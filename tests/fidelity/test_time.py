@@ -20,6 +20,7 @@ from qiskit_runtime_double.compat import official_service_context
 from qiskit_runtime_double.fake import FakeRuntime
 from qiskit_runtime_double.fake.http.pacing import DEFAULT_MAX_WAIT
 
+from ..helpers import hand_moved_real_time
 from .conftest import QPU, Official, sampler_job
 
 qiskit_ibm_runtime = pytest.importorskip(
@@ -61,15 +62,6 @@ def default(served: Official) -> Official:
     return served
 
 
-@pytest.fixture(scope="module")
-def patient() -> Iterator[Official]:
-    """A served fake that holds each job up to 10 real seconds: room for timeouts on a busy
-    machine (the tests end their jobs by moving simulated time, so they never wait that long)."""
-    fake = FakeRuntime([QPU], seed=8)
-    with fake.serve(max_wait=10) as server, official_service_context(server) as service:
-        yield Official(fake, server, service)
-
-
 # --- 1. when time starts --------------------------------------------------------------------------
 
 
@@ -99,30 +91,35 @@ def test_jobs_created_after_a_month_ago_are_found(
 # --- 2. real-time waits ---------------------------------------------------------------------------
 
 
-def test_result_with_a_short_timeout_times_out_on_a_long_job(
-    patient: Official, bell_isa: QuantumCircuit
-) -> None:
-    patient.fake.reset()
-    patient.fake.set_next_job_duration(LONG)
-    job = sampler_job(patient.backend(), bell_isa)
+# The client times out by the wall clock, the pacer holds a job by its own real-time source: the
+# tests below stop the latter (hand_moved_real_time), so the job is still held when the client's
+# timeout fires, however slowly a loaded machine polls. ``tests/fake/test_pacing.py`` checks the
+# pacer's own arithmetic with the same hand-moved source.
 
-    with pytest.raises(RuntimeJobTimeoutError):
+
+def test_result_with_a_short_timeout_times_out_on_a_long_job(
+    default: Official, bell_isa: QuantumCircuit
+) -> None:
+    default.fake.set_next_job_duration(LONG)
+    job = sampler_job(default.backend(), bell_isa)
+
+    with hand_moved_real_time(default.fake), pytest.raises(RuntimeJobTimeoutError):
         job.result(timeout=0.5)
 
-    patient.fake.clock.shift(LONG)  # the ten minutes pass in simulated time
+    default.fake.clock.shift(LONG)  # the ten minutes pass in simulated time
     assert job.result(timeout=60)[0].data.meas.num_shots == 100
 
 
 def test_wait_for_final_state_with_a_short_timeout_times_out_on_a_long_job(
-    patient: Official, bell_isa: QuantumCircuit
+    default: Official, bell_isa: QuantumCircuit
 ) -> None:
-    patient.fake.reset()
-    patient.fake.set_next_job_duration(LONG)
-    job = sampler_job(patient.backend(), bell_isa)
+    default.fake.set_next_job_duration(LONG)
+    job = sampler_job(default.backend(), bell_isa)
 
-    with pytest.raises(RuntimeJobTimeoutError):
-        job.wait_for_final_state(timeout=0.5)
-    assert job.status() == "RUNNING"
+    with hand_moved_real_time(default.fake):
+        with pytest.raises(RuntimeJobTimeoutError):
+            job.wait_for_final_state(timeout=0.5)
+        assert job.status() == "RUNNING"
 
 
 def test_with_the_default_pacing_a_session_job_longer_than_the_timeout_times_out(
@@ -132,10 +129,12 @@ def test_with_the_default_pacing_a_session_job_longer_than_the_timeout_times_out
     default.fake.set_next_job_duration(LONG)
     with Session(default.backend()) as session:
         job = sampler_job(session, bell_isa)  # session jobs poll every 0.1 s
-        with pytest.raises(RuntimeJobTimeoutError):
-            job.result(timeout=0.2)
-        # Within DEFAULT_MAX_WAIT of real time the pacer lets polls skip to the job's end.
-        assert job.result(timeout=60)[0].data.meas.num_shots == 100
+        with hand_moved_real_time(default.fake) as ticks:
+            with pytest.raises(RuntimeJobTimeoutError):
+                job.result(timeout=0.2)
+            # Once DEFAULT_MAX_WAIT of real time has passed, polls skip to the job's end.
+            ticks.t += DEFAULT_MAX_WAIT
+            assert job.result(timeout=60)[0].data.meas.num_shots == 100
 
 
 def test_a_job_behind_hours_of_queue_ends_after_a_few_polls(

@@ -26,6 +26,7 @@ import pytest
 
 from qiskit_runtime_double.compat import LEGACY_CHANNELS, legacy_environment
 from qiskit_runtime_double.fake import FakeRuntime
+from qiskit_runtime_double.fake.core.durations import default_duration
 from qiskit_runtime_double.fake.http.server import FakeServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,9 +83,22 @@ def python() -> Path:
     return legacy_python()
 
 
+def streamed_program_runs_a_minute(workload: Any, simulator: bool) -> float:
+    """The fake's durations, except hello-world's job: a simulated minute.
+
+    Served, simulated time follows real time, and a stream carries only what a job publishes
+    while it is open. The 2023 client opens it just after submitting (a thread, a TLS handshake):
+    on a loaded machine that took longer than the default 0.1 s run, and the interim results were
+    gone. A minute of run leaves the stream all the room it needs.
+    """
+    if getattr(getattr(workload, "program", None), "program_id", None) == "hello-world":
+        return 60.0
+    return default_duration(workload, simulator)
+
+
 @pytest.fixture
 def served() -> Iterator[tuple[FakeRuntime, FakeServer]]:
-    fake = FakeRuntime(seed=11)
+    fake = FakeRuntime(seed=11, duration_model=streamed_program_runs_a_minute)
     # Over TLS: the 2023 client opens its result stream only from an https runtime URL.
     with fake.serve(tls=True) as server:
         yield fake, server

@@ -58,7 +58,7 @@ def test_the_served_fakes_log_and_request_list_hold_no_query_secret(
 ) -> None:
     fake = FakeRuntime(backends=["generic_5q"], seed=1)
     with caplog.at_level(logging.DEBUG, logger="qiskit_runtime_double"), fake.serve() as server:
-        requests.get(f"{server.runtime_url}/backends?auth_token={SECRET}", timeout=10)
+        requests.get(f"{server.runtime_url}/backends?auth_token={SECRET}", timeout=30)
         served = server.requests
     assert served and served[-1].query["auth_token"] == ["<redacted>"]
     assert caplog.records, "the server logs its requests at DEBUG"

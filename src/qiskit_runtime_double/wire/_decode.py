@@ -35,6 +35,7 @@ from qiskit.qpy.binary_io.value import (
 )
 from qiskit.result import Result
 
+from .npy import AST_READERS_LOCK, read_npy
 from .spans import (
     DoubleSliceSpan,
     ExecutionSpan,
@@ -185,8 +186,8 @@ def _decode_ndarray(obj: dict[str, Any], value: Any) -> Any:
             f"An 'ndarray' value must be a base64 npy blob, a list or an int; got "
             f"{type(value).__name__}."
         )
-    with io.BytesIO(_unb64(value, decompress=True)) as buf:
-        return np.load(buf, allow_pickle=False)
+    # Not np.load: its header parser (ast) is not safe to run on two threads at once (wire.npy).
+    return read_npy(_unb64(value, decompress=True))
 
 
 def _decode_circuit(obj: dict[str, Any], value: Any) -> Any:
@@ -241,8 +242,8 @@ def _decode_sparse(obj: dict[str, Any], value: Any) -> Any:
         from scipy.sparse import load_npz
     except ImportError:  # pragma: no cover - scipy comes with qiskit
         return obj
-    with io.BytesIO(_unb64(value, decompress=False)) as buf:
-        return load_npz(buf)
+    with io.BytesIO(_unb64(value, decompress=False)) as buf, AST_READERS_LOCK:
+        return load_npz(buf)  # np.load inside, so ast: see wire.npy
 
 
 def _decode_pauli_lindblad_map(obj: dict[str, Any], value: Any) -> Any:
@@ -339,7 +340,8 @@ def _load_qpy(value: Any) -> list[Any]:
             f"This circuit was written in QPY version {version}, newer than the {QPY_VERSION} "
             "that the installed qiskit reads. Upgrade qiskit (pip install -U qiskit)."
         )
-    with io.BytesIO(raw) as buf:
+    # QPY reads array-valued parameters (a UnitaryGate's matrix, say) with np.load, so ast.
+    with io.BytesIO(raw) as buf, AST_READERS_LOCK:
         programs: list[Any] = load(buf)
     return programs
 

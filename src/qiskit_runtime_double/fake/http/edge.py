@@ -59,6 +59,7 @@ class HttpEdge:
 
     def reset(self, start: Start = None) -> None:
         """Reset the simulation (``Simulation.reset``) and forget every fault and pacer hold."""
+        real_start = self.pacer.timer()  # before the clock restarts: see Pacer.restarted
         self.simulation.reset(start)
         self.faults.clear()
-        self.pacer.restarted()
+        self.pacer.restarted(since=real_start)

@@ -98,14 +98,17 @@ class Pacer:
             self._last = self.timer()
             self._held.clear()
 
-    def restarted(self) -> None:
+    def restarted(self, since: float | None = None) -> None:
         """The fake was reset: its clock started over and job ids may be reused.
 
-        Simulated time follows real time from this moment (not from the last request), and
-        every hold is forgotten. ``FakeRuntime.reset`` calls it right after restarting the clock.
+        Simulated time follows real time from ``since`` (a reading of ``timer`` taken just
+        before the clock restarted; default: now), not from the last request, and every hold is
+        forgotten. ``FakeRuntime.reset`` calls it once the new state is in place. Counting from
+        before the restart keeps a clock started at the wall clock from ever falling behind it
+        (a job's ``creation_date`` must not precede the wall-clock instant it was submitted at).
         """
         with self._lock:
-            self._last = self.timer()
+            self._last = self.timer() if since is None else since
             self._held.clear()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -309,8 +309,10 @@ class FakeServer:
             restore = (platform.require_auth, pacer.pace, pacer.speed, pacer.max_wait)
             start_choice = clock.start_choice
             try:
-                self.edge.simulation.start_on_the_wall_clock()
+                # The pace first: real time is then counted from before the clock starts at the
+                # wall clock, so simulated time never falls behind it (Pacer.restarted).
                 pacer.set_pace(self._pace, self._speed, self._max_wait)  # may refuse
+                self.edge.simulation.start_on_the_wall_clock()
                 platform.require_auth = self._require_auth
                 thread = threading.Thread(
                     target=server.serve_forever,
