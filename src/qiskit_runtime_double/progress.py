@@ -35,6 +35,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
+from .wire.numbers import is_int, is_real
+
 __all__ = [
     "JobWait",
     "ProgressReporter",
@@ -103,7 +105,7 @@ def in_ci(environ: Mapping[str, str] | None = None) -> bool:
 
 
 def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if is_int(value) else None
 
 
 def _time_or_none(value: object) -> _dt.datetime | None:
@@ -176,7 +178,7 @@ class StatusLine:
     ) -> None:
         for name, value in (("min_interval", min_interval), ("delay", delay)):
             given: object = value  # callers without type checking pass anything
-            if isinstance(given, bool) or not isinstance(given, (int, float)) or value < 0:
+            if not is_real(given) or value < 0:
                 raise ValueError(f"StatusLine: {name} must be a number >= 0, got {value!r}")
         self._write = write
         self._min_interval = float(min_interval)

@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Sequence
-from numbers import Integral, Real
 from typing import Any
 
 from .errors import IBMInputTypeError, IBMInputValueError
 from .wire.models import tag_limit_problem
+from .wire.numbers import is_int, is_real
 
 __all__ = [
     "check_bool",
@@ -39,7 +39,7 @@ def _shown(value: Any) -> str:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
+    return is_int(value)
 
 
 def check_int(name: str, value: Any) -> int:
@@ -68,7 +68,7 @@ def check_non_negative_int(name: str, value: Any) -> int:
 
 def check_positive_finite(name: str, value: Any) -> float:
     """A real number > 0 and finite, e.g. ``precision``: NaN, infinities and 0 are refused."""
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if not is_real(value):
         raise IBMInputTypeError(f"{name} must be a positive number, got {_shown(value)}.")
     number = float(value)
     if not math.isfinite(number) or number <= 0:

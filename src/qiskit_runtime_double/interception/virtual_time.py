@@ -58,6 +58,7 @@ from typing import Any, Final
 from ..clock import Clock
 from ..errors import SimulationStalledError
 from ..probe import SimulationProbe
+from ..wire.numbers import is_real
 
 __all__ = ["ClientWait", "VirtualTime", "client_wait"]
 
@@ -102,7 +103,7 @@ def client_wait(frame: FrameType | None) -> ClientWait | None:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return is_real(value) and math.isfinite(value)
 
 
 def _caller_module(depth: int) -> str:
@@ -148,7 +149,7 @@ class VirtualTime:
         if not self._virtual_here(1):
             self._saved["sleep"](seconds)
             return
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        if not is_real(seconds):
             raise TypeError(f"'{type(seconds).__name__}' object cannot be interpreted as a number")
         if math.isnan(seconds) or seconds < 0:
             raise ValueError("sleep length must be non-negative")

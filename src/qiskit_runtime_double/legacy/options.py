@@ -23,11 +23,11 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from numbers import Real
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import IBMInputTypeError, IBMInputValueError
 from ..validation import check_bool, check_int, check_positive_int, check_tags
+from ..wire.numbers import is_real
 from .runtime_options import RuntimeOptions
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def _level(name: str, value: Any, top: int) -> int | None:
 
 
 def _real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+    if not is_real(value) or not math.isfinite(value):
         raise IBMInputTypeError(f"{name} must be a finite number, got {_shown(value)}.")
     return float(value)
 

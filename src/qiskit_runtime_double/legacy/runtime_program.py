@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from numbers import Complex, Integral, Real
+from numbers import Complex
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import IBMApiError, IBMInputTypeError, IBMInputValueError, IBMNotAuthorizedError
+from ..wire.numbers import is_int, is_real
 
 if TYPE_CHECKING:
     from ..http_client.client import RuntimeClient
@@ -43,11 +44,11 @@ __all__ = [
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
+    return is_int(value)
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
+    return is_real(value)
 
 
 def _is_array(value: Any) -> bool:
@@ -419,7 +420,7 @@ def program_page(body: Any) -> tuple[list[Any], int]:
         body = {}
     items = body.get("programs")
     count = body.get("count")
-    if not isinstance(items, list) or not isinstance(count, int) or isinstance(count, bool):
+    if not isinstance(items, list) or not is_int(count):
         raise IBMApiError(
             f"The program list does not have the expected shape ({{'programs': [...], 'count': "
             f"n}}): {_shown(body)}."

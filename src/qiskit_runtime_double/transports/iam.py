@@ -45,6 +45,7 @@ from urllib.parse import urlencode
 from ..errors import RequestNotSent
 from ..wire.error_body import ErrorBody
 from ..wire.http import HttpResponse
+from ..wire.numbers import is_real
 
 __all__ = [
     "IAM_TOKEN_PATH",
@@ -150,7 +151,7 @@ def decode_jwt_claims(token: str) -> dict[str, Any]:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_real(value):
         return None
     return float(value) if math.isfinite(value) else None
 

@@ -23,6 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .numbers import is_int
+
 __all__ = ["MAX_TEXT", "ErrorBody", "ErrorItem"]
 
 #: How much of a body that is not in a known shape (HTML, plain text) becomes the message.
@@ -140,7 +142,7 @@ def _code(value: object) -> str | None:
     """A code as the wire spells it: a string (``"1352"``), or a number some services send."""
     if isinstance(value, str):
         return value or None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if is_int(value):
         return str(value)
     return None
 

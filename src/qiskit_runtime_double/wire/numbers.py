@@ -7,15 +7,18 @@ The one place that says what counts as an integer or a real number among values 
 from __future__ import annotations
 
 import numbers
+from typing import TypeGuard
 
 __all__ = ["is_int", "is_real"]
 
 
-def is_int(value: object) -> bool:
-    """Whether ``value`` is an integer (``int``, numpy's integers), not a bool."""
+def is_int(value: object) -> TypeGuard[int]:
+    """Whether ``value`` is an integer (``int``, numpy's integers), not a bool (typed as an
+    ``int``: numpy's integers work wherever one does)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def is_real(value: object) -> bool:
-    """Whether ``value`` is a real number (``int``, ``float``, numpy's), not a bool."""
+def is_real(value: object) -> TypeGuard[float]:
+    """Whether ``value`` is a real number (``int``, ``float``, numpy's), not a bool (typed as a
+    ``float``, which each of them stands in for)."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)

@@ -31,6 +31,7 @@ from qiskit import qasm2, qasm3, transpile
 from qiskit.circuit import QuantumCircuit
 from qiskit.circuit.random import random_circuit
 
+from ...wire.numbers import is_int
 from ...wire.vocabulary import BUILTIN_PROGRAM_IDS
 from .programs import DEFAULT_PROGRAM_SHOTS, Program, ProgramBackend, UserMessenger
 
@@ -115,7 +116,7 @@ def _estimator() -> Program:
 def hello_world(backend: ProgramBackend, user_messenger: UserMessenger, **inputs: Any) -> str:
     """Run ``iterations`` random 5-qubit circuits; publish each one's counts."""
     iterations = inputs.get("iterations", 1)
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+    if not is_int(iterations) or iterations < 0:
         raise ValueError(f"iterations must be an integer of at least 0, got {iterations!r}")
     draws = random.Random(backend.seed)
     for iteration in range(iterations):

@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import numbers
 import threading
 from typing import Literal, TypeAlias
 
 from ...clock import Clock, SystemClock
 from ...errors import ClockError
+from ...wire.numbers import is_real
 
 __all__ = ["DEFAULT_START", "EARLIEST", "LATEST", "ClockMode", "Start", "VirtualClock"]
 
@@ -81,7 +81,7 @@ def _seconds(delta: object, name: str) -> float:
     """``delta`` (a timedelta or a real number of seconds) as finite float seconds."""
     if isinstance(delta, _dt.timedelta):
         return delta.total_seconds()
-    if isinstance(delta, bool) or not isinstance(delta, numbers.Real):
+    if not is_real(delta):
         raise TypeError(
             f"{name} must be a timedelta or a number of seconds, got {type(delta).__name__} "
             f"{delta!r}"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from ...wire.numbers import is_real
 
 __all__ = [
     "DEFAULT_ACCOUNT",
@@ -141,10 +142,7 @@ class Instance:
         object.__setattr__(self, "tags", _texts("tags", self.tags))
         allocation: object = self.usage_allocation_seconds
         if allocation is not None and (
-            isinstance(allocation, bool)
-            or not isinstance(allocation, numbers.Real)
-            or not math.isfinite(allocation)
-            or allocation < 0
+            not is_real(allocation) or not math.isfinite(allocation) or allocation < 0
         ):
             raise ValueError(
                 "Instance.usage_allocation_seconds must be a finite number of seconds >= 0, or "

@@ -29,9 +29,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Any
 
+from ...wire.numbers import is_int
 from .catalogue import BackendEntry
 from .errors import InvalidWorkload
 
@@ -107,7 +107,7 @@ def _shots(run_options: dict[str, Any], limit: int) -> int:
     shots = run_options.get("shots")
     if shots is None:
         return DEFAULT_SHOTS_2023
-    if isinstance(shots, bool) or not isinstance(shots, Integral) or not 1 <= int(shots) <= limit:
+    if not is_int(shots) or not 1 <= int(shots) <= limit:
         raise InvalidWorkload(
             f"run_options.shots must be an integer from 1 to {limit}, got {shots!r:.40}."
         )

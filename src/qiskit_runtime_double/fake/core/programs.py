@@ -42,6 +42,7 @@ from qiskit.transpiler import Target
 
 from ...wire import codec
 from ...wire.control import MAX_JOB_SECONDS
+from ...wire.numbers import is_int
 from ...wire.vocabulary import ReasonCode
 from .catalogue import BackendEntry, TargetBackend
 from .errors import BadRequest
@@ -124,7 +125,7 @@ class Program:
     @property
     def min_num_qubits(self) -> int:
         found = (self.backend_requirements or {}).get("min_num_qubits", 0)
-        return found if isinstance(found, int) and not isinstance(found, bool) else 0
+        return found if is_int(found) else 0
 
 
 class ProgramRegistry:
@@ -349,11 +350,7 @@ class ProgramBackend(TargetBackend):
             )
         defaults = self.options
         shots = options.get("shots", defaults.shots)
-        if (
-            isinstance(shots, bool)
-            or not isinstance(shots, int)
-            or not 1 <= shots <= self._max_shots
-        ):
+        if not is_int(shots) or not 1 <= shots <= self._max_shots:
             raise ValueError(
                 f"{self.name}.run(): shots must be an integer from 1 to {self._max_shots}, "
                 f"got {shots!r}"
@@ -487,11 +484,7 @@ def user_program(
     for label, text in (("description", description), ("name", name)):
         if text is not None and not isinstance(text, str):
             raise TypeError(f"{method}: {label} must be a str, got {type(text).__name__}")
-    if (
-        isinstance(max_execution_time, bool)
-        or not isinstance(max_execution_time, int)
-        or not 0 < max_execution_time <= MAX_EXECUTION_TIME
-    ):
+    if not is_int(max_execution_time) or not 0 < max_execution_time <= MAX_EXECUTION_TIME:
         raise ValueError(
             f"{method}: max_execution_time must be a whole number of seconds from 1 to "
             f"{MAX_EXECUTION_TIME}, got {max_execution_time!r}"

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import math
-import numbers
 import random
 import threading
 from collections import deque
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ...wire import codec
 from ...wire.control import MAX_JOB_SECONDS
 from ...wire.models import JobCreateRequest, SessionCreateRequest
+from ...wire.numbers import is_real
 from ...wire.vocabulary import ReasonCode
 from .builtin_programs import builtin_programs
 from .catalogue import BackendEntry, default_backend_name
@@ -542,7 +542,7 @@ class RuntimeState:
         if self.next_job_durations:
             return self.next_job_durations[0]
         value: object = self.duration_model(workload, entry.simulator)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_real(value):
             raise TypeError(
                 f"the fake's duration_model returned {type(value).__name__} {value!r} for a job "
                 f"on {entry.name!r}; it must return a number of seconds"

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from dataclasses import dataclass, replace
-from numbers import Integral, Real
+from numbers import Integral
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qiskit.primitives import PrimitiveResult
 
+from ...wire.numbers import is_int, is_real
 from ...wire.vocabulary import PROGRAM_IDS, ErrorCode
 from .catalogue import BackendEntry
 from .errors import InvalidWorkload
@@ -121,14 +122,14 @@ def _structure(
 
 
 def _shots(what: str, value: Any, limit: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= limit:
+    if not is_int(value) or not 1 <= int(value) <= limit:
         raise InvalidWorkload(f"{what} must be an integer from 1 to {limit}, got {value!r}.")
     return int(value)
 
 
 def _precision(what: str, value: Any, limit: int) -> float:
     """A finite positive precision whose shots (``shots_for_precision``) are at most ``limit``."""
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if not is_real(value):
         raise InvalidWorkload(f"{what} must be a finite positive number, got {value!r:.40}.")
     try:
         precision = float(value)
@@ -200,7 +201,7 @@ def _seed(options: dict[str, Any], seed: int) -> int:
     """``options.simulator.seed_simulator`` if set, else the job's seed; unsigned, as Aer wants."""
     simulator = options.get("simulator") or {}
     found = simulator.get("seed_simulator") if isinstance(simulator, dict) else None
-    if found is not None and (isinstance(found, bool) or not isinstance(found, Integral)):
+    if found is not None and (not is_int(found)):
         raise InvalidWorkload(
             f"options.simulator.seed_simulator must be an integer, got {found!r}."
         )

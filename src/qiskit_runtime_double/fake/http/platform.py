@@ -30,6 +30,7 @@ from urllib.parse import parse_qs
 from ...clock import Clock, SystemClock
 from ...wire.http import HttpRequest, HttpResponse
 from ...wire.jsonbody import JsonBodyError, parse_json_body
+from ...wire.numbers import is_int
 from ...wire.vocabulary import ErrorCode
 from ..core.errors import INVALID_CREDENTIALS, NOT_AUTHORIZED
 from ..core.instances import Instances
@@ -123,7 +124,7 @@ def _from_cursor(cursor: object) -> tuple[str, int] | None:
     if not isinstance(data, dict):
         return None
     query, offset = data.get("q"), data.get("o")
-    if not isinstance(query, str) or isinstance(offset, bool) or not isinstance(offset, int):
+    if not isinstance(query, str) or not is_int(offset):
         return None
     return (query, offset) if offset >= 0 else None
 

@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from ...errors import CassetteFormatError
 from ...wire.http import Headers, HttpRequest, HttpResponse
+from ...wire.numbers import is_int
 from .atomic import atomic_write
 
 __all__ = [
@@ -285,7 +286,7 @@ def from_document(document: Any, path: Path) -> CassetteData:
     if not isinstance(meta, dict):
         raise _fail(path, f"'{META_KEY}' is a {type(meta).__name__}, not a mapping")
     fmt = meta.get("format", FORMAT_VERSION)
-    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < 1:
+    if not is_int(fmt) or fmt < 1:
         raise _fail(path, f"'{META_KEY}.format' is {fmt!r}; expected a positive integer")
     if fmt > FORMAT_VERSION:
         raise CassetteFormatError(
@@ -314,7 +315,7 @@ def _interaction_in(entry: Any, index: int, path: Path) -> Interaction:
         raise _fail(path, f"{where}: the request needs a 'method' and a 'uri' string")
     status = response.get("status")
     code = status.get("code") if isinstance(status, dict) else None
-    if not isinstance(code, int) or isinstance(code, bool):
+    if not is_int(code):
         raise _fail(path, f"{where}: the response needs 'status: {{code: <int>}}'")
     body = response.get("body")
     if body is not None and not (isinstance(body, dict) and "string" in body):

@@ -31,6 +31,7 @@ from qiskit.circuit import QuantumCircuit
 
 from ...wire import codec
 from ...wire.http import HttpRequest
+from ...wire.numbers import is_real
 from ...wire.routes import match_route
 from ...wire.submit_keys import KEY_PREFIX, is_submit_key, without_submit_keys
 
@@ -241,7 +242,7 @@ def _diff(rec: Any, inc: Any, tol: float, where: str, out: list[str], limit: int
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return is_real(value)
 
 
 def _numbers_close(a: float, b: float, tol: float) -> bool:
