@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ...wire import codec
 from ...wire.control import MAX_JOB_SECONDS
+from ...wire.inflate import JOB_INPUT_LIMITS
 from ...wire.models import JobCreateRequest, SessionCreateRequest
 from ...wire.numbers import is_real
 from ...wire.vocabulary import ReasonCode
@@ -532,7 +533,9 @@ class RuntimeState:
                 code=BACKEND_NOT_FOUND,
             )
         try:
-            params = codec.from_jsonable(request.params, circuits=self._circuits)
+            params = codec.from_jsonable(
+                request.params, circuits=self._circuits, limits=JOB_INPUT_LIMITS
+            )
         except Exception as exc:  # a corrupt QPY blob or tag is the caller's fault
             raise BadRequest(f"The job's params could not be decoded: {exc}") from exc
         return params, entry

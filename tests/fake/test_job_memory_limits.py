@@ -1,0 +1,77 @@
+"""What one job may cost the fake's memory (issue 17, point 2): a params bomb is refused naming
+the limit, a job's executions (circuits after broadcasting times shots) are capped as the
+service's job validation caps them, and a job's decoded inputs are let go once it ends."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+
+from qiskit_runtime_double.fake import FakeRuntime
+from qiskit_runtime_double.fake.core.workloads import MAX_EXECUTIONS
+from qiskit_runtime_double.wire import codec
+from qiskit_runtime_double.wire.http import Headers, HttpRequest
+from qiskit_runtime_double.wire.inflate import JOB_INPUT_LIMITS, STEP
+
+from ..helpers import bell
+
+BACKEND = "ibmq_qasm_simulator"
+
+
+def rotation() -> QuantumCircuit:
+    circuit = QuantumCircuit(1)
+    circuit.rx(Parameter("theta"), 0)
+    circuit.measure_all()
+    return circuit
+
+
+def submit(fake: FakeRuntime, pubs: list[Any]) -> tuple[int, str]:
+    params = codec.to_jsonable({"pubs": pubs, "version": 2, "support_qiskit": True})
+    body = json.dumps({"program_id": "sampler", "backend": BACKEND, "params": params})
+    request = HttpRequest(
+        "POST",
+        "http://runtime-double.invalid/api/v1/jobs",
+        Headers({"Content-Type": "application/json"}),
+        body.encode(),
+    )
+    response = fake.app(request)
+    return response.status_code, response.content.decode()
+
+
+def message(text: str) -> str:
+    return str(json.loads(text)["errors"][0]["message"])
+
+
+def test_parameter_values_that_inflate_like_a_bomb_are_a_400_naming_the_limit() -> None:
+    fake = FakeRuntime([BACKEND], seed=1)
+    zeros = np.zeros((JOB_INPUT_LIMITS.ratio_free_bytes // 8 + STEP, 1))  # 9 MiB in ~9 KB
+    status, text = submit(fake, [[rotation(), zeros, 1]])
+    assert status == 400
+    assert "more than 250 times its size" in message(text)
+    assert fake.jobs() == []
+
+
+def test_more_executions_than_the_service_runs_is_a_400_naming_the_limit() -> None:
+    fake = FakeRuntime([BACKEND], seed=1)
+    status, text = submit(fake, [[bell(), None, 100_000] for _ in range(200)])
+    assert status == 400
+    assert "20,000,000 executions" in message(text) and f"{MAX_EXECUTIONS:,}" in message(text)
+    assert fake.jobs() == []
+
+
+def test_parameter_bindings_count_as_executions() -> None:
+    fake = FakeRuntime([BACKEND], seed=1)
+    values = np.linspace(0, 3, 1_000).reshape(1_000, 1)
+    status, text = submit(fake, [[bell(), None, 10], [rotation(), values, 100_000]])
+    assert status == 400
+    assert "pub 1 alone asks for 100,000,000" in message(text)
+
+
+def test_a_job_at_the_limit_is_accepted() -> None:
+    fake = FakeRuntime([BACKEND], seed=1)
+    status, _ = submit(fake, [[bell(), None, 100_000] for _ in range(MAX_EXECUTIONS // 100_000)])
+    assert status == 200
