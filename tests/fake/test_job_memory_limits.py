@@ -4,13 +4,16 @@ service's job validation caps them, and a job's decoded inputs are let go once i
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from typing import Any
 
 import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
 
+from qiskit_runtime_double import QiskitRuntimeService, SamplerV2
 from qiskit_runtime_double.fake import FakeRuntime
 from qiskit_runtime_double.fake.core.workloads import MAX_EXECUTIONS
 from qiskit_runtime_double.wire import codec
@@ -75,3 +78,17 @@ def test_a_job_at_the_limit_is_accepted() -> None:
     fake = FakeRuntime([BACKEND], seed=1)
     status, _ = submit(fake, [[bell(), None, 100_000] for _ in range(MAX_EXECUTIONS // 100_000)])
     assert status == 200
+
+
+def test_a_finished_job_lets_go_of_its_decoded_inputs_and_still_returns_them_as_sent() -> None:
+    fake = FakeRuntime([BACKEND], seed=1)
+    service = QiskitRuntimeService(fake=fake)
+    values = np.array([[0.5], [1.5]])
+    job = SamplerV2(mode=service.backend(BACKEND)).run([(rotation(), values, 64)])
+    decoded = weakref.ref(fake.job(job.job_id()).workload)
+    job.result()
+    gc.collect()
+    assert decoded() is None
+    pub = job.inputs["pubs"][0]
+    assert np.array_equal(pub[1], values) and pub[2] == 64
+    assert service.job(job.job_id()).inputs["pubs"][0][2] == 64

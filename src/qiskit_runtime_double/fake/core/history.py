@@ -22,7 +22,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...wire import codec
 from ...wire.control import (
@@ -160,6 +160,9 @@ class PastJob:
 @dataclass(frozen=True)
 class PastWorkload:
     """What a past job ran, as far as the fake knows: enough for metrics and a synthetic result."""
+
+    #: Kept once the job is final (``records.EndedWorkload``): it makes the result on first read.
+    kept_after_end: ClassVar[bool] = True
 
     program: str
     shots: int
