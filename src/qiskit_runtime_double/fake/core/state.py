@@ -38,7 +38,7 @@ from ...wire.numbers import is_real
 from ...wire.vocabulary import ReasonCode
 from .builtin_programs import builtin_programs
 from .catalogue import BackendEntry, default_backend_name
-from .clock import VirtualClock
+from .clock import LATEST, VirtualClock
 from .durations import DurationModel, default_duration
 from .errors import (
     BACKEND_NOT_FOUND,
@@ -467,6 +467,7 @@ class RuntimeState:
             self._refuse_over_usage()
             session = self._session_for(request, entry.name, instance)
             duration = self._duration(workload, entry)
+            _refuse_past_the_end(now, duration)
             # Every check passed: from here on, nothing can fail.
             if self.next_job_durations:
                 self.next_job_durations.popleft()
@@ -772,3 +773,15 @@ class RuntimeState:
                 for j in self.jobs.values()
                 if j.owner == "instance" and (instance is None or j.instance == instance.crn)
             )
+
+
+def _refuse_past_the_end(now: _dt.datetime, duration: float) -> None:
+    """``BadRequest`` for a job that would run past the end of simulated time (``LATEST``): its
+    clock could never reach the job's end, and every wait for it would fail."""
+    room = (LATEST - now).total_seconds()
+    if duration > room:
+        raise BadRequest(
+            f"The job would run for {duration:g} s from {now.isoformat()}, past the end of "
+            f"simulated time ({LATEST.isoformat()}, {room:.0f} s from now). Start the clock "
+            "earlier (reset(start=...)) or submit shorter jobs."
+        )
