@@ -155,7 +155,7 @@ def test_a_stalled_job_is_never_skipped(fake: FakeRuntime, ticks: Ticks) -> None
     assert fake.now() == before  # waiting cannot help it: the client's own timeout decides
 
 
-def test_after_a_reset_a_reused_job_id_is_held_anew(fake: FakeRuntime, ticks: Ticks) -> None:
+def test_after_a_reset_a_new_job_is_held_anew(fake: FakeRuntime, ticks: Ticks) -> None:
     fake.pacer.set_pace("poll", max_wait=5)
     fake.set_next_job_duration(600)
     first = submit(fake)
@@ -164,7 +164,8 @@ def test_after_a_reset_a_reused_job_id_is_held_anew(fake: FakeRuntime, ticks: Ti
 
     fake.set_next_job_duration(600)
     again = submit(fake)
-    assert again == first  # seeded ids start over
+    assert again != first  # ids never repeat in a fake's life
+    assert send(fake, "GET", f"/api/v1/jobs/{first}").status_code == 404
     assert poll(fake, again) == "Running"  # held: its hold started at its own submission
 
 

@@ -50,7 +50,7 @@ from .errors import (
     InvalidWorkload,
     NotFound,
 )
-from .ids import IdGenerator
+from .ids import IdGenerator, IssuedIds
 from .instances import Instances, configure_instances
 from .plan import Instance, Plan
 from .programs import (
@@ -107,6 +107,8 @@ class RuntimeState:
         duration_model: DurationModel = default_duration,
         instances: Instances | None = None,
         programs: ProgramRegistry | None = None,
+        life: int = 0,
+        issued: IssuedIds | None = None,
     ) -> None:
         self.catalogue = catalogue
         #: The programs jobs may name (``fake/core/programs.py``); anything else is a 404, as for an
@@ -119,7 +121,9 @@ class RuntimeState:
         self.executor = executor
         self.plan = plan
         self.duration_model = duration_model
-        self.ids = IdGenerator(seed)
+        #: Ids never repeat in a fake's life: ``life`` resets came before, ``issued`` holds every id
+        #: handed out since the fake was made (``ids.py``).
+        self.ids = IdGenerator(seed, life=life, issued=issued)
         self.jobs: dict[str, JobRecord] = {}
         self.scheduler = Scheduler(self._run_ended)
         self.next_job_faults: deque[JobFault] = deque()
@@ -677,6 +681,7 @@ class RuntimeState:
                     f"past records reuse ids the fake already has ({', '.join(known[:3])}): give "
                     "the history another seed"
                 )
+            self.ids.issued.note([job.id for job in jobs] + [s.id for s in sessions])
             default = self.instances.default.crn  # a history belongs to the first instance
             for job in sorted(jobs, key=lambda job: job.created):
                 assert job.final and job.finished_at is not None and job.finished_at <= now
