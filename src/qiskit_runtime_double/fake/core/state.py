@@ -386,7 +386,15 @@ class RuntimeState:
         session_id: str | None = None,
     ) -> SessionRecord:
         """A new session (lock held)."""
-        ttl = self.plan.default_max_ttl if max_ttl is None else min(max_ttl, self.plan.max_ttl_cap)
+        cap = self.plan.max_ttl_cap
+        if max_ttl is not None and max_ttl > cap:
+            # The service refuses a max_time above the plan's limit rather than cap it unsaid.
+            raise BadRequest(
+                f"The session's max_ttl ({max_ttl} s) is above the limit of plan "
+                f"{self.plan.name!r}: at most {cap} s ({cap / 3600:g} h). Ask for at most {cap} "
+                "s, or leave max_time out for the plan's default."
+            )
+        ttl = self.plan.default_max_ttl if max_ttl is None else max_ttl
         dedicated = mode == "dedicated"
         session = SessionRecord(
             id=session_id or self.ids.session_id(),
