@@ -5,6 +5,7 @@ service's job validation caps them, and a job's decoded inputs are let go once i
 from __future__ import annotations
 
 import gc
+import inspect
 import json
 import weakref
 from typing import Any
@@ -92,3 +93,31 @@ def test_a_finished_job_lets_go_of_its_decoded_inputs_and_still_returns_them_as_
     pub = job.inputs["pubs"][0]
     assert np.array_equal(pub[1], values) and pub[2] == 64
     assert service.job(job.job_id()).inputs["pubs"][0][2] == 64
+
+
+def test_the_guarantees_page_states_the_limits_the_code_enforces() -> None:
+    from pathlib import Path
+
+    from qiskit_runtime_double.fake.http.app import MAX_BODY_BYTES
+    from qiskit_runtime_double.transports.cassettes import payloads
+    from qiskit_runtime_double.wire.codec import CircuitCache
+    from qiskit_runtime_double.wire.inflate import RESULT_LIMITS
+
+    page = (Path(__file__).parents[2] / "docs" / "guarantees.md").read_text()
+    mib = 2**20
+    limits = JOB_INPUT_LIMITS
+    assert f"| request body | {MAX_BODY_BYTES // mib} MiB" in page
+    assert f"decoded | {limits.max_bytes // mib} MiB" in page
+    assert (
+        f"past its first {limits.ratio_free_bytes // mib} MiB | {limits.max_ratio:g} times" in page
+    )
+    assert f"together, decoded | {limits.max_total_bytes // mib} MiB" in page  # type: ignore[operator]
+    assert f"| {MAX_EXECUTIONS:,} (" in page
+    assert (
+        f"{payloads.MAX_DECODED_BYTES // mib} MiB, {payloads.MAX_RATIO} times past the first "
+        f"{payloads.RATIO_FREE_BYTES // mib} MiB" in page
+    )
+    assert f"| {RESULT_LIMITS.max_bytes // 2**30} GiB (" in page
+    defaults = inspect.signature(CircuitCache).parameters
+    size, chars = defaults["size"].default, defaults["max_chars"].default
+    assert f"at most {size} circuits and {chars // mib} Mi characters" in page
