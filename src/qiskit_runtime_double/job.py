@@ -224,7 +224,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         the simulation finishes the job, with one poll per event (a job queued for hours costs a
         few polls), and a job nothing will ever move fails at once (``SimulationStalledError``).
         """
-        timeout = check_timeout(timeout)
+        check_timeout(timeout)
         clock, probe = self._client.clock, self._client.probe
         start = clock.now()
         interval = POLL_FIRST
@@ -361,7 +361,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         ``decoder`` (a ``ResultDecoder`` subclass or a function of the text) decodes this call's
         answer instead of the job's ``result_decoder``.
         """
-        timeout = check_timeout(timeout)
+        check_timeout(timeout)
         decode = self._decode if decoder is None else decoders(decoder)[1]
         if decoder is None and not self._decoder_given and self._program_id in RUNNER_PROGRAM_IDS:
             decode = _runner_result  # as the 2023 client's RunnerResult: a qiskit Result
