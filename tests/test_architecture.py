@@ -87,10 +87,14 @@ HEAVY_HOMES = {
     "simple_websocket": (f"{PKG}.fake.http.stream",),
     "urllib3": (f"{PKG}.transports.live", f"{PKG}.interception.urllib3_hook"),
     "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.catalogue"),
+    "ibm_quantum_schemas": (f"{PKG}.fake.core.program_schemas",),
+    "samplomatic": (f"{PKG}.fake.core.program_schemas",),
 }
 #: What ``import qiskit_runtime_double`` must not load.
 HEAVY_AT_IMPORT = (
     "qiskit_aer",
+    "ibm_quantum_schemas",
+    "samplomatic",
     "requests",
     "vcr",
     "werkzeug",
