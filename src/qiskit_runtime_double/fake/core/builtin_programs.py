@@ -36,8 +36,13 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.circuit.random import random_circuit
 
 from ...wire.numbers import is_int
-from ...wire.vocabulary import BUILTIN_PROGRAM_IDS, EXECUTOR_PROGRAM_ID
+from ...wire.vocabulary import (
+    BUILTIN_PROGRAM_IDS,
+    EXECUTOR_PROGRAM_ID,
+    NOISE_LEARNER_PROGRAM_ID,
+)
 from .executor_program import ExecutorProgram
+from .noise_learning import NoiseLearnerProgram
 from .primitive_schemas import check_primitive_params
 from .programs import DEFAULT_PROGRAM_SHOTS, Program, ProgramBackend, UserMessenger
 
@@ -77,6 +82,7 @@ def builtin_programs() -> list[Program]:
         _qasm3_runner(),
         _hello_world(),
         _executor(),
+        _noise_learner(),
     ]
 
 
@@ -146,6 +152,32 @@ def _executor() -> Program:
             "type": "object",
         },
         service=ExecutorProgram(),
+    )
+
+
+def _noise_learner() -> Program:
+    return Program(
+        program_id=NOISE_LEARNER_PROGRAM_ID,
+        name=NOISE_LEARNER_PROGRAM_ID,
+        description="Learn the Pauli-Lindblad noise of layers: boxed instructions "
+        "(NoiseLearnerV3, schema_version) or the unique layers of circuits (NoiseLearner). The "
+        "fake derives them from its device's noise model.",
+        main=None,
+        parameters=_schema(
+            {
+                "schema_version": {"description": "NoiseLearnerV3's version.", "type": "string"},
+                "instructions": {"description": "NoiseLearnerV3's boxes.", "type": "object"},
+                "circuits": {"description": "NoiseLearner's circuits.", "type": "array"},
+                "options": {"description": "The noise learner's options.", "type": "object"},
+            },
+            ["options"],
+        ),
+        return_values={
+            "$schema": _SCHEMA,
+            "description": "Each layer's Pauli-Lindblad error.",
+            "type": "object",
+        },
+        service=NoiseLearnerProgram(),
     )
 
 
