@@ -34,6 +34,7 @@ from ...wire.http import HttpRequest
 from ...wire.numbers import is_real
 from ...wire.routes import match_route
 from ...wire.submit_keys import KEY_PREFIX, is_submit_key, without_submit_keys
+from .schema_payloads import decoded_schema_params, is_schema_params
 
 __all__ = ["Array", "Circuit", "Shape", "differences", "meaning_of", "shape_of"]
 
@@ -153,7 +154,10 @@ def meaning_of(shape: Shape) -> Any:
         and isinstance(body.get("params"), dict)
     ):
         try:
-            params = _decoded(codec.from_jsonable(body["params"]))
+            if is_schema_params(body["params"]):  # the executor era's: IBM's models' blobs
+                params = _decoded(decoded_schema_params(body["params"]))
+            else:
+                params = _decoded(codec.from_jsonable(body["params"]))
         except Exception:  # undecodable params (a newer QPY, a foreign tag) match as plain JSON
             params = _json_meaning(body["params"])
         rest = {k: _json_meaning(v) for k, v in body.items() if k != "params"}
