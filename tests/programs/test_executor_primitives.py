@@ -63,6 +63,30 @@ def test_the_sampler_returns_the_shots_its_options_ask_for(
     assert result[0].metadata.get("num_randomizations") == randomizations
 
 
+def test_the_sampler_runs_dynamical_decoupling_with_its_execution_options() -> None:
+    """Dynamical decoupling pads the circuit on the client (delays and X pulses); the execution
+    options travel to the executor and are read back; the metadata reports them resolved."""
+    options = {
+        "dynamical_decoupling": {"enable": True, "sequence_type": "XY4"},
+        "execution": {"init_qubits": False, "rep_delay": 0.0002},
+    }
+    with mock_runtime(seed=3):
+        backend = official_service().backend(QPU)
+        job = Sampler(backend, options=options).run([isa_for(backend)], shots=100)
+        result = job.result()
+        inputs = job.inputs
+
+    sent = inputs["quantum_program"].items[0].circuit.count_ops()
+    assert sent.get("delay", 0) > 0 and sent.get("x", 0) > 0  # the decoupling sequences
+    assert inputs["options"].execution.init_qubits is False
+    assert inputs["options"].execution.rep_delay == 0.0002
+    reported = result.metadata["options"]
+    assert reported["dynamical_decoupling"]["sequence_type"] == "XY4"
+    assert reported["dynamical_decoupling"]["scheduling_method"] == "alap"  # the default
+    counts = counts_of(result)
+    assert counts.get("00", 0) + counts.get("11", 0) > 0.9 * sum(counts.values())
+
+
 def test_the_sampler_sweeps_parameters_into_the_pub_shape() -> None:
     theta = Parameter("theta")
     circuit = QuantumCircuit(1)

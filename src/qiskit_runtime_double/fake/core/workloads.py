@@ -20,6 +20,7 @@ from ...wire.numbers import is_int, is_real
 from ...wire.vocabulary import PROGRAM_IDS, ErrorCode
 from .catalogue import BackendEntry
 from .errors import InvalidWorkload
+from .twirling import Randomizations, randomizations
 
 if TYPE_CHECKING:
     from .primitives_v1 import V1Job
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PRECISION",
     "DEFAULT_SHOTS",
-    "NUM_RANDOMIZATIONS",
     "PROGRAMS",
     "VALIDATION_CODE",
     "Executor",
@@ -42,8 +42,6 @@ VALIDATION_CODE = ErrorCode.VALIDATION
 PROGRAMS = PROGRAM_IDS
 DEFAULT_SHOTS = 4096
 DEFAULT_PRECISION = 0.015625
-#: The estimator's measurement twirling ("auto" resolves to 32 randomizations on the service).
-NUM_RANDOMIZATIONS = 32
 #: The estimator's resilience levels: none, readout mitigation, and ZNE on top.
 RESILIENCE_LEVELS = (0, 1, 2)
 
@@ -68,6 +66,8 @@ class Workload:
     #: For a job sent with the 2023 inputs (``primitives_v1.py``): what its result is made of;
     #: it is then in the 2023 shape.
     v1: V1Job | None = None
+    #: The estimator's: how each pub's shots are split over twirling randomizations.
+    randomizations: tuple[Randomizations, ...] = ()
 
     def ran_during(self, start: _dt.datetime | None, stop: _dt.datetime | None) -> Workload:
         """This workload with its run window, ``start`` to ``stop`` (unchanged if either is None,
@@ -169,11 +169,10 @@ def _default_precision(options: dict[str, Any], limit: int) -> float:
 
 
 def shots_for_precision(precision: float) -> int:
-    """Shots that reach ``precision`` on a unit-norm observable: 1/precision², in whole
-    randomizations (so at least one shot per randomization, even for a precision above 1)."""
+    """Shots that reach ``precision`` on a unit-norm observable: 1/precision², at least one (the
+    randomizations they are split over may run a few more: ``twirling.py``)."""
     # 1/precision^2 is below one shot from precision 1 on, and overflows for a huge precision.
-    shots = 1 if precision >= 1 else math.ceil(1 / precision**2 - 1e-9)
-    return math.ceil(shots / NUM_RANDOMIZATIONS) * NUM_RANDOMIZATIONS
+    return 1 if precision >= 1 else math.ceil(1 / precision**2 - 1e-9)
 
 
 def _with_resilience_level(params: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
@@ -230,7 +229,7 @@ class NoOpExecutor:
                     if given is None
                     else _precision(f"Pub {index} precision", given, limit)
                 )
-                total += shots_for_precision(precision)
+                total += randomizations(shots_for_precision(precision), options, limit).shots
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
 
     def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:
