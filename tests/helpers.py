@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import requests
 from qiskit import QuantumCircuit
@@ -79,13 +80,25 @@ def iam_token(server: FakeServer, key: str = TEST_KEY) -> str:
     return token
 
 
-def bell(qubits: int = 2) -> QuantumCircuit:
-    """A GHZ state on ``qubits`` qubits (a Bell pair by default), measured."""
-    circuit = QuantumCircuit(qubits)
+def bell(
+    qubits: int = 2,
+    *,
+    measure: Literal["all", "c"] | None = "all",
+    metadata: dict[str, Any] | None = None,
+) -> QuantumCircuit:
+    """A GHZ state on ``qubits`` qubits (a Bell pair by default).
+
+    ``measure``: ``"all"`` (``measure_all``: a register ``meas``), ``"c"`` (each qubit into the
+    classical register ``c`` of the same size) or None (not measured).
+    """
+    circuit = QuantumCircuit(qubits, qubits if measure == "c" else 0, metadata=metadata)
     circuit.h(0)
     for qubit in range(1, qubits):
         circuit.cx(0, qubit)
-    circuit.measure_all()
+    if measure == "all":
+        circuit.measure_all()
+    elif measure == "c":
+        circuit.measure(range(qubits), range(qubits))
     return circuit
 
 
@@ -94,6 +107,22 @@ def isa(service: QiskitRuntimeService, circuit: QuantumCircuit, backend: str) ->
     target = service.backend(backend)
     manager = generate_preset_pass_manager(backend=target, optimization_level=1, seed_transpiler=1)
     return manager.run(circuit)
+
+
+#: Runs a command with SIGINT and SIGHUP at their default actions. A child inherits the signals its
+#: parent ignores (``nohup``, a background job of a non-interactive shell, some CI runners), so a
+#: test that stops a child with Ctrl-C or a hangup starts it through this trampoline.
+_DEFAULT_SIGNALS = (
+    "import os, signal, sys; "
+    "[signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGHUP)]; "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def with_default_signals(command: list[str]) -> list[str]:
+    """``command`` (whose first item is an executable's path) run with SIGINT and SIGHUP at their
+    default actions, whatever the test runner ignores."""
+    return [sys.executable, "-c", _DEFAULT_SIGNALS, *command]
 
 
 @dataclass
@@ -112,7 +141,10 @@ def cli_serve(*arguments: str, env: Mapping[str, str] | None = None) -> Iterator
     command = [sys.executable, "-m", "qiskit_runtime_double.cli", "serve", "--port", "0"]
     environment = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [*command, *arguments], stdout=subprocess.PIPE, text=True, env=environment
+        with_default_signals([*command, *arguments]),
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment,
     )
     try:
         assert process.stdout is not None
@@ -130,3 +162,5 @@ def cli_serve(*arguments: str, env: Mapping[str, str] | None = None) -> Iterator
         if process.poll() is None:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()  # a failed test leaves no open pipe for a later one to warn of
