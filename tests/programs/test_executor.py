@@ -157,7 +157,10 @@ def test_kerneled_measurements_are_made_up_iq_points(level: str) -> None:
         assert np.array_equal(points.real < 0, bits)  # each point on its bit's side
 
 
-def test_the_served_fake_runs_an_executor_job_over_http() -> None:
+def test_the_served_fake_runs_executor_jobs_over_http() -> None:
+    """An ``Executor`` circuit item, and the executor-based Sampler's samplex item (twirled)."""
+    from qiskit_ibm_runtime.executor_sampler import Sampler
+
     from qiskit_runtime_double.compat import official_service_context
     from qiskit_runtime_double.fake import FakeRuntime
 
@@ -168,8 +171,15 @@ def test_the_served_fake_runs_an_executor_job_over_http() -> None:
         program.append_circuit_item(isa_for(backend))
         job = Executor(backend).run(program)
         result = job.result(timeout=60)
-        (record,) = fake.jobs()
+        twirled = {"twirling": {"enable_gates": True, "enable_measure": True}}
+        sampler = Sampler(backend, options=twirled)
+        sampled = sampler.run([isa_for(backend)], shots=64).result(timeout=60)
+        records = fake.jobs()
 
     assert result[0]["meas"].shape == (20, 2)
     np.testing.assert_array_equal(result.passthrough_data["n"], np.arange(3))
-    assert record.created <= record.finished_at <= record.created + _dt.timedelta(hours=1)
+    assert [record.program_id for record in records] == ["executor"] * 2
+    for record in records:
+        assert record.created <= record.finished_at <= record.created + _dt.timedelta(hours=1)
+    counts = sampled[0].data.meas.get_counts()
+    assert counts.get("00", 0) + counts.get("11", 0) > 0.9 * sum(counts.values())

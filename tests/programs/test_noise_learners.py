@@ -202,7 +202,7 @@ def test_noise_learner_twirls_the_qubits_its_strategy_says(strategy: str) -> Non
     assert len(result.data) == 3
 
 
-def test_noise_learner_v3_runs_against_the_served_fake() -> None:
+def test_the_noise_learners_run_against_the_served_fake() -> None:
     from qiskit_runtime_double.compat import official_service_context
 
     fake = FakeRuntime([QPU], seed=4)
@@ -210,5 +210,8 @@ def test_noise_learner_v3_runs_against_the_served_fake() -> None:
         backend = service.backend(QPU)
         layers = layers_of(backend)
         results = NoiseLearnerV3(backend).run(layers).result(timeout=60)
+        learner = NoiseLearner(backend, options={"max_layers_to_learn": 1})
+        learned = learner.run([repeated_layers(backend)]).result(timeout=60)
 
     assert len(results) == 2
+    assert len(learned.data) == 1 and learned.data[0].error.rates.sum() > 0

@@ -5,6 +5,7 @@ on bytes that change from run to run (QPY's generated names, parameter UUIDs).""
 from __future__ import annotations
 
 import socket
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +57,22 @@ def workload() -> dict[str, Any]:
     from qiskit.quantum_info import SparsePauliOp
 
     isa = isa_for(backend, ghz)
-    layers = estimator.find_unique_layers([(isa, SparsePauliOp("IZZ").apply_layout(isa.layout))])
+    pubs = [(isa, SparsePauliOp("IZZ").apply_layout(isa.layout))]
+    layers = estimator.find_unique_layers(pubs)
     learned = NoiseLearnerV3(backend).run(layers).result()
+    estimated = Estimator(backend).run(pubs, precision=0.1).result()
+    from qiskit_ibm_runtime.noise_learner import NoiseLearner
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The NoiseLearner class is deprecated")
+        layer_errors = NoiseLearner(backend).run([isa]).result()
     return {
         "executed": executed[0]["meas"].tolist(),
         "passthrough": executed.passthrough_data["angles"].tolist(),
         "sampled": sampled[0].data.meas.get_counts(),
         "rates": [result.to_pauli_lindblad_map().rates.tolist() for result in learned],
+        "estimated": float(estimated[0].data.evs),
+        "layer_rates": [layer.error.rates.tolist() for layer in layer_errors.data],
     }
 
 

@@ -34,7 +34,7 @@ from ...wire.http import HttpRequest
 from ...wire.numbers import is_real
 from ...wire.routes import match_route
 from ...wire.submit_keys import KEY_PREFIX, is_submit_key, without_submit_keys
-from .schema_payloads import decoded_schema_params, is_schema_params
+from .schema_payloads import canonical_refs, decoded_schema_params, is_schema_params
 
 __all__ = ["Array", "Circuit", "Shape", "differences", "meaning_of", "shape_of"]
 
@@ -155,7 +155,7 @@ def meaning_of(shape: Shape) -> Any:
     ):
         try:
             if is_schema_params(body["params"]):  # the executor era's: IBM's models' blobs
-                params = _decoded(decoded_schema_params(body["params"]))
+                params = _decoded(decoded_schema_params(canonical_refs(body["params"])))
             else:
                 params = _decoded(codec.from_jsonable(body["params"]))
         except Exception:  # undecodable params (a newer QPY, a foreign tag) match as plain JSON

@@ -13,9 +13,16 @@ and whose bytes change from run to run (QPY's default circuit names and paramete
 
 ``decoded_schema_params(params)`` returns the params with each blob as what it holds (circuits as
 ``QuantumCircuit``, tensors as numpy arrays, JSON text parsed), for ``canonical_circuit`` and
-array comparison; a blob it cannot read stays as it is. Circuits are read with an opaque stand-in
-for samplomatic's annotations (only their bytes, which the fingerprint ignores), so no IBM package
-is needed. Bounded: a blob inflating past ``MAX_BLOB_BYTES`` stays as it is.
+array comparison; a blob it cannot read stays as it is.
+
+``canonical_refs(params)`` first renames the basis-change references samplomatic numbers from a
+process-wide counter (``basis_changes.basis0``, ``basis_changes.basis7``...: its boxing pass
+counts every box it ever made), by order of appearance: the same program built later in a
+process (a replay after other tests) names them differently, and means the same.
+
+Circuits are read with an opaque stand-in for samplomatic's annotations (only their bytes, which
+the fingerprint ignores), so no IBM package is needed. Bounded: a blob inflating past
+``MAX_BLOB_BYTES`` stays as it is.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import base64
 import binascii
 import io
 import json
+import re
 import zlib
 from typing import Any, Final
 
@@ -31,7 +39,7 @@ import numpy as np
 
 from ...wire.npy import AST_READERS_LOCK
 
-__all__ = ["MAX_BLOB_BYTES", "decoded_schema_params", "is_schema_params"]
+__all__ = ["MAX_BLOB_BYTES", "canonical_refs", "decoded_schema_params", "is_schema_params"]
 
 MAX_BLOB_BYTES: Final = 64 * 2**20
 _DTYPES: Final = {
@@ -55,6 +63,22 @@ _DTYPES: Final = {
 def is_schema_params(params: Any) -> bool:
     """Whether ``params`` are of the executor era's programs (they carry ``schema_version``)."""
     return isinstance(params, dict) and isinstance(params.get("schema_version"), str)
+
+
+#: A basis-change reference (no base64 text has a dot, so none is found inside a blob).
+_BASIS_REF: Final = re.compile(r"basis_changes\.[A-Za-z_]*\d+\b")
+
+
+def canonical_refs(params: Any) -> Any:
+    """``params`` with samplomatic's counted basis-change references renamed in order of
+    appearance (``basis_changes.ref0``, ``ref1``...), wherever they are (keys, JSON text)."""
+    text = json.dumps(params)
+    names: dict[str, str] = {}
+    for found in _BASIS_REF.finditer(text):
+        names.setdefault(found.group(), f"basis_changes.ref{len(names)}")
+    if not names:
+        return params
+    return json.loads(_BASIS_REF.sub(lambda found: names[found.group()], text))
 
 
 def decoded_schema_params(value: Any) -> Any:
