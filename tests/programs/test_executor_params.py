@@ -15,6 +15,7 @@ import pytest
 from qiskit import QuantumCircuit
 
 from qiskit_runtime_double import FakeRuntime
+from qiskit_runtime_double.wire import codec
 
 from .conftest import QPU, bell, error_message, finished_result, submit
 
@@ -160,10 +161,17 @@ def test_a_tensor_that_inflates_past_its_shape_is_refused_without_inflating_it(
     assert "inflates" in error_message(response)
 
 
-def test_without_ibm_schemas_the_executor_is_refused_with_how_to_install(
-    fake: FakeRuntime, valid: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("missing", ["ibm_quantum_schemas", "samplomatic"])
+def test_without_the_programs_extra_its_programs_are_refused_with_how_to_install(
+    fake: FakeRuntime, valid: dict[str, Any], monkeypatch: pytest.MonkeyPatch, missing: str
 ) -> None:
-    monkeypatch.setitem(sys.modules, "ibm_quantum_schemas", None)  # import fails
-    response = submit(fake, "executor", valid)
-    assert response.status_code == 400
-    assert "pip install 'qiskit-runtime-double[programs]'" in error_message(response)
+    monkeypatch.setitem(sys.modules, missing, None)  # import fails
+    learner = {"schema_version": "v0.3", "instructions": {}, "options": {}}
+    for program_id, params in (("executor", valid), ("noise-learner", learner)):
+        response = submit(fake, program_id, params)
+        assert response.status_code == 400
+        assert f"the {program_id!r} program" in error_message(response)
+        assert "pip install 'qiskit-runtime-double[programs]'" in error_message(response)
+    # The primitives still run: their params are then checked by the fake's own rules only.
+    sampler = {"pubs": [[isa_bell(fake), None, 8]], "version": 2, "options": {}}
+    assert submit(fake, "sampler", codec.to_jsonable(sampler)).status_code == 200
