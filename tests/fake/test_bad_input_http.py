@@ -348,11 +348,12 @@ def test_control_values_beyond_the_simulation_are_a_4xx_and_the_fake_keeps_servi
 
 
 @pytest.mark.parametrize(
-    ("precision", "outcome"), [(1e-200, "needs more than"), (1e154, 32), (0.1, 128)]
+    ("precision", "outcome"), [(1e-200, "needs more than"), (1e154, 64), (0.1, 128)]
 )
 def test_the_noop_executor_counts_any_precision_the_service_accepts(
     precision: float, outcome: str | int
 ) -> None:
+    """Shots in whole randomizations of at least 64 shots, as the executor runs them."""
     entry = FakeRuntime([BACKEND]).catalogue[BACKEND]
     params = {"pubs": [[bell(), {"ZZ": 1.0}, None, precision]]}
     if isinstance(outcome, str):
