@@ -67,6 +67,9 @@ HEAVY_HOMES = {
     "werkzeug": (f"{PKG}.fake.http.server",),
     "simple_websocket": (f"{PKG}.fake.http.stream",),
     "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.catalogue"),
+    # IBM's packages of the executor era (the ``programs`` extra): the fake's one door to them.
+    "ibm_quantum_schemas": (f"{PKG}.fake.core.program_schemas",),
+    "samplomatic": (f"{PKG}.fake.core.program_schemas",),
 }
 #: What ``import qiskit_runtime_double`` must not load.
 HEAVY_AT_IMPORT = tuple(HEAVY_HOMES)

@@ -100,7 +100,7 @@ def test_a_precision_needing_more_shots_than_the_backend_runs_is_refused(
 
 
 @pytest.mark.parametrize("precision", [2.0, 1e10, 1e154])
-def test_a_precision_above_one_runs_one_shot_per_randomization(
+def test_a_precision_above_one_runs_one_randomization_of_the_fewest_shots(
     runtime: Runtime, precision: float
 ) -> None:
     circuit = QuantumCircuit(2)
@@ -108,5 +108,6 @@ def test_a_precision_above_one_runs_one_shot_per_randomization(
     circuit.cx(0, 1)
     estimator = EstimatorV2(mode=runtime.backend("ibmq_qasm_simulator"))
     result = estimator.run([(circuit, SparsePauliOp("ZZ"))], precision=precision).result()
-    assert result[0].metadata["shots"] == 32
+    # One shot asked for: one randomization of 64 shots, the fewest "auto" gives.
+    assert (result[0].metadata["shots"], result[0].metadata["num_randomizations"]) == (64, 1)
     assert abs(float(result[0].data.evs)) <= 1

@@ -138,11 +138,11 @@ def test_estimator_data_are_arrays_of_the_pub_shape_with_the_services_metadata(
         for name in pub.data:
             assert isinstance(pub.data[name], np.ndarray) and pub.data[name].shape == shape, name
         assert pub.metadata == {
-            "shots": 416,  # 1/0.05² = 400, in whole randomizations of 32
+            "shots": 448,  # 1/0.05² = 400, in randomizations of at least 64 shots: 7 x 64
             "target_precision": 0.05,
             "circuit_metadata": {},
             "resilience": {},
-            "num_randomizations": 32,
+            "num_randomizations": 7,
         }
     assert float(result[0].data.stds) == pytest.approx(0.05, rel=0.2)  # <XI> = 0: variance 1
     assert list(result.metadata) == ["dynamical_decoupling", "twirling", "resilience", "version"]

@@ -25,7 +25,7 @@ from qiskit_runtime_double.fake.core.programs import ProgramBackend, ProgramWork
 from qiskit_runtime_double.transports.inprocess import InProcessTransport
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import HttpRequest
-from qiskit_runtime_double.wire.vocabulary import BUILTIN_PROGRAM_IDS
+from qiskit_runtime_double.wire.vocabulary import BUILTIN_PROGRAM_IDS, SCHEMA_PROGRAM_IDS
 
 from ..helpers import bell
 
@@ -50,8 +50,8 @@ def echo(backend: ProgramBackend, user_messenger: Any, **inputs: Any) -> Any:
 def test_the_2023_programs_are_listed_with_their_specs() -> None:
     client = service_of(FakeRuntime()).client
     listed = client.list_programs()
-    assert [p.id for p in listed.programs] == list(BUILTIN_PROGRAM_IDS)
-    assert listed.count == len(BUILTIN_PROGRAM_IDS)
+    assert [p.id for p in listed.programs] == [*BUILTIN_PROGRAM_IDS, *SCHEMA_PROGRAM_IDS]
+    assert listed.count == len(BUILTIN_PROGRAM_IDS) + len(SCHEMA_PROGRAM_IDS)
     assert [p.id for p in client.list_programs(limit=2, offset=1).programs] == [
         "estimator",
         "circuit-runner",

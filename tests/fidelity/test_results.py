@@ -104,7 +104,9 @@ def test_estimator_results_are_arrays_with_the_services_metadata(
         "resilience": {},
         "num_randomizations": 32,
     }
-    assert (grid.metadata["shots"], grid.metadata["target_precision"]) == (416, 0.05)
+    # 1/0.05² = 400 shots, in randomizations of at least 64 shots: 7 x 64
+    assert (grid.metadata["shots"], grid.metadata["target_precision"]) == (448, 0.05)
+    assert grid.metadata["num_randomizations"] == 7
     assert result.metadata == {
         "dynamical_decoupling": {
             "enable": False,

@@ -257,8 +257,12 @@ def _encode_container(o: Any) -> Any:
     if isinstance(o, BitArray):
         return _tag("BitArray", {"array": o.array, "num_bits": o.num_bits})
     if isinstance(o, DataBin):
+        # ``field_types`` as the service writes them (IBM's result models require it); the
+        # official encoder leaves it out, and every decoder reads only shape and fields.
         fields = dict(o.items())
-        return _tag("DataBin", {"field_names": list(o), "shape": o.shape, "fields": fields})
+        types = [type(value).__name__ for value in fields.values()]
+        value = {"field_names": list(o), "field_types": types, "shape": o.shape, "fields": fields}
+        return _tag("DataBin", value)
     if isinstance(o, EstimatorPub):
         params = o.parameter_values.as_array(o.circuit.parameters)
         return (o.circuit, o.observables.tolist(), params, o.precision)

@@ -17,11 +17,14 @@ __all__ = [
     "BUILTIN_PROGRAM_IDS",
     "CLIENT_JOB_STATUSES",
     "CONTROL_PREFIX",
+    "EXECUTOR_PROGRAM_ID",
     "FINAL_CLIENT_JOB_STATUSES",
     "FINAL_WIRE_JOB_STATUSES",
+    "NOISE_LEARNER_PROGRAM_ID",
     "PROGRAM_IDS",
     "RAN_TOO_LONG_REASON",
     "RUNNER_PROGRAM_IDS",
+    "SCHEMA_PROGRAM_IDS",
     "STREAM_ACK",
     "BillingStatus",
     "ClientJobStatus",
@@ -44,6 +47,12 @@ PROGRAM_IDS: Final = ("sampler", "estimator")
 #: Every program the 2023 service offered everyone (``GET /programs``): the primitives, and the
 #: programs of its first years, which the 0.11-0.15 client still named (``DEFAULT_DECODERS``).
 BUILTIN_PROGRAM_IDS: Final = (*PROGRAM_IDS, "circuit-runner", "qasm3-runner", "hello-world")
+#: The programs of the executor era (clients 0.50+): ``Executor`` runs quantum programs, the
+#: noise learners (``NoiseLearner``, ``NoiseLearnerV3``) learn layer noise. Their params and
+#: results are versioned by IBM's ``ibm-quantum-schemas`` (``schema_version``).
+EXECUTOR_PROGRAM_ID: Final = "executor"
+NOISE_LEARNER_PROGRAM_ID: Final = "noise-learner"
+SCHEMA_PROGRAM_IDS: Final = (EXECUTOR_PROGRAM_ID, NOISE_LEARNER_PROGRAM_ID)
 #: The 2023 programs whose result is a qiskit ``Result`` (as a dict; the client's ``RunnerResult``).
 RUNNER_PROGRAM_IDS: Final = BUILTIN_PROGRAM_IDS[2:4]
 #: The first message of a job's result stream (``/stream/jobs/{id}``, 2023). The 0.11-0.15 client

@@ -21,7 +21,14 @@ from qiskit.transpiler import Target
 from .shared import SharedCache
 from .target_backend import TargetBackend
 
-__all__ = ["AerRun", "is_aer_simulator", "local_simulator", "save_expectation_value"]
+__all__ = [
+    "AerRun",
+    "device_errors",
+    "idle_error",
+    "is_aer_simulator",
+    "local_simulator",
+    "save_expectation_value",
+]
 
 
 def local_simulator(backend: Any) -> Any:
@@ -91,14 +98,37 @@ def _active_qubits(circuit: QuantumCircuit) -> set[int]:
     }
 
 
-def _restricted_noise_model(backend: Any, active: frozenset[int]) -> Any:
-    """Aer's noise model of ``backend`` with only the errors of instructions on ``active`` qubits.
+def device_errors(
+    backend: Any, qubits: frozenset[int]
+) -> tuple[list[tuple[str, tuple[int, ...], Any]], dict[int, Any]]:
+    """The errors Aer's noise model of ``backend`` gives instructions on ``qubits``: each gate's
+    ``(name, qubits, QuantumError)`` and each qubit's ``ReadoutError`` (what ``AerRun`` simulates,
+    for the noise learners)."""
+    from qiskit_aer.noise.device import basic_device_gate_errors, basic_device_readout_errors
 
-    On circuits that touch only those qubits it equals ``NoiseModel.from_backend(backend)``.
-    """
-    from qiskit_aer.noise import NoiseModel
+    sub = _restricted_target(backend.target, qubits)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*has no QubitProperties", category=UserWarning)
+        gates = [
+            (name, tuple(on), error)
+            for name, on, error in basic_device_gate_errors(target=sub)
+            if name != "measure"
+        ]
+        readout = {on[0]: error for on, error in basic_device_readout_errors(target=sub)}
+    return gates, readout
 
-    target = backend.target
+
+def idle_error(t1: float | None, t2: float | None, seconds: float) -> Any:
+    """Aer's thermal relaxation of a qubit idle for ``seconds`` (None without T1 and T2)."""
+    from qiskit_aer.noise import thermal_relaxation_error
+
+    if not t1 or not t2 or seconds <= 0:
+        return None
+    return thermal_relaxation_error(t1, min(t2, 2 * t1), seconds)
+
+
+def _restricted_target(target: Target, active: frozenset[int]) -> Target:
+    """``target`` with only the instructions on ``active`` qubits (their properties kept)."""
     sub = Target(
         num_qubits=target.num_qubits, dt=target.dt, qubit_properties=target.qubit_properties
     )
@@ -107,6 +137,17 @@ def _restricted_noise_model(backend: Any, active: frozenset[int]) -> Any:
         kept = {qargs: p for qargs, p in props.items() if qargs and active.issuperset(qargs)}
         if kept and not isinstance(operation, type):  # a type: control flow, which has no noise
             sub.add_instruction(operation, kept, name=name)
+    return sub
+
+
+def _restricted_noise_model(backend: Any, active: frozenset[int]) -> Any:
+    """Aer's noise model of ``backend`` with only the errors of instructions on ``active`` qubits.
+
+    On circuits that touch only those qubits it equals ``NoiseModel.from_backend(backend)``.
+    """
+    from qiskit_aer.noise import NoiseModel
+
+    sub = _restricted_target(backend.target, active)
     with warnings.catch_warnings():
         # Without qubit properties there is no relaxation noise; Aer warns, and that is fine.
         warnings.filterwarnings("ignore", message=".*has no QubitProperties", category=UserWarning)

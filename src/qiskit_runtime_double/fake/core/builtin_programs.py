@@ -1,10 +1,13 @@
-"""The programs the 2023 service offered everyone, as the fake lists and runs them.
+"""The programs the service offers everyone, as the fake lists and runs them.
 
 - ``sampler`` and ``estimator``: the primitives (the fake's executor runs them). Their parameters
   are those the 0.11-0.15 client sent (``circuits``, ``parameters``, ``parameter_values``,
   ``observables``, ``run_options``, ``transpilation_settings``, ``resilience_settings``), with
   the V2 ``pubs``, ``options`` and ``version`` that today's clients send; the service published
-  no schema we could copy, so these are rebuilt from what the clients send.
+  no schema we could copy, so these are rebuilt from what the clients send. V2 params are also
+  checked against IBM's models (``program_schemas.py``) when the ``programs`` extra is installed.
+- ``executor`` and ``noise-learner``: the programs of the executor era, run by the fake itself
+  (``executor_program.py``, ``noise_learning.py``), their params and results IBM's models.
 - ``hello-world``: the documented sample program. Each of ``iterations`` (required, at least 0)
   runs a random 5-qubit circuit (seeded by the job) and publishes ``{"iteration": i, "counts":
   {...}}``; it returns ``"Hello, World!"``. Metadata as its ``hello_world.json`` in
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import random
 import re
+from functools import partial
 from typing import Any
 
 from qiskit import qasm2, qasm3, transpile
@@ -32,7 +36,14 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.circuit.random import random_circuit
 
 from ...wire.numbers import is_int
-from ...wire.vocabulary import BUILTIN_PROGRAM_IDS
+from ...wire.vocabulary import (
+    BUILTIN_PROGRAM_IDS,
+    EXECUTOR_PROGRAM_ID,
+    NOISE_LEARNER_PROGRAM_ID,
+)
+from .executor_program import ExecutorProgram
+from .noise_learning import NoiseLearnerProgram
+from .primitive_schemas import check_primitive_params
 from .programs import DEFAULT_PROGRAM_SHOTS, Program, ProgramBackend, UserMessenger
 
 __all__ = ["builtin_programs", "circuit_runner", "hello_world", "qasm3_runner"]
@@ -64,7 +75,15 @@ _V2 = {
 
 def builtin_programs() -> list[Program]:
     """The built-in programs, in the order ``GET /programs`` lists them."""
-    return [_sampler(), _estimator(), _circuit_runner(), _qasm3_runner(), _hello_world()]
+    return [
+        _sampler(),
+        _estimator(),
+        _circuit_runner(),
+        _qasm3_runner(),
+        _hello_world(),
+        _executor(),
+        _noise_learner(),
+    ]
 
 
 def _schema(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -84,6 +103,7 @@ def _sampler() -> Program:
         ),
         return_values={"$schema": _SCHEMA, "description": "Quasi-distributions.", "type": "object"},
         max_execution_time=10_000,
+        check_params=partial(check_primitive_params, SAMPLER),
     )
 
 
@@ -107,6 +127,57 @@ def _estimator() -> Program:
             "type": "object",
         },
         max_execution_time=10_000,
+        check_params=partial(check_primitive_params, ESTIMATOR),
+    )
+
+
+def _executor() -> Program:
+    return Program(
+        program_id=EXECUTOR_PROGRAM_ID,
+        name=EXECUTOR_PROGRAM_ID,
+        description="Execute a quantum program: circuits and samplex items, with their "
+        "arguments (the params and results of IBM's ibm-quantum-schemas).",
+        main=None,
+        parameters=_schema(
+            {
+                "schema_version": {"description": "The params' version.", "type": "string"},
+                "quantum_program": {"description": "The quantum program.", "type": "object"},
+                "options": {"description": "The executor's options.", "type": "object"},
+            },
+            ["schema_version", "quantum_program", "options"],
+        ),
+        return_values={
+            "$schema": _SCHEMA,
+            "description": "The quantum program's results.",
+            "type": "object",
+        },
+        service=ExecutorProgram(),
+    )
+
+
+def _noise_learner() -> Program:
+    return Program(
+        program_id=NOISE_LEARNER_PROGRAM_ID,
+        name=NOISE_LEARNER_PROGRAM_ID,
+        description="Learn the Pauli-Lindblad noise of layers: boxed instructions "
+        "(NoiseLearnerV3, schema_version) or the unique layers of circuits (NoiseLearner). The "
+        "fake derives them from its device's noise model.",
+        main=None,
+        parameters=_schema(
+            {
+                "schema_version": {"description": "NoiseLearnerV3's version.", "type": "string"},
+                "instructions": {"description": "NoiseLearnerV3's boxes.", "type": "object"},
+                "circuits": {"description": "NoiseLearner's circuits.", "type": "array"},
+                "options": {"description": "The noise learner's options.", "type": "object"},
+            },
+            ["options"],
+        ),
+        return_values={
+            "$schema": _SCHEMA,
+            "description": "Each layer's Pauli-Lindblad error.",
+            "type": "object",
+        },
+        service=NoiseLearnerProgram(),
     )
 
 

@@ -13,6 +13,7 @@ The workload types, the ``Executor`` protocol, the checks every executor shares 
 from __future__ import annotations
 
 import cmath
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from .aer import AerRun, save_expectation_value
 from .catalogue import BackendEntry
 from .primitives_v1 import is_v1, to_pubs
 from .result_metadata import estimator_metadata, execution_spans
+from .twirling import Randomizations, fixed_randomizations, randomizations, sampler_twirls
 from .workloads import (
     DEFAULT_PRECISION,
     DEFAULT_SHOTS,
@@ -52,7 +54,6 @@ from .workloads import (
     shots_for_precision,
     within_executions,
 )
-from .workloads import NUM_RANDOMIZATIONS as NUM_RANDOMIZATIONS
 from .workloads import PROGRAMS as PROGRAMS
 from .workloads import VALIDATION_CODE as VALIDATION_CODE
 
@@ -183,17 +184,38 @@ class AerExecutor:
         _seed(options, 0)  # a bad seed fails now, not when the job runs
         if program_id == "sampler":
             shots = _default_shots(options, limit)
+            # Twirled, both randomization options set: their product replaces default_shots.
+            fixed = fixed_randomizations(options, limit) if sampler_twirls(options) else None
+            shots = shots if fixed is None else fixed.shots
             pubs = [_sampler_pub(i, raw, shots, entry, limit) for i, raw in enumerate(raw_pubs)]
             per_pub = [pub.shots * pub.size for pub in pubs]
-        else:
-            options = _with_resilience_level(params, options)
-            precision = _default_precision(options, limit)
-            pubs = [
-                _estimator_pub(i, raw, precision, entry, limit) for i, raw in enumerate(raw_pubs)
-            ]
-            per_pub = [shots_for_precision(pub.precision) * pub.size for pub in pubs]
+            total = within_executions(sum(per_pub), per_pub)
+            return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name, v1=v1)
+        options = _with_resilience_level(params, options)
+        precision = _default_precision(options, limit)
+        # Both randomization options set: their product replaces the default precision's shots.
+        fixed = fixed_randomizations(options, limit)
+        precision = precision if fixed is None else 1 / math.sqrt(fixed.shots)
+        pubs, splits = [], []
+        for i, raw in enumerate(raw_pubs):
+            pub, own_precision = _estimator_pub(i, raw, precision, entry, limit)
+            pubs.append(pub)
+            if fixed is not None and not own_precision:
+                splits.append(fixed)
+            else:
+                splits.append(randomizations(shots_for_precision(pub.precision), options, limit))
+        per_pub = [split.shots * pub.size for pub, split in zip(pubs, splits, strict=True)]
         total = within_executions(sum(per_pub), per_pub)
-        return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name, v1=v1)
+        return Workload(
+            program_id,
+            tuple(pubs),
+            options,
+            len(pubs),
+            total,
+            entry.name,
+            v1=v1,
+            randomizations=tuple(splits),
+        )
 
     def _simulation(self, entry: BackendEntry) -> AerRun:
         with self._lock:
@@ -221,7 +243,11 @@ class AerExecutor:
                 metadata["execution"] = {"execution_spans": spans}
             metadata["version"] = 2
             return PrimitiveResult(_sample(list(workload.pubs), simulation, seed), metadata)
-        results = _estimate(list(workload.pubs), simulation, seed)
+        splits = workload.randomizations or tuple(
+            randomizations(shots_for_precision(pub.precision), workload.options, 2**62)
+            for pub in workload.pubs
+        )
+        results = _estimate(list(workload.pubs), splits, simulation, seed)
         return PrimitiveResult(results, estimator_metadata(workload.options))
 
     def program_runner(
@@ -250,7 +276,10 @@ def _sampler_pub(index: int, raw: Any, default: int, entry: BackendEntry, limit:
     return _coerce(index, SamplerPub.coerce, (circuit, values, shots), default)
 
 
-def _estimator_pub(index: int, raw: Any, default: float, entry: BackendEntry, limit: int) -> Any:
+def _estimator_pub(
+    index: int, raw: Any, default: float, entry: BackendEntry, limit: int
+) -> tuple[Any, bool]:
+    """The coerced pub, and whether it gave its own precision."""
     shape = "[circuit, observables, values, precision]"
     circuit, observables, values, precision = _parts(index, raw, range(2, 5), shape)
     circuit = _circuit(index, circuit, entry)
@@ -264,7 +293,7 @@ def _estimator_pub(index: int, raw: Any, default: float, entry: BackendEntry, li
                 f"Pub {index}: an observable has a coefficient that is not finite (NaN or "
                 f"infinite): {_clipped(observable)}. {_OBSERVABLES_HINT}"
             )
-    return coerced
+    return coerced, precision is not None
 
 
 def _bindings(pub: Any) -> dict[Any, Any]:
@@ -353,20 +382,23 @@ def _pauli_terms(observable: dict[str, Any]) -> list[tuple[str, list[int], compl
     return terms
 
 
-def _estimate(pubs: list[Any], simulation: AerRun, seed: int) -> list[PubResult]:
-    """Exact expectation values from Aer, then the shot noise of the shots the precision implies.
+def _estimate(
+    pubs: list[Any], splits: tuple[Randomizations, ...], simulation: AerRun, seed: int
+) -> list[PubResult]:
+    """Exact expectation values from Aer, then the shot noise of each pub's shots.
 
-    The shots are split over the twirling randomizations. For each Pauli term and randomization,
-    the estimate is the mean of +-1 outcomes, drawn from its binomial distribution. ``evs`` are
-    the means over all shots; ``stds`` the standard errors estimated from them; and
-    ``ensemble_standard_error`` the standard error of the randomizations' estimates, as the
-    service computes it from its twirled executions. All three have the pub's shape.
+    A pub's shots are its randomizations' (``splits``: ``twirling.py``). For each Pauli term and
+    randomization, the estimate is the mean of +-1 outcomes, drawn from its binomial
+    distribution. ``evs`` are the means over all shots; ``stds`` the standard errors estimated
+    from them; and ``ensemble_standard_error`` the standard error of the randomizations'
+    estimates, as the service computes it from its twirled executions (of one randomization,
+    which has no spread to measure: ``stds``). All three have the pub's shape.
     """
     from qiskit.quantum_info import Pauli
 
     rng = np.random.default_rng(seed)
     results = []
-    for pub in pubs:
+    for pub, split in zip(pubs, splits, strict=True):
         circuit = pub.circuit.remove_final_measurements(inplace=False)
         terms: dict[tuple[str, tuple[int, ...]], str] = {}
         observables = []  # per observable: [(term label, or None for the identity, coefficient)]
@@ -390,33 +422,35 @@ def _estimate(pubs: list[Any], simulation: AerRun, seed: int) -> list[PubResult]
             binding_index.reshape(pub.parameter_values.shape),
             np.arange(pub.observables.size).reshape(pub.observables.shape),
         )
-        shots = shots_for_precision(pub.precision)
-        per_randomization = shots // NUM_RANDOMIZATIONS
+        shots, count, per_randomization = split.shots, split.count, split.shots_each
         evs, variances = np.zeros(pub.shape), np.zeros(pub.shape)
         ensemble = np.zeros(pub.shape)
         for at in np.ndindex(pub.shape):
-            estimates = np.zeros(NUM_RANDOMIZATIONS)  # the observable, per randomization
+            estimates = np.zeros(count)  # the observable, per randomization
             for key, coeff in observables[observable_at[at]]:
                 if key is None:  # the identity: no shot noise
                     evs[at] += coeff
                     estimates += coeff
                     continue
                 plus = np.clip((1 + exact[binding_at[at]][key]) / 2, 0, 1)
-                counts = rng.binomial(per_randomization, plus, size=NUM_RANDOMIZATIONS)
+                counts = rng.binomial(per_randomization, plus, size=count)
                 means = 2 * counts / per_randomization - 1
                 mean = float(means.mean())
                 evs[at] += coeff * mean
                 variances[at] += coeff**2 * (1 - mean**2) / shots
                 estimates += coeff * means
-            ensemble[at] = estimates.std(ddof=1) / np.sqrt(NUM_RANDOMIZATIONS)
+            if count > 1:
+                ensemble[at] = estimates.std(ddof=1) / np.sqrt(count)
         # np.sqrt of a 0-d array is a numpy scalar: keep arrays, of shape () for a scalar pub.
         stds = np.sqrt(variances, out=np.zeros(pub.shape))
+        if count == 1:
+            ensemble = stds.copy()
         metadata = {
             "shots": shots,
             "target_precision": pub.precision,
             "circuit_metadata": dict(pub.circuit.metadata or {}),
             "resilience": {},
-            "num_randomizations": NUM_RANDOMIZATIONS,
+            "num_randomizations": count,
         }
         data = DataBin(evs=evs, stds=stds, ensemble_standard_error=ensemble, shape=pub.shape)
         results.append(PubResult(data, metadata=metadata))

@@ -46,6 +46,7 @@ from ...wire.numbers import is_int
 from ...wire.vocabulary import ReasonCode
 from .catalogue import BackendEntry, TargetBackend
 from .errors import BadRequest
+from .service_programs import ServiceProgram
 
 __all__ = [
     "DEFAULT_PROGRAM_SHOTS",
@@ -93,8 +94,11 @@ _IGNORED_RUN_OPTIONS = frozenset(
 class Program:
     """A program the fake runs: its metadata as ``GET /programs/{id}`` shows it, and its ``main``.
 
-    ``main`` None: a primitive, which the executor runs. The JSON Schemas (``parameters``...)
-    are copied when given and when read, so nobody shares a dict with the fake.
+    ``main`` None: a primitive, which the executor runs, or a program the service runs itself
+    (``service``: ``executor``, ``noise-learner``; ``service_programs.py``). ``check_params``,
+    when set, checks a job's raw JSON params before anything else (IBM's models; a 400). The JSON
+    Schemas (``parameters``...) are copied when given and when read, so nobody shares a dict
+    with the fake.
     """
 
     program_id: str
@@ -111,6 +115,8 @@ class Program:
     created: _dt.datetime = BUILTIN_DATE
     updated: _dt.datetime = BUILTIN_DATE
     estimate: Estimate | None = field(default=None, compare=False)
+    service: ServiceProgram | None = field(default=None, compare=False)
+    check_params: Callable[[Any], None] | None = field(default=None, compare=False)
 
     def spec(self) -> dict[str, Any]:
         """``spec`` as the service sends it: only the schemas the program has, copied."""

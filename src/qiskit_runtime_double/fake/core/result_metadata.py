@@ -8,7 +8,9 @@
   depend on ``resilience_level``), as the service reports them.
 
 The fake reports these settings but does not apply them: it simulates the backend's noise and
-no mitigation, and always twirls measurements with ``NUM_RANDOMIZATIONS`` randomizations.
+no mitigation. Each estimator pub's own metadata says how many shots and randomizations it ran
+(``twirling.py``: the service's arithmetic of ``num_randomizations`` and
+``shots_per_randomization``).
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ from .programs import (
 )
 from .records import JobFault, JobRecord, SessionRecord
 from .scheduler import Scheduler, later
+from .service_programs import ServiceJob
 from .workloads import Workload
 
 if TYPE_CHECKING:
@@ -200,6 +201,8 @@ class RuntimeState:
             return self._run_program(job, job.workload, entry)
         try:
             workload = job.workload
+            if isinstance(workload, ServiceJob):
+                return self._run_service(job, workload, entry), None, []
             if isinstance(workload, Workload):  # ours: tell it when it ran (execution spans)
                 workload = workload.ran_during(job.running_at, job.finished_at)
             return codec.encode(self.executor.execute(workload, entry, job.seed)), None, []
@@ -210,6 +213,17 @@ class RuntimeState:
                 (f"Execution failed: {type(exc).__name__}: {exc}", ReasonCode.EXECUTION_FAILED),
                 [],
             )
+
+    def _run_service(self, job: JobRecord, workload: ServiceJob, entry: BackendEntry) -> str:
+        """Run a job of the service's own programs on the executor's simulator (no lock held)."""
+        runner = getattr(self.executor, "program_runner", None)
+        if not callable(runner):
+            raise RuntimeError(
+                f"the fake's executor ({type(self.executor).__name__}) cannot simulate the "
+                f"{workload.program_id} program (it has no program_runner(); AerExecutor has)."
+            )
+        ran = workload.ran_during(job.running_at, job.finished_at)
+        return workload.program.execute(ran, entry, job.seed, runner(entry))
 
     def _run_program(
         self, job: JobRecord, workload: ProgramWorkload, entry: BackendEntry
@@ -464,15 +478,21 @@ class RuntimeState:
         program = self.program(request.program_id)
         self._refuse_over_usage()  # before the costly checks, as the service does; again below
         # Decoding and validating circuits is the slow part: done before taking the lock.
-        params, entry = self._decode(request, instance)
         workload: Any
-        if program.main is not None:
-            workload = prepare_program(program, params, entry)
-        else:
-            try:
-                workload = self.executor.prepare(request.program_id, params, entry)
-            except InvalidWorkload as exc:
-                raise BadRequest(exc.message, code=exc.code) from exc
+        try:
+            if program.check_params is not None:
+                program.check_params(request.params)
+            if program.service is not None:  # raw JSON params, as IBM's models describe them
+                entry = self._entry(request, instance)
+                workload = program.service.prepare(request.params, entry)
+            else:
+                params, entry = self._decode(request, instance)
+                if program.main is not None:
+                    workload = prepare_program(program, params, entry)
+                else:
+                    workload = self.executor.prepare(request.program_id, params, entry)
+        except InvalidWorkload as exc:
+            raise BadRequest(exc.message, code=exc.code) from exc
         # A program's own maximum execution time applies unless the job asks for its own.
         cost = request.cost or (program.max_execution_time if program.main is not None else None)
         with self.transaction() as now:
@@ -531,6 +551,17 @@ class RuntimeState:
         self, request: JobCreateRequest, instance: Instance | None = None
     ) -> tuple[Any, BackendEntry]:
         """The job's decoded params and its backend's entry (no lock needed: both immutable)."""
+        entry = self._entry(request, instance)
+        try:
+            params = codec.from_jsonable(
+                request.params, circuits=self._circuits, limits=JOB_INPUT_LIMITS
+            )
+        except Exception as exc:  # a corrupt QPY blob or tag is the caller's fault
+            raise BadRequest(f"The job's params could not be decoded: {exc}") from exc
+        return params, entry
+
+    def _entry(self, request: JobCreateRequest, instance: Instance | None = None) -> BackendEntry:
+        """The job's backend: named, its session's, or the default one (404 if not visible)."""
         backend = request.backend
         if backend is None and request.session_id is not None:
             with self.transaction():
@@ -545,13 +576,7 @@ class RuntimeState:
                 f"{', '.join(sorted(visible))}.",
                 code=BACKEND_NOT_FOUND,
             )
-        try:
-            params = codec.from_jsonable(
-                request.params, circuits=self._circuits, limits=JOB_INPUT_LIMITS
-            )
-        except Exception as exc:  # a corrupt QPY blob or tag is the caller's fault
-            raise BadRequest(f"The job's params could not be decoded: {exc}") from exc
-        return params, entry
+        return entry
 
     def _duration(self, workload: Any, entry: BackendEntry) -> float:
         """The next job's simulated duration: an override, or the duration model's (checked)."""

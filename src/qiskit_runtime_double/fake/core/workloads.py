@@ -20,6 +20,7 @@ from ...wire.numbers import is_int, is_real
 from ...wire.vocabulary import PROGRAM_IDS, ErrorCode
 from .catalogue import BackendEntry
 from .errors import InvalidWorkload
+from .twirling import Randomizations, randomizations
 
 if TYPE_CHECKING:
     from .primitives_v1 import V1Job
@@ -28,7 +29,6 @@ __all__ = [
     "DEFAULT_PRECISION",
     "DEFAULT_SHOTS",
     "MAX_EXECUTIONS",
-    "NUM_RANDOMIZATIONS",
     "PROGRAMS",
     "VALIDATION_CODE",
     "Executor",
@@ -43,8 +43,6 @@ VALIDATION_CODE = ErrorCode.VALIDATION
 PROGRAMS = PROGRAM_IDS
 DEFAULT_SHOTS = 4096
 DEFAULT_PRECISION = 0.015625
-#: The estimator's measurement twirling ("auto" resolves to 32 randomizations on the service).
-NUM_RANDOMIZATIONS = 32
 #: The estimator's resilience levels: none, readout mitigation, and ZNE on top.
 RESILIENCE_LEVELS = (0, 1, 2)
 #: The most executions a job may ask for: circuits (after broadcasting each pub's parameter
@@ -73,6 +71,8 @@ class Workload:
     #: For a job sent with the 2023 inputs (``primitives_v1.py``): what its result is made of;
     #: it is then in the 2023 shape.
     v1: V1Job | None = None
+    #: The estimator's: how each pub's shots are split over twirling randomizations.
+    randomizations: tuple[Randomizations, ...] = ()
 
     def ran_during(self, start: _dt.datetime | None, stop: _dt.datetime | None) -> Workload:
         """This workload with its run window, ``start`` to ``stop`` (unchanged if either is None,
@@ -188,11 +188,10 @@ def _default_precision(options: dict[str, Any], limit: int) -> float:
 
 
 def shots_for_precision(precision: float) -> int:
-    """Shots that reach ``precision`` on a unit-norm observable: 1/precision², in whole
-    randomizations (so at least one shot per randomization, even for a precision above 1)."""
+    """Shots that reach ``precision`` on a unit-norm observable: 1/precision², at least one (the
+    randomizations they are split over may run a few more: ``twirling.py``)."""
     # 1/precision^2 is below one shot from precision 1 on, and overflows for a huge precision.
-    shots = 1 if precision >= 1 else math.ceil(1 / precision**2 - 1e-9)
-    return math.ceil(shots / NUM_RANDOMIZATIONS) * NUM_RANDOMIZATIONS
+    return 1 if precision >= 1 else math.ceil(1 / precision**2 - 1e-9)
 
 
 def _with_resilience_level(params: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
@@ -249,7 +248,7 @@ class NoOpExecutor:
                     if given is None
                     else _precision(f"Pub {index} precision", given, limit)
                 )
-                per_pub.append(shots_for_precision(precision))
+                per_pub.append(randomizations(shots_for_precision(precision), options, limit).shots)
         total = within_executions(sum(per_pub), per_pub)
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
 

@@ -41,8 +41,8 @@ from ...wire.secret_names import is_id_name, is_key_name, is_secret_name, normal
 from ...wire.secret_text import PLACEHOLDER
 from .fileformat import Interaction
 from .matching import relative_path
-from .payloads import BLOB_TAGS, PayloadTooLarge, json_documents, open_blob
-from .scrub import FORM_BODY, Finding, is_runtime_payload
+from .payloads import BLOB_TAGS, PayloadTooLarge, encoded_payload, json_documents, open_blob
+from .scrub import FORM_BODY, Finding
 
 __all__ = ["Detector", "Shape", "credential_shape", "mask", "shannon_entropy"]
 
@@ -154,10 +154,20 @@ def _json(content: bytes) -> Any:
         return None
 
 
+def _json_text(text: str) -> Any:
+    """The JSON document ``text`` is (an object or an array), else None."""
+    if text[:1] not in ("{", "[") or text[-1:] not in ("}", "]"):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
 def _id_values(value: Any, name: str = "") -> Iterator[str]:
     """Strings under id-like names, at any depth. (Not tags: a tag is whatever the user wrote.)"""
     if isinstance(value, dict):
-        if is_runtime_payload(value):
+        if encoded_payload(value) is not None:
             return
         for key, item in value.items():
             yield from _id_values(item, str(key))
@@ -230,12 +240,21 @@ class Detector:
     def json(self, value: Any, where: str, path: str = "", name: str = "") -> list[Finding]:
         here = f"{where} {path}" if path else where
         if isinstance(value, str):
-            return self.value(value, here, name)
+            document = _json_text(value)
+            if document is None:
+                return self.value(value, here, name)
+            # JSON in a string (a samplex nests it): its strings one by one, its payloads opened;
+            # each finding at the string's place (one per place), saying where inside it is.
+            nested = self.json(document, "", "", name)
+            return [
+                Finding(f"{item.rule} (in its JSON text at {item.where.strip()})", here)
+                for item in nested
+            ]
         found: list[Finding] = []
         if isinstance(value, list):
             for i, item in enumerate(value):
                 found += self.json(item, where, f"{path}[{i}]", name)
-        elif isinstance(value, dict) and is_runtime_payload(value):
+        elif isinstance(value, dict) and encoded_payload(value) is not None:
             found += self.payload(value, here)
         elif isinstance(value, dict):
             for key, item in value.items():
@@ -246,8 +265,11 @@ class Detector:
         return found
 
     def payload(self, value: dict[str, Any], here: str) -> list[Finding]:
-        """Findings among the strings inside a runtime-encoded payload (``payloads.py``)."""
-        tag, encoded = str(value.get("__type__")), value["__value__"]
+        """Findings among the strings inside an encoded payload (``payloads.py``)."""
+        where = encoded_payload(value)
+        if where is None:
+            return []
+        tag, encoded = where[0], value[where[1]]
         try:
             blob = open_blob(tag, encoded)
         except PayloadTooLarge as exc:

@@ -35,6 +35,7 @@ from ...wire.inflate import JOB_INPUT_LIMITS
 from ...wire.numbers import is_real
 from ...wire.routes import match_route
 from ...wire.submit_keys import KEY_PREFIX, is_submit_key, without_submit_keys
+from .schema_payloads import canonical_refs, decoded_schema_params, is_schema_params
 
 __all__ = ["Array", "Circuit", "Shape", "differences", "meaning_of", "shape_of"]
 
@@ -154,7 +155,10 @@ def meaning_of(shape: Shape) -> Any:
         and isinstance(body.get("params"), dict)
     ):
         try:
-            params = _decoded(codec.from_jsonable(body["params"], limits=JOB_INPUT_LIMITS))
+            if is_schema_params(body["params"]):  # the executor era's: IBM's models' blobs
+                params = _decoded(decoded_schema_params(canonical_refs(body["params"])))
+            else:
+                params = _decoded(codec.from_jsonable(body["params"], limits=JOB_INPUT_LIMITS))
         except Exception:  # undecodable (a newer QPY, a foreign tag, a bomb): as plain JSON
             params = _json_meaning(body["params"])
         rest = {k: _json_meaning(v) for k, v in body.items() if k != "params"}

@@ -33,7 +33,7 @@ from .payloads import (
     Blob,
     PayloadTooLarge,
     Text,
-    is_runtime_payload,
+    encoded_payload,
     json_documents,
     open_blob,
 )
@@ -88,13 +88,18 @@ class _Masking:
 
 
 def scrub_payload(rules: Rules, value: dict[str, Any], here: str, found: Found | None) -> Any:
-    """A runtime-encoded object with the secrets inside its payload masked in place.
+    """An object carrying an encoded payload (``encoded_payload``: runtime-encoded, or one of
+    IBM's schema models) with the secrets inside its payload masked in place.
 
-    Returns ``value`` itself when there is nothing to mask. A payload past the decoding limits is
-    left as it is: nothing can be read in it (``cassette check`` says so). ``found`` receives a
-    finding per secret, naming what holds it, and the unscrubbable ones.
+    Returns ``value`` itself when there is nothing to mask (or no payload). A payload past the
+    decoding limits is left as it is: nothing can be read in it (``cassette check`` says so).
+    ``found`` receives a finding per secret, naming what holds it, and the unscrubbable ones.
     """
-    tag, encoded = str(value.get("__type__")), value["__value__"]
+    where = encoded_payload(value)
+    if where is None:
+        return value
+    tag, field = where
+    encoded = value[field]
     key = hashlib.blake2b(f"{tag}\0{encoded}".encode(), digest_size=16).digest()
     if key in rules.clean_payloads:
         return value
@@ -106,7 +111,7 @@ def scrub_payload(rules: Rules, value: dict[str, Any], here: str, found: Found |
         if tag in BLOB_TAGS:
             return value  # not base64: damaged, or a name (an extrapolator): no payload
         text = rules.text(encoded, f"{here} (value)", found)
-        return value if text == encoded else {**value, "__value__": text}
+        return value if text == encoded else {**value, field: text}
     runs = blob.runs()
     maskings = _maskings(rules, blob, runs)
     if not maskings:
@@ -127,7 +132,7 @@ def scrub_payload(rules: Rules, value: dict[str, Any], here: str, found: Found |
             found.add(item.rule, place)
             if item.nested or item.secret in left:
                 found.unscrubbable.append(Finding(item.rule, place))
-    return {**value, "__value__": blob.encode(raw)}
+    return {**value, field: blob.encode(raw)}
 
 
 def _maskings(rules: Rules, blob: Blob, runs: list[Text] | None) -> list[_Masking]:
@@ -238,7 +243,7 @@ def _changed_values(old: Any, new: Any, key: str = "") -> Iterator[tuple[str, An
     """The leaves (strings, numbers, payloads) that differ between two JSON documents of the same
     shape, each with the name of the key it is under."""
     if isinstance(old, dict) and isinstance(new, dict):
-        if is_runtime_payload(old):
+        if encoded_payload(old) is not None:
             if old != new:
                 yield key, old, new
             return

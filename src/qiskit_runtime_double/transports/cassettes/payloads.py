@@ -47,6 +47,7 @@ __all__ = [
     "PayloadTooLarge",
     "Text",
     "changed_span",
+    "encoded_payload",
     "is_runtime_payload",
     "json_documents",
     "open_blob",
@@ -59,9 +60,18 @@ MAX_DECODED_BYTES: Final = 64 * 2**20
 MAX_RATIO: Final = 250
 RATIO_FREE_BYTES: Final = 2**20
 
-#: Tags whose ``__value__`` is base64 (of zlib for all but ``Parameter`` and ``spmatrix``).
+#: Tags whose ``__value__`` is base64 (of zlib for all but ``Parameter`` and ``spmatrix``), and
+#: ``tensor``: the raw bytes of an array of IBM's schema models (``encoded_payload``).
 BLOB_TAGS: Final = frozenset(
-    {"QuantumCircuit", "Instruction", "ndarray", "Parameter", "spmatrix", "ParameterExpression"}
+    {
+        "QuantumCircuit",
+        "Instruction",
+        "ndarray",
+        "Parameter",
+        "spmatrix",
+        "ParameterExpression",
+        "tensor",
+    }
 )
 _QPY_TAGS: Final = frozenset({"QuantumCircuit", "Instruction"})
 #: Printable text in bytes read as latin-1 (one character per byte), tabs and newlines included,
@@ -75,6 +85,33 @@ _ZLIB_HEADERS: Final = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 def is_runtime_payload(value: dict[str, Any]) -> bool:
     """A runtime-encoded object whose ``__value__`` is an encoded payload (QPY, numpy...)."""
     return "__type__" in value and isinstance(value.get("__value__"), str)
+
+
+def encoded_payload(value: dict[str, Any]) -> tuple[str, str] | None:
+    """``(tag, key)``: what the encoded payload a JSON object carries holds, and the key of its
+    base64 text; None for an object without one.
+
+    - a runtime-encoded object: its ``__type__``, under ``__value__``;
+    - the executor era's programs (IBM's ``ibm-quantum-schemas`` models, samplomatic's samplex
+      JSON): QPY under ``b64_data`` or ``circuit_b64`` (beside ``qpy_version``) and under
+      ``circuit_base64`` (beside ``qpy``), read as a ``QuantumCircuit``; an array's bytes under
+      ``data`` (beside ``shape`` and ``dtype``), read as a ``tensor``.
+    """
+    if is_runtime_payload(value):
+        return str(value["__type__"]), "__value__"
+    if "qpy_version" in value:
+        for key in ("b64_data", "circuit_b64"):
+            if isinstance(value.get(key), str):
+                return "QuantumCircuit", key
+    if "qpy" in value and isinstance(value.get("circuit_base64"), str):
+        return "QuantumCircuit", "circuit_base64"
+    if (
+        isinstance(value.get("data"), str)
+        and isinstance(value.get("dtype"), str)
+        and isinstance(value.get("shape"), list)
+    ):
+        return "tensor", "data"
+    return None
 
 
 def changed_span(old: str, new: str) -> tuple[int, int]:

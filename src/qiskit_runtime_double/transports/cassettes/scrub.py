@@ -36,7 +36,7 @@ from ...wire.secret_text import (
 )
 from .findings import Finding, Found
 from .payload_scrub import scrub_payload
-from .payloads import changed_span, is_runtime_payload
+from .payloads import changed_span, encoded_payload, is_runtime_payload
 from .rules import DEFAULT_SCRUB_RULES, Replacement, ScrubRule
 
 __all__ = [
@@ -168,7 +168,8 @@ class Scrubber:
 
         ``where`` names the document ("response body"), ``path`` the place in it. ``under``: the
         rule of a secret key above this value, which takes every string and number inside.
-        Runtime-encoded payloads are scanned inside (``payload``).
+        Encoded payloads (runtime-encoded, and those of IBM's schema models) are scanned inside
+        (``payload``).
         """
         here = f"{where} {path}" if path else where
         if under is not None:
@@ -188,7 +189,7 @@ class Scrubber:
                 for i, item in enumerate(value)
             ]
         if isinstance(value, dict):
-            if under is None and is_runtime_payload(value):
+            if under is None and encoded_payload(value) is not None:
                 return self.payload(value, here, found)
             out: dict[str, Any] = {}
             for key, item in value.items():
@@ -201,7 +202,7 @@ class Scrubber:
     # --- inside encoded payloads --------------------------------------------------------------
 
     def payload(self, value: dict[str, Any], here: str, found: Found | None = None) -> Any:
-        """A runtime-encoded object with the secrets inside its payload masked in place
+        """An object carrying an encoded payload with the secrets inside it masked in place
         (``payload_scrub.py``); ``value`` itself when there is nothing to mask."""
         return scrub_payload(self, value, here, found)
 
