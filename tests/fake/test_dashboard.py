@@ -145,15 +145,19 @@ def test_reading_the_state_does_not_move_simulated_time(server: FakeServer) -> N
 def test_under_real_pace_the_state_follows_real_time_whoever_reads_it() -> None:
     fake = FakeRuntime(backends=["generic_5q"], seed=5)
     with fake.serve(pace="real", speed=1000) as server, hand_moved_real_time(fake) as ticks:
+        (other,) = fake.add_background_jobs("generic_5q", 1, duration=200)
         first = requests.get(
             server.url + "/_double/state", headers=server.control_headers, timeout=TIMEOUT
-        ).json()["now"]
+        ).json()
         ticks.t += 0.25  # 250 simulated seconds at speed 1000: no runtime request in between
         second = requests.get(
             server.url + "/_double/state", headers=server.control_headers, timeout=TIMEOUT
-        ).json()["now"]
-    elapsed = _dt.datetime.fromisoformat(second) - _dt.datetime.fromisoformat(first)
-    assert elapsed == _dt.timedelta(seconds=250)
+        ).json()
+    elapsed = _dt.datetime.fromisoformat(second["now"]) - _dt.datetime.fromisoformat(first["now"])
+    # The clock follows real time; the simulation runs 1000 times as fast (the 200 s job ended).
+    assert elapsed == _dt.timedelta(seconds=0.25)
+    assert [job["status"] for job in first["jobs"] if job["id"] == other] == ["Running"]
+    assert [job["status"] for job in second["jobs"] if job["id"] == other] == ["Completed"]
 
 
 def test_the_timeline_route_answers_the_svg_of_the_jobs(fake: FakeRuntime) -> None:

@@ -739,12 +739,12 @@ class RuntimeState:
 
             def arrive(at: _dt.datetime) -> _dt.datetime | None:
                 self._background_job(backend, duration, at)
-                following = later(at, draws.expovariate(rate))
-                return None if end is not None and following > end else following
+                return later(at, draws.expovariate(rate))
 
             first = later(now, draws.expovariate(rate))
             if end is None or first <= end:
-                self.scheduler.every(first, arrive)
+                # The scheduler keeps ``end``: a served fake may bring the stream forward.
+                self.scheduler.every(first, arrive, until=end)
 
     def _background_job(self, backend: str, duration: float, at: _dt.datetime) -> JobRecord:
         job = JobRecord(

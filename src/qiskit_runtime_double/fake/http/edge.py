@@ -59,7 +59,15 @@ class HttpEdge:
 
     def reset(self, start: Start = None) -> None:
         """Reset the simulation (``Simulation.reset``) and forget every fault and pacer hold."""
-        real_start = self.pacer.timer()  # before the clock restarts: see Pacer.restarted
-        self.simulation.reset(start)
+        wall, real = self.pacer.wall_and_real()  # one instant: see Pacer.restarted
+        self.simulation.reset(start, base_now=wall)
         self.faults.clear()
-        self.pacer.restarted(since=real_start)
+        self.pacer.restarted(since=real)
+
+    def start_on_the_wall_clock(self) -> None:
+        """Start simulated time at the wall clock if nobody chose where it starts and the
+        simulation has done nothing yet (``Simulation.start_on_the_wall_clock``), with the pacer
+        counting real time from that very instant (``Pacer.restarted``)."""
+        wall, real = self.pacer.wall_and_real()
+        if self.simulation.start_on_the_wall_clock(base_now=wall):
+            self.pacer.restarted(since=real)

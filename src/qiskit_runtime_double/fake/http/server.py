@@ -309,10 +309,8 @@ class FakeServer:
             restore = (platform.require_auth, pacer.pace, pacer.speed, pacer.max_wait)
             start_choice = clock.start_choice
             try:
-                # The pace first: real time is then counted from before the clock starts at the
-                # wall clock, so simulated time never falls behind it (Pacer.restarted).
                 pacer.set_pace(self._pace, self._speed, self._max_wait)  # may refuse
-                self.edge.simulation.start_on_the_wall_clock()
+                self.edge.start_on_the_wall_clock()  # served time = wall clock (Pacer.restarted)
                 platform.require_auth = self._require_auth
                 thread = threading.Thread(
                     target=server.serve_forever,
