@@ -83,6 +83,8 @@ def test_state_shows_queues_per_backend_sessions_jobs_faults_and_the_clock(
         "hold_until": None
         if fake.state.scheduler.lanes["generic_5q"].hold_until is None
         else fake.state.scheduler.lanes["generic_5q"].hold_until.isoformat(),
+        "calibration_id": fake.catalogue["generic_5q"].calibration_id,
+        "mock_of": None,
     }
     assert second["running"] == waiting[0] and second["queued"] == waiting[1:]
     assert second["queued_count"] == second["queue_length"] == 2

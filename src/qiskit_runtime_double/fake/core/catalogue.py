@@ -11,7 +11,10 @@ A backend's wire data is made in ``snapshots.py``; ``TargetBackend`` (re-exporte
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+import hashlib
+import threading
+import warnings
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +29,12 @@ from .isa import check_isa
 from .shared import SHARED, SharedCache, target_fingerprint
 from .snapshots import CALIBRATION_DATE as CALIBRATION_DATE
 from .snapshots import ONLINE_DATE as ONLINE_DATE
-from .snapshots import configuration_from_target, official_snapshot, properties_from_target
+from .snapshots import (
+    configuration_from_target,
+    official_snapshot,
+    official_snapshot_of,
+    properties_from_target,
+)
 from .target_backend import TargetBackend
 
 __all__ = [
@@ -37,6 +45,8 @@ __all__ = [
     "build_catalogue",
     "default_backend_name",
     "ideal_simulator",
+    "official_entries",
+    "official_names",
 ]
 
 #: The default catalogue, in the order the service lists it.
@@ -148,6 +158,40 @@ def _build_default(name: str, seed: int) -> BackendV2:
 # --- official fake backends (the compat extra) -------------------------------------------------
 
 
+def official_names() -> list[str]:
+    """The names of the official fake devices (``fake_brisbane``...), sorted; empty without
+    ``qiskit_ibm_runtime``."""
+    return sorted(_official_fakes() or {})
+
+
+def official_entries(
+    exclude: Sequence[str] = (), *, shared: SharedCache = SHARED
+) -> dict[str, BackendEntry]:
+    """An entry for every official fake device not in ``exclude``, offered (``offered=True``: a
+    served fake lists them, but never picks one as a job's default backend). Nothing is built:
+    each device is made at its first use, and it is listed from its configuration snapshot."""
+    found: dict[str, BackendEntry] = {}
+    for name, kind in sorted((_official_fakes() or {}).items()):
+        if name not in exclude:
+            found[name] = BackendEntry(
+                name=name, build=_quietly(kind), official=kind, offered=True, shared=shared
+            )
+    return found
+
+
+def _quietly(kind: type[BackendV2]) -> Callable[[], BackendV2]:
+    """``kind()`` without the warnings some official fakes give at construction (fake_nighthawk's
+    "not intended to represent typical error values"): a server offering every device must not
+    warn about devices nobody asked for."""
+
+    def build() -> BackendV2:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return kind()
+
+    return build
+
+
 def _official_fakes() -> dict[str, type[BackendV2]] | None:
     """Official fake backend classes by backend name; None without ``qiskit_ibm_runtime``."""
     try:
@@ -169,20 +213,59 @@ def _official_fakes() -> dict[str, type[BackendV2]] | None:
 
 @dataclass(eq=False)
 class BackendEntry:
-    """A backend of the fake: its ``BackendV2`` (run on, ISA-checked against) and its wire data."""
+    """A backend of the fake: its ``BackendV2`` (run on, ISA-checked against) and its wire data.
+
+    ``build`` makes the ``BackendV2`` at its first use (``backend``). ``official``: the class of an
+    official fake device, whose snapshots give its wire data without making it. ``mock_of``: the
+    device this one is the mock of (a dry run's backend, ``mock_entries``). ``offered``: an
+    official device a served fake offers beside its own (``official_entries``).
+    """
 
     name: str
-    backend: BackendV2
+    build: Callable[[], BackendV2]
     simulator: bool = False
-    backend_version: str = "1.0.0"
+    backend_version: str | None = None
     #: What identifies the backend's contents (see ``content_key``); set for default devices.
     known_key: Hashable | None = field(default=None, repr=False)
     shared: SharedCache = field(default=SHARED, repr=False)
+    official: type[BackendV2] | None = field(default=None, repr=False)
+    mock_of: str | None = None
+    offered: bool = False
     _key: list[Hashable] = field(default_factory=list, init=False, repr=False)
+    _built: list[BackendV2] = field(default_factory=list, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def backend(self) -> BackendV2:
+        """The ``BackendV2``, made at the first use."""
+        if not self._built:
+            with self._lock:
+                if not self._built:
+                    self._built.append(self.build())
+        return self._built[0]
+
+    @property
+    def version(self) -> str:
+        """The backend's version (an official device's from its snapshot, without making it)."""
+        if self.backend_version is not None:
+            return self.backend_version
+        if self.official is not None:
+            return str(self._official_configuration().get("backend_version") or "1.0.0")
+        return self.backend.backend_version or "1.0.0"
 
     @property
     def num_qubits(self) -> int:
+        if self.official is not None:  # from its snapshot: making its target takes ~50 ms
+            return int(self._official_configuration()["n_qubits"])
         return int(self.backend.num_qubits)
+
+    @property
+    def processor_type(self) -> dict[str, Any] | None:
+        """The configuration's ``processor_type`` (an official device's from its snapshot)."""
+        if self.official is not None:
+            found = self._official_configuration().get("processor_type")
+            return dict(found) if isinstance(found, dict) else None
+        return self.configuration().processor_type
 
     @property
     def content_key(self) -> Hashable:
@@ -190,6 +273,8 @@ class BackendEntry:
         if not self._key:
             if self.known_key is not None:
                 key: Hashable = self.known_key
+            elif self.official is not None:
+                key = ("official", self.official.__qualname__)
             elif official_snapshot(self.backend, "conf_filename") is not None:
                 key = ("official", type(self.backend).__qualname__)
             else:
@@ -197,33 +282,56 @@ class BackendEntry:
             self._key.append(key)
         return self._key[0]
 
+    @property
+    def calibration_id(self) -> str:
+        """The id of the calibration its properties describe (``?calibration_id=`` on
+        ``/configuration`` and ``/properties``, and a job's ``calibration_id``). The fake keeps
+        one calibration per device, under a stable id made from its contents; a mock device has
+        its device's."""
+        text = repr((self.mock_of or self.name, self.content_key))
+        return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+    def _official_configuration(self) -> dict[str, Any]:
+        assert self.official is not None
+        kind = self.official
+        loaded = self.shared.get(
+            ("official configuration", kind.__qualname__),
+            lambda: official_snapshot_of(kind, "conf_filename") or {},
+        )
+        return loaded
+
     def isa_problems(self, circuit: qc.QuantumCircuit) -> list[str]:
         """Why ``circuit`` does not run as it is on this backend (``isa.py``); empty if it does."""
         return check_isa(circuit, self.backend.target, self.name)
 
     def configuration(self) -> BackendConfiguration:
         """The ``QasmBackendConfiguration`` the service serves (shared by equal backends)."""
-        key = ("configuration", self.content_key, self.name, self.simulator, self.backend_version)
+        key = ("configuration", self.content_key, self.name, self.simulator, self.version)
         return self.shared.get(key, self._build_configuration)
 
     def _build_configuration(self) -> BackendConfiguration:
-        raw = official_snapshot(self.backend, "conf_filename")
+        raw = self._snapshot("conf_filename")
         raw = configuration_from_target(self) if raw is None else raw
         raw["backend_name"] = self.name  # a snapshot names the real device
         return BackendConfiguration.model_validate(raw)
 
     def properties(self) -> BackendProperties | None:
         """The ``BackendProperties`` the service serves (shared); None for an ideal simulator."""
-        key = ("properties", self.content_key, self.name, self.simulator, self.backend_version)
+        key = ("properties", self.content_key, self.name, self.simulator, self.version)
         return self.shared.get(key, self._build_properties)
 
     def _build_properties(self) -> BackendProperties | None:
-        raw = official_snapshot(self.backend, "props_filename")
+        raw = self._snapshot("props_filename")
         if raw is None and not self.simulator:
             raw = properties_from_target(self)
         if raw is not None:
             raw["backend_name"] = self.name
         return None if raw is None else BackendProperties.model_validate(raw)
+
+    def _snapshot(self, which: str) -> dict[str, Any] | None:
+        if self.official is not None:
+            return official_snapshot_of(self.official, which)
+        return official_snapshot(self.backend, which)
 
 
 # --- the catalogue ----------------------------------------------------------------------------
@@ -292,15 +400,16 @@ def _entry(
     key: Hashable | None = None,
     shared: SharedCache,
 ) -> BackendEntry:
-    version = backend.backend_version or "1.0.0"
-    return BackendEntry(
+    entry = BackendEntry(
         name=name,
-        backend=backend,
+        build=lambda: backend,
         simulator=simulator,
-        backend_version=version,
+        backend_version=backend.backend_version or "1.0.0",
         known_key=key,
         shared=shared,
     )
+    entry._built.append(backend)
+    return entry
 
 
 def _unknown_backend_message(name: str, official: Mapping[str, object] | None) -> str:
@@ -319,8 +428,11 @@ def _unknown_backend_message(name: str, official: Mapping[str, object] | None) -
 
 
 def default_backend_name(catalogue: Mapping[str, BackendEntry]) -> str:
-    """The backend of a job that names none: the smallest device (a simulator if there are none)."""
+    """The backend of a job that names none: the smallest device (a simulator if there are none),
+    of the fake's own backends (not the official devices a served fake offers, nor mocks)."""
     if not catalogue:
         raise ValueError("The catalogue is empty: there is no backend to default to.")
-    devices = [entry for entry in catalogue.values() if not entry.simulator]
-    return min(devices or catalogue.values(), key=lambda entry: entry.num_qubits).name
+    own = [e for e in catalogue.values() if not (e.offered or e.mock_of)]
+    own = own or list(catalogue.values())
+    devices = [entry for entry in own if not entry.simulator]
+    return min(devices or own, key=lambda entry: entry.num_qubits).name

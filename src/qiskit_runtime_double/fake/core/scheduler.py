@@ -153,7 +153,7 @@ class Scheduler:
     def submit(self, job: JobRecord, at: _dt.datetime) -> None:
         lane = self.lane(job.backend)
         lane.queue.append(job)
-        session = self.sessions.get(job.session_id) if job.session_id else None
+        session = self._session_of(job)
         if session is not None:
             session.queued.append(job)
             session.pending += 1
@@ -201,6 +201,12 @@ class Scheduler:
 
     # --- the simulation ----------------------------------------------------------------------
 
+    def _session_of(self, job: JobRecord) -> SessionRecord | None:
+        """The session ``job`` runs in: none for a dry run in a session (a job on the mock of the
+        session's backend runs on the mock's lane, outside the session's scheduling)."""
+        session = self.sessions.get(job.session_id) if job.session_id else None
+        return session if session is not None and session.backend == job.backend else None
+
     def _push(self, at: _dt.datetime, kind: EventKind, ref: object) -> None:
         if at > _HORIZON:
             return  # past the end of simulated time: it can never happen
@@ -241,7 +247,7 @@ class Scheduler:
         job.transition("Running", at)
         lane.running = job
         self._push(later(at, job.run_time), "finish", job)
-        session = self.sessions.get(job.session_id) if job.session_id else None
+        session = self._session_of(job)
         if session is None:
             return
         if session.queued and session.queued[0] is job:
@@ -279,7 +285,7 @@ class Scheduler:
 
     def _job_left(self, job: JobRecord, at: _dt.datetime, *, ran: bool) -> None:
         """Session bookkeeping after one of its jobs reached a final state."""
-        session = self.sessions.get(job.session_id) if job.session_id else None
+        session = self._session_of(job)
         if session is None:
             return
         if ran:

@@ -26,10 +26,11 @@ from ...wire.control import (
     PastJobRequest,
 )
 from ...wire.vocabulary import RAN_TOO_LONG_REASON, ReasonCode
-from .catalogue import BackendEntry, build_catalogue
+from .catalogue import BackendEntry, build_catalogue, official_entries
 from .clock import Start, VirtualClock
 from .durations import DurationModel
 from .instances import Instances, configure_instances
+from .mock_devices import mock_entries
 from .plan import Instance, Plan
 from .programs import ProgramRegistry
 from .records import JobFault, JobRecord, SessionRecord
@@ -67,11 +68,17 @@ class Simulation:
     ) -> None:
         self.clock = clock
         self.seed = seed
+        #: The fake's devices and simulators by name (``fake.catalogue``).
         self.catalogue: dict[str, BackendEntry] = build_catalogue(backends, seed=seed or 0)
+        #: Whether it was made with the default catalogue (``offer_official_backends``).
+        self.default_catalogue = backends is None
+        #: The mock device of each device, where dry runs go (``mock_devices.py``).
+        self.mocks: dict[str, BackendEntry] = mock_entries(self.catalogue)
         self.plan: Plan
         #: The instances served (``instances.default`` answers requests without ``Service-CRN``).
         self.instances: Instances
         self.plan, self.instances = configure_instances(plan, instances, list(self.catalogue))
+        self.instances.add_mocks({name: str(e.mock_of) for name, e in self.mocks.items()})
         #: The programs jobs may run: built-in and registered ones. Configuration, like the
         #: backends: ``reset()`` keeps them.
         self.programs = programs
@@ -87,7 +94,7 @@ class Simulation:
     def _new_state(self) -> RuntimeState:
         """A fresh state, with the history given to the constructor."""
         state = RuntimeState(
-            catalogue=self.catalogue,
+            catalogue={**self.catalogue, **self.mocks},
             clock=self.clock,
             executor=self._executor,
             plan=self.plan,
@@ -113,6 +120,28 @@ class Simulation:
             else:  # checks ``start`` before anything is forgotten
                 self.clock.restart(start, base_now=base_now)
             self.state = self._new_state()
+
+    def offer_official_backends(self) -> list[str]:
+        """Add every official fake device (``fake_brisbane``...; with ``qiskit-ibm-runtime``
+        installed) to a fake made with the default catalogue, and their mocks; their names.
+
+        What ``serve()`` does, so that a served fake answers for any device by name. Nothing is
+        built: each device is made at its first use, and listed from its snapshot. They are never
+        a job's default backend. A fake given its own backends, or served before, gets none.
+        """
+        if not self.default_catalogue:
+            return []
+        with self._reset_lock:  # not while reset() builds a state from the catalogue
+            offered = official_entries(list(self.catalogue))
+            mocks = mock_entries(offered, taken=[*self.catalogue, *self.mocks])
+            self.catalogue.update(offered)
+            self.mocks.update(mocks)
+            self.instances.add_backends(offered)
+            self.instances.add_mocks({name: str(e.mock_of) for name, e in mocks.items()})
+            state = self.state
+            with state.transaction():
+                state.catalogue.update({**offered, **mocks})
+        return list(offered)
 
     # --- reading -----------------------------------------------------------------------------
 

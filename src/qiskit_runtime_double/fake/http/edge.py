@@ -64,10 +64,15 @@ class HttpEdge:
         self.faults.clear()
         self.pacer.restarted(since=real)
 
-    def start_on_the_wall_clock(self) -> None:
-        """Start simulated time at the wall clock if nobody chose where it starts and the
-        simulation has done nothing yet (``Simulation.start_on_the_wall_clock``), with the pacer
-        counting real time from that very instant (``Pacer.restarted``)."""
+    def prepare_to_serve(self) -> None:
+        """What a server does before it serves (``FakeServer.start``).
+
+        Start simulated time at the wall clock if nobody chose where it starts and the simulation
+        has done nothing yet (``Simulation.start_on_the_wall_clock``), with the pacer counting
+        real time from that very instant (``Pacer.restarted``); and offer every official fake
+        device by name beside a default catalogue (``Simulation.offer_official_backends``).
+        """
         wall, real = self.pacer.wall_and_real()
         if self.simulation.start_on_the_wall_clock(base_now=wall):
             self.pacer.restarted(since=real)
+        self.simulation.offer_official_backends()

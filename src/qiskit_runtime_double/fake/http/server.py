@@ -310,7 +310,7 @@ class FakeServer:
             start_choice = clock.start_choice
             try:
                 pacer.set_pace(self._pace, self._speed, self._max_wait)  # may refuse
-                self.edge.start_on_the_wall_clock()  # served time = wall clock (Pacer.restarted)
+                self.edge.prepare_to_serve()  # time at the wall clock, every official device
                 platform.require_auth = self._require_auth
                 thread = threading.Thread(
                     target=server.serve_forever,
