@@ -86,7 +86,7 @@ HEAVY_HOMES = {
     "werkzeug": (f"{PKG}.fake.http.server",),
     "simple_websocket": (f"{PKG}.fake.http.stream",),
     "urllib3": (f"{PKG}.transports.live", f"{PKG}.interception.urllib3_hook"),
-    "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.catalogue"),
+    "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.official_devices"),
 }
 #: What ``import qiskit_runtime_double`` must not load.
 HEAVY_AT_IMPORT = (
@@ -480,7 +480,7 @@ SYNTHETIC = {
             import qiskit_aer
             from requests import Session  # rule 4
     """,
-    f"src/{PKG}/fake/core/catalogue.py": """
+    f"src/{PKG}/fake/core/official_devices.py": """
         def load():
             from qiskit_ibm_runtime import fake_provider
     """,

@@ -3,7 +3,7 @@
 The default catalogue is three noisy ``GenericBackendV2`` devices (5, 27 and 127 qubits, on
 IBM-like coupling maps and basis gates) and ``ibmq_qasm_simulator``, an ideal all-to-all simulator.
 Official fake backends (``"fake_brisbane"``...) come from ``qiskit_ibm_runtime`` (the ``compat``
-extra), imported only when one is asked for.
+extra), found and imported only in ``official_devices.py``, when one is asked for.
 
 A backend's wire data is made in ``snapshots.py``; ``TargetBackend`` (re-exported here) is in
 ``target_backend.py``, and the ISA check in ``isa.py``.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import warnings
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from qiskit.transpiler import Target
 from ...errors import BackendNotFoundError
 from ...wire.models import BackendConfiguration, BackendProperties
 from .isa import check_isa
+from .official_devices import OfficialDevice, installed_official_devices, official_fake_classes
 from .shared import SHARED, SharedCache, target_fingerprint
 from .snapshots import CALIBRATION_DATE as CALIBRATION_DATE
 from .snapshots import ONLINE_DATE as ONLINE_DATE
@@ -46,7 +46,6 @@ __all__ = [
     "default_backend_name",
     "ideal_simulator",
     "official_entries",
-    "official_names",
 ]
 
 #: The default catalogue, in the order the service lists it.
@@ -158,54 +157,19 @@ def _build_default(name: str, seed: int) -> BackendV2:
 # --- official fake backends (the compat extra) -------------------------------------------------
 
 
-def official_names() -> list[str]:
-    """The names of the official fake devices (``fake_brisbane``...), sorted; empty without
-    ``qiskit_ibm_runtime``."""
-    return sorted(_official_fakes() or {})
-
-
 def official_entries(
     exclude: Sequence[str] = (), *, shared: SharedCache = SHARED
 ) -> dict[str, BackendEntry]:
     """An entry for every official fake device not in ``exclude``, offered (``offered=True``: a
-    served fake lists them, but never picks one as a job's default backend). Nothing is built:
-    each device is made at its first use, and it is listed from its configuration snapshot."""
-    found: dict[str, BackendEntry] = {}
-    for name, kind in sorted((_official_fakes() or {}).items()):
-        if name not in exclude:
-            found[name] = BackendEntry(
-                name=name, build=_quietly(kind), official=kind, offered=True, shared=shared
-            )
-    return found
-
-
-def _quietly(kind: type[BackendV2]) -> Callable[[], BackendV2]:
-    """``kind()`` without the warnings some official fakes give at construction (fake_nighthawk's
-    "not intended to represent typical error values"): a server offering every device must not
-    warn about devices nobody asked for."""
-
-    def build() -> BackendV2:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return kind()
-
-    return build
-
-
-def _official_fakes() -> dict[str, type[BackendV2]] | None:
-    """Official fake backend classes by backend name; None without ``qiskit_ibm_runtime``."""
-    try:
-        from qiskit_ibm_runtime import fake_provider
-        from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
-    except ImportError:
-        return None
-    found: dict[str, type[BackendV2]] = {}
-    for attr in dir(fake_provider):
-        cls = getattr(fake_provider, attr)
-        name = getattr(cls, "backend_name", None)
-        if isinstance(cls, type) and issubclass(cls, FakeBackendV2) and isinstance(name, str):
-            found[name] = cls
-    return found
+    served fake lists them, but never picks one as a job's default backend). Nothing is imported
+    or built (``official_devices.py``): each is listed from its snapshots, made at its first use."""
+    return {
+        device.name: BackendEntry(
+            name=device.name, build=device.make, official=device, offered=True, shared=shared
+        )
+        for device in installed_official_devices()
+        if device.name not in exclude
+    }
 
 
 # --- entries ----------------------------------------------------------------------------------
@@ -228,7 +192,7 @@ class BackendEntry:
     #: What identifies the backend's contents (see ``content_key``); set for default devices.
     known_key: Hashable | None = field(default=None, repr=False)
     shared: SharedCache = field(default=SHARED, repr=False)
-    official: type[BackendV2] | None = field(default=None, repr=False)
+    official: OfficialDevice | None = field(default=None, repr=False)
     mock_of: str | None = None
     offered: bool = False
     _key: list[Hashable] = field(default_factory=list, init=False, repr=False)
@@ -274,9 +238,10 @@ class BackendEntry:
             if self.known_key is not None:
                 key: Hashable = self.known_key
             elif self.official is not None:
-                key = ("official", self.official.__qualname__)
+                key = ("official", self.official.name)
             elif official_snapshot(self.backend, "conf_filename") is not None:
-                key = ("official", type(self.backend).__qualname__)
+                kind = type(self.backend)
+                key = ("official", str(getattr(kind, "backend_name", kind.__qualname__)))
             else:
                 key = ("target", target_fingerprint(self.backend.target))
             self._key.append(key)
@@ -293,10 +258,10 @@ class BackendEntry:
 
     def _official_configuration(self) -> dict[str, Any]:
         assert self.official is not None
-        kind = self.official
+        device = self.official
         loaded = self.shared.get(
-            ("official configuration", kind.__qualname__),
-            lambda: official_snapshot_of(kind, "conf_filename") or {},
+            ("official configuration", device.name),
+            lambda: official_snapshot_of(device, "conf_filename") or {},
         )
         return loaded
 
@@ -385,7 +350,7 @@ def build_catalogue(
             key = ("default", name, seed)
             catalogue[name] = _entry(name, backend, simulator, key=key, shared=shared)
             continue
-        official = _official_fakes() if official is None else official
+        official = official_fake_classes() if official is None else official
         if official is None or name not in official:
             raise BackendNotFoundError(_unknown_backend_message(name, official))
         catalogue[name] = _entry(name, official[name](), False, shared=shared)

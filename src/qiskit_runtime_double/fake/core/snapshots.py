@@ -53,8 +53,9 @@ def official_snapshot(backend: BackendV2, which: str) -> dict[str, Any] | None:
     return official_snapshot_of(type(backend), which)
 
 
-def official_snapshot_of(kind: type, which: str) -> dict[str, Any] | None:
-    """``official_snapshot`` from the official fake's class, without making one."""
+def official_snapshot_of(kind: object, which: str) -> dict[str, Any] | None:
+    """``official_snapshot`` from the official fake's class (or an ``OfficialDevice``), without
+    making one."""
     directory, filename = getattr(kind, "dirname", None), getattr(kind, which, None)
     if not isinstance(directory, str) or not isinstance(filename, str):
         return None
