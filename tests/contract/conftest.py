@@ -32,6 +32,7 @@ from qiskit_runtime_double.transports.cassette import CassetteTransport, vcrpy_r
 from qiskit_runtime_double.transports.cassettes import DEFAULT_SCRUB_RULES, Scrubber, read_cassette
 from qiskit_runtime_double.transports.cassettes.summary import secret_findings
 
+from .. import helpers
 from ..helpers import live_transport
 
 
@@ -93,8 +94,4 @@ def _through_cassette(fake: FakeRuntime, path: Path) -> Iterator[Runtime]:
 
 @pytest.fixture
 def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return circuit
+    return helpers.bell()

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
 
 from qiskit_runtime_double import FakeRuntime
@@ -27,6 +26,7 @@ from qiskit_runtime_double.fake.core.official_devices import (
     installed_official_devices,
     official_fake_classes,
 )
+from tests.helpers import bell
 
 from .conftest import SUITE_MAX_WAIT, Official, sampler_job
 
@@ -47,14 +47,6 @@ def default_served() -> Iterator[Official]:
     fake = FakeRuntime(seed=12)
     with fake.serve(max_wait=SUITE_MAX_WAIT) as server, official_service_context(server) as service:
         yield Official(fake, server, service)
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return circuit
 
 
 def test_the_devices_found_without_importing_the_client_are_its_classes() -> None:
