@@ -119,6 +119,19 @@ def test_state_shows_queues_per_backend_sessions_jobs_faults_and_the_clock(
     assert state["routes"] == [route.name for route in ROUTES]
 
 
+@pytest.mark.compat
+def test_state_lists_offered_official_devices_only_once_something_happens_on_them() -> None:
+    pytest.importorskip("qiskit_ibm_runtime")
+    fake = FakeRuntime(seed=5)  # served, it offers every official device (68 in 0.51)
+    with fake.serve(pace="manual"):
+        listed = [b["name"] for b in control_get(fake, "/state").json()["backends"]]
+        assert listed == ["generic_5q", "generic_27q", "generic_127q", "ibmq_qasm_simulator"]
+
+        fake.set_backend_status("fake_manila", operational=False)
+        listed = [b["name"] for b in control_get(fake, "/state").json()["backends"]]
+        assert listed[-1] == "fake_manila" and len(listed) == 5
+
+
 def test_state_lists_the_latest_jobs_and_a_bounded_queue_with_complete_counts(
     fake: FakeRuntime,
 ) -> None:

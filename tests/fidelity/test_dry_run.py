@@ -126,3 +126,22 @@ def test_our_client_sends_a_dry_run_to_the_mock_device_too(bell_isa: QuantumCirc
         SamplerV2(mode=QiskitRuntimeService(fake=refused).backend(QPU)).run(
             [bell_isa], shots=6, dry_run=True
         )
+
+
+def test_a_dry_run_in_a_session_leaves_the_session_to_its_real_jobs(
+    official: Official, bell_isa: QuantumCircuit
+) -> None:
+    from qiskit_ibm_runtime import Session
+
+    with Session(backend=official.backend()) as session:
+        real = sampler_job(session, bell_isa, shots=10)
+        dry = dry_sampler_job(session, bell_isa, shots=10)
+        assert dry.result()[0].data.meas.num_shots == 10  # type: ignore[attr-defined]
+        assert real.result()[0].data.meas.num_shots == 10
+        after = sampler_job(session, bell_isa, shots=10)
+        assert after.result()[0].data.meas.num_shots == 10
+
+    backends = {j.id: j.backend for j in official.fake.jobs()}
+    assert backends[dry.job_id()] == MOCK  # type: ignore[attr-defined]
+    assert backends[real.job_id()] == backends[after.job_id()] == QPU
+    assert official.fake.job(after.job_id()).session_id == session.session_id

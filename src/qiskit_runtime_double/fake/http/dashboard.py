@@ -134,8 +134,9 @@ def state_snapshot(simulation: Simulation, pacer: Pacer, faults: HttpFaults) -> 
         backends = []
         for name, entry in state.catalogue.items():
             lane = state.scheduler.lanes.get(name)
-            if entry.mock_of is not None and lane is None:
-                continue  # a mock device nobody used: only clutter
+            extra = entry.mock_of is not None or entry.offered
+            if extra and lane is None and name not in state.backend_status:
+                continue  # a mock or offered official device nobody used: only clutter
             operational, status, message = state.backend_status.get(name, (True, "active", None))
             queued = [job.id for job in lane.queue if job.status == "Queued"] if lane else []
             backends.append(
