@@ -73,6 +73,7 @@ def _submit(
             result_decoder=result_decoder,
             backend_name=mode.name,
             dry_run=dry_run,
+            calibration_id=getattr(mode, "calibration_id", None),
         )
     raise IBMInputValueError(
         f"Invalid mode {mode!r}: pass mode= a Session, a Batch or a backend from "

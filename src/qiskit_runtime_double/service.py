@@ -229,7 +229,8 @@ class QiskitRuntimeService(Closing):
         #: Encodings of circuits this service sent, reused while unchanged (see
         #: ``wire.codec.EncodedCircuits``): a session resends the same circuits.
         self._encoded = codec.EncodedCircuits()
-        self._backends: dict[str, RuntimeBackend] = {}
+        #: By name and calibration id (None: the current calibration).
+        self._backends: dict[tuple[str, str | None], RuntimeBackend] = {}
         self._programs: dict[str, RuntimeProgram] = {}
         self._listed = False
 
@@ -282,16 +283,26 @@ class QiskitRuntimeService(Closing):
 
     # --- backends ----------------------------------------------------------------------------
 
-    def backend(self, name: str) -> RuntimeBackend:
-        """The backend called ``name`` (``BackendNotFoundError``, a ``ValueError``, if none)."""
+    def backend(self, name: str, calibration_id: str | None = None) -> RuntimeBackend:
+        """The backend called ``name`` (``BackendNotFoundError``, a ``ValueError``, if none).
+
+        ``calibration_id``: the backend as that calibration describes it (its jobs name it); an
+        id the service does not know is a ``BackendNotFoundError``, as in the official client.
+        """
         given: object = name  # callers without type checking pass anything
         if not isinstance(given, str) or not given:
             raise IBMInputValueError(f"A backend name must be a non-empty string, got {name!r}.")
-        cached = self._backends.get(name)
+        if calibration_id is not None:
+            check_str("calibration_id", calibration_id)
+        key = (name, calibration_id)
+        cached = self._backends.get(key)
         if cached is None:
-            configuration = self._client.backend_configuration(name)
-            properties = self._client.backend_properties(name)
-            cached = self._backends[name] = RuntimeBackend(configuration, properties, service=self)
+            configuration = self._client.backend_configuration(name, calibration_id)
+            properties = self._client.backend_properties(name, calibration_id)
+            cached = RuntimeBackend(
+                configuration, properties, service=self, calibration_id=calibration_id
+            )
+            self._backends[key] = cached
         return cached
 
     def backends(
@@ -400,6 +411,7 @@ class QiskitRuntimeService(Closing):
         *,
         backend_name: str | None = None,
         dry_run: bool = False,
+        calibration_id: str | None = None,
     ) -> RuntimeJob:
         """Submit a job of ``program_id`` (outside a session unless ``session_id`` is given).
 
@@ -407,7 +419,8 @@ class QiskitRuntimeService(Closing):
         ``RuntimeOptions`` or a dict of its keys (``private`` too). ``callback(job_id, result)``
         gets the result; ``result_decoder`` decodes it (``docs/session-api.md``). ``dry_run``:
         send it to the backend's mock device instead, as the official client does (validated,
-        its usage reported, random data, no QPU time).
+        its usage reported, random data, no QPU time). ``calibration_id``: the calibration the
+        job's circuits were made for (a backend's ``calibration_id``); refused if unknown.
         """
         check_str("program_id", program_id)
         if callback is not None and not callable(callback):
@@ -426,6 +439,8 @@ class QiskitRuntimeService(Closing):
             if given is not None:
                 check_str(name, given)
         check_bool("dry_run", dry_run)
+        if calibration_id is not None:
+            check_str("calibration_id", calibration_id)
         if dry_run:
             backend_name = self._mock_of(backend_name)
         request = JobCreateRequest(
@@ -433,6 +448,7 @@ class QiskitRuntimeService(Closing):
             params=codec.to_jsonable(params, circuits=self._encoded),
             backend=backend_name,
             session_id=session_id,
+            calibration_id=calibration_id,
             **settings.fields,
         )
         created = self._client.submit_job(request)

@@ -71,3 +71,22 @@ def test_an_unknown_calibration_id_is_a_backend_not_found(official: Official) ->
     known = official.fake.catalogue[QPU].calibration_id
     assert any("invalid_id" in m and known in m for m in records.messages)
     assert official.service.backend(QPU).calibration_id is None  # without one: as before
+
+
+def test_our_client_asks_for_a_calibration_as_the_official_one_does(
+    bell_isa: QuantumCircuit,
+) -> None:
+    from qiskit_runtime_double import BackendNotFoundError, FakeRuntime, QiskitRuntimeService
+    from qiskit_runtime_double import SamplerV2 as OurSampler
+
+    fake = FakeRuntime([QPU], seed=3)
+    service = QiskitRuntimeService(fake=fake)
+    known = fake.catalogue[QPU].calibration_id
+
+    backend = service.backend(QPU, calibration_id=known)
+    assert backend.calibration_id == known and service.backend(QPU).calibration_id is None
+    job = OurSampler(mode=backend).run([bell_isa], shots=10)
+    assert job.result()[0].data.meas.num_shots == 10
+
+    with pytest.raises(BackendNotFoundError, match="invalid_id"):
+        service.backend(QPU, calibration_id="invalid_id")
