@@ -181,9 +181,10 @@ class Pacer:
             now = self.timer()
             elapsed, self._last = max(now - self._last, 0.0), max(now, self._last)
             speed = self._speed
-        # A ticking clock already moves with real time; a slower pace moves it less.
+        # A ticking clock already moves with real time; a slower pace moves it less. The clock
+        # stops at the end of simulated time (advance_by), never a 500 there.
         if clock.mode != "ticking" and elapsed > 0:
-            clock.shift(_dt.timedelta(seconds=elapsed * min(speed, 1.0)))
+            clock.advance_by(elapsed * min(speed, 1.0))
         if speed > 1 and elapsed > 0:
             self.simulation.fast_forward(elapsed * (speed - 1))
         return now
