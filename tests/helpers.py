@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import requests
@@ -19,6 +22,7 @@ from qiskit_runtime_double import FakeRuntime, QiskitRuntimeService
 from qiskit_runtime_double.fake.http.platform import APIKEY_GRANT
 from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.transports.live import LiveTransport
+from qiskit_runtime_double.wire.http import App, HttpRequest, HttpResponse
 
 
 def live_transport(server: FakeServer, api_key: str = "test-key") -> LiveTransport:
@@ -78,6 +82,36 @@ def iam_token(server: FakeServer, key: str = TEST_KEY) -> str:
     answer.raise_for_status()
     token: str = answer.json()["access_token"]
     return token
+
+
+#: A timestamp as the service, the codec or a log writes one (``...Z``, ``+00:00``, no zone).
+TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
+
+
+@dataclass
+class TimestampWatch:
+    """An app in front of ``app`` that checks every timestamp of every answer (JSON bodies,
+    result texts, logs) against the wall clock read just after the answer was made."""
+
+    app: App
+    checked: int = 0
+    late: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.app(request)
+        wall = _dt.datetime.now(_dt.timezone.utc)
+        found = TIMESTAMP.findall(response.content.decode("utf-8", "replace"))
+        late = []
+        for text in found:
+            at = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            at = at if at.tzinfo is not None else at.replace(tzinfo=_dt.timezone.utc)
+            if at > wall:
+                late.append(f"{request.method} {request.path}: {text} > {wall.isoformat()}")
+        with self._lock:
+            self.checked += len(found)
+            self.late += late
+        return response
 
 
 def bell(

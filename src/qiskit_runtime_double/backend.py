@@ -132,6 +132,8 @@ class RuntimeBackend(BackendV2):
         properties: The backend's calibration document, if the service has one (simulators don't).
         service: The ``QiskitRuntimeService`` that made this backend, kept as :attr:`service`
             (anything with ``backend_status(name)`` will do: ``StatusSource``).
+        calibration_id: The calibration its properties describe, when one was asked for
+            (``service.backend(name, calibration_id=...)``); its jobs name it too.
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class RuntimeBackend(BackendV2):
         properties: BackendProperties | None = None,
         *,
         service: StatusSource | None = None,
+        calibration_id: str | None = None,
     ) -> None:
         super().__init__(
             provider=None,
@@ -153,6 +156,8 @@ class RuntimeBackend(BackendV2):
         #: The service that made this backend: a ``QiskitRuntimeService``, typed loosely because
         #: that module imports this one (a backend needs only ``StatusSource`` of it).
         self.service: Any | None = service
+        #: The calibration asked for (None: the backend's current one), as in the official client.
+        self.calibration_id = calibration_id
         # Resolved now, not with the target, so an unknown gate warns when the backend is made
         # rather than at some later transpile.
         self._operations = _resolve_operations(configuration)

@@ -42,13 +42,21 @@ def _submit(
     job_options: dict[str, Any],
     result_decoder: Any = None,
     callback: Callback | None = None,
+    *,
+    dry_run: bool = False,
 ) -> RuntimeJob:
-    """Send a job in ``mode`` (a session or batch, or a backend for a job outside any session)."""
+    """Send a job in ``mode`` (a session or batch, or a backend for a job outside any session);
+    ``dry_run``: to the backend's mock device (``QiskitRuntimeService.run``)."""
     mode = mode if mode is not None else current_session()
     options = {"log_level": "WARNING", **job_options}
     if isinstance(mode, Session):
         return mode.run(
-            program_id, params, options, callback=callback, result_decoder=result_decoder
+            program_id,
+            params,
+            options,
+            callback=callback,
+            result_decoder=result_decoder,
+            dry_run=dry_run,
         )
     if isinstance(mode, BackendV2):
         service: QiskitRuntimeService | None = getattr(mode, "service", None)
@@ -64,6 +72,8 @@ def _submit(
             callback=callback,
             result_decoder=result_decoder,
             backend_name=mode.name,
+            dry_run=dry_run,
+            calibration_id=getattr(mode, "calibration_id", None),
         )
     raise IBMInputValueError(
         f"Invalid mode {mode!r}: pass mode= a Session, a Batch or a backend from "
@@ -170,8 +180,14 @@ class SamplerV2(BaseSamplerV2):
     def options(self) -> SamplerOptions:
         return self._options
 
-    def run(self, pubs: Iterable[SamplerPubLike], *, shots: int | None = None) -> RuntimeJob:
-        """Sample each pub; ``shots`` (a positive int) applies to pubs that do not set theirs."""
+    def run(
+        self, pubs: Iterable[SamplerPubLike], *, shots: int | None = None, dry_run: bool = False
+    ) -> RuntimeJob:
+        """Sample each pub; ``shots`` (a positive int) applies to pubs that do not set theirs.
+
+        ``dry_run``: validate the job and report its usage on the backend's mock device, without
+        QPU time; the result has random data in the usual shapes (``docs/fake-service.md``).
+        """
         if shots is not None:
             shots = check_positive_int("shots", shots)
         coerced: list[SamplerPub] = _coerce(
@@ -193,7 +209,7 @@ class SamplerV2(BaseSamplerV2):
             "version": 2,
             "support_qiskit": True,
         }
-        return _submit(self._mode, "sampler", params, self._options.job_options())
+        return _submit(self._mode, "sampler", params, self._options.job_options(), dry_run=dry_run)
 
 
 class EstimatorV2(BaseEstimatorV2):
@@ -214,9 +230,14 @@ class EstimatorV2(BaseEstimatorV2):
         return self._options
 
     def run(
-        self, pubs: Iterable[EstimatorPubLike], *, precision: float | None = None
+        self,
+        pubs: Iterable[EstimatorPubLike],
+        *,
+        precision: float | None = None,
+        dry_run: bool = False,
     ) -> RuntimeJob:
-        """Estimate each pub; ``precision`` (finite, > 0) applies to pubs that do not set theirs."""
+        """Estimate each pub; ``precision`` (finite, > 0) applies to pubs that do not set theirs.
+        ``dry_run`` as in ``SamplerV2.run``."""
         if precision is not None:
             precision = check_positive_finite("precision", precision)
         coerced: list[EstimatorPub] = _coerce(
@@ -242,4 +263,6 @@ class EstimatorV2(BaseEstimatorV2):
             "support_qiskit": True,
             **({} if level is None else {"resilience_level": level}),
         }
-        return _submit(self._mode, "estimator", params, self._options.job_options())
+        return _submit(
+            self._mode, "estimator", params, self._options.job_options(), dry_run=dry_run
+        )

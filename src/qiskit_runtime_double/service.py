@@ -38,6 +38,7 @@ from .validation import (
 )
 from .wire import codec
 from .wire.models import BackendDevice, JobCreateRequest
+from .wire.vocabulary import MOCK_CLASS, mock_backend_name
 
 if TYPE_CHECKING:
     from .job import Callback
@@ -228,7 +229,8 @@ class QiskitRuntimeService(Closing):
         #: Encodings of circuits this service sent, reused while unchanged (see
         #: ``wire.codec.EncodedCircuits``): a session resends the same circuits.
         self._encoded = codec.EncodedCircuits()
-        self._backends: dict[str, RuntimeBackend] = {}
+        #: By name and calibration id (None: the current calibration).
+        self._backends: dict[tuple[str, str | None], RuntimeBackend] = {}
         self._programs: dict[str, RuntimeProgram] = {}
         self._listed = False
 
@@ -281,16 +283,26 @@ class QiskitRuntimeService(Closing):
 
     # --- backends ----------------------------------------------------------------------------
 
-    def backend(self, name: str) -> RuntimeBackend:
-        """The backend called ``name`` (``BackendNotFoundError``, a ``ValueError``, if none)."""
+    def backend(self, name: str, calibration_id: str | None = None) -> RuntimeBackend:
+        """The backend called ``name`` (``BackendNotFoundError``, a ``ValueError``, if none).
+
+        ``calibration_id``: the backend as that calibration describes it (its jobs name it); an
+        id the service does not know is a ``BackendNotFoundError``, as in the official client.
+        """
         given: object = name  # callers without type checking pass anything
         if not isinstance(given, str) or not given:
             raise IBMInputValueError(f"A backend name must be a non-empty string, got {name!r}.")
-        cached = self._backends.get(name)
+        if calibration_id is not None:
+            check_str("calibration_id", calibration_id)
+        key = (name, calibration_id)
+        cached = self._backends.get(key)
         if cached is None:
-            configuration = self._client.backend_configuration(name)
-            properties = self._client.backend_properties(name)
-            cached = self._backends[name] = RuntimeBackend(configuration, properties, service=self)
+            configuration = self._client.backend_configuration(name, calibration_id)
+            properties = self._client.backend_properties(name, calibration_id)
+            cached = RuntimeBackend(
+                configuration, properties, service=self, calibration_id=calibration_id
+            )
+            self._backends[key] = cached
         return cached
 
     def backends(
@@ -299,16 +311,27 @@ class QiskitRuntimeService(Closing):
         min_num_qubits: int | None = None,
         simulator: bool | None = None,
         operational: bool | None = None,
+        *,
+        include_mocks: bool = False,
     ) -> list[RuntimeBackend]:
-        """The backends available, filtered by name, size, kind and operational status."""
+        """The backends available, filtered by name, size, kind and operational status; mock
+        devices (where dry runs go) only with ``include_mocks``, as in the official client."""
         if name is not None:
             check_str("name", name)
         if min_num_qubits is not None:
             check_non_negative_int("min_num_qubits", min_num_qubits)
-        for flag, given in (("simulator", simulator), ("operational", operational)):
+        for flag, given in (
+            ("simulator", simulator),
+            ("operational", operational),
+            ("include_mocks", include_mocks),
+        ):
             if given is not None:
                 check_bool(flag, given)
-        names = [device.name for device in self._client.list_backends().devices]
+        names = [
+            device.name
+            for device in self._client.list_backends().devices
+            if include_mocks or device.class_ != MOCK_CLASS
+        ]
         if name is not None:
             names = [n for n in names if n == name]
         found = [self.backend(n) for n in names]
@@ -387,12 +410,17 @@ class QiskitRuntimeService(Closing):
         session_id: str | None = None,
         *,
         backend_name: str | None = None,
+        dry_run: bool = False,
+        calibration_id: str | None = None,
     ) -> RuntimeJob:
         """Submit a job of ``program_id`` (outside a session unless ``session_id`` is given).
 
         ``inputs``: a dict, or a ``ParameterNamespace`` (validated first). ``options``: a
         ``RuntimeOptions`` or a dict of its keys (``private`` too). ``callback(job_id, result)``
-        gets the result; ``result_decoder`` decodes it (``docs/session-api.md``).
+        gets the result; ``result_decoder`` decodes it (``docs/session-api.md``). ``dry_run``:
+        send it to the backend's mock device instead, as the official client does (validated,
+        its usage reported, random data, no QPU time). ``calibration_id``: the calibration the
+        job's circuits were made for (a backend's ``calibration_id``); refused if unknown.
         """
         check_str("program_id", program_id)
         if callback is not None and not callable(callback):
@@ -410,11 +438,17 @@ class QiskitRuntimeService(Closing):
         for name, given in (("backend_name", backend_name), ("session_id", session_id)):
             if given is not None:
                 check_str(name, given)
+        check_bool("dry_run", dry_run)
+        if calibration_id is not None:
+            check_str("calibration_id", calibration_id)
+        if dry_run:
+            backend_name = self._mock_of(backend_name)
         request = JobCreateRequest(
             program_id=program_id,
             params=codec.to_jsonable(params, circuits=self._encoded),
             backend=backend_name,
             session_id=session_id,
+            calibration_id=calibration_id,
             **settings.fields,
         )
         created = self._client.submit_job(request)
@@ -432,6 +466,24 @@ class QiskitRuntimeService(Closing):
         )
         job.submitted()
         return job
+
+    def _mock_of(self, backend_name: str | None) -> str:
+        """The mock device a dry run on ``backend_name`` goes to (``BackendNotFoundError`` if
+        the service has none: not every plan has dry runs)."""
+        if backend_name is None:
+            raise IBMInputValueError(
+                "A dry run goes to the mock device of the job's backend: name the backend "
+                "(a backend mode, or a Session on a backend)."
+            )
+        mock = backend_name if backend_name.startswith("mock_") else mock_backend_name(backend_name)
+        listed = self.backends(name=mock, include_mocks=True)
+        if not listed:
+            raise BackendNotFoundError(
+                f"Unable to use dry_run mode: backend {mock!r} (the mock device of "
+                f"{backend_name!r}) was not found. The instance's plan may have no dry runs "
+                "(Open and Pay-As-You-Go have none)."
+            )
+        return mock
 
     # --- programs (the 2023 API) -------------------------------------------------------------
 
@@ -487,11 +539,13 @@ class QiskitRuntimeService(Closing):
         created_after: _dt.datetime | None = None,
         created_before: _dt.datetime | None = None,
         descending: bool = True,
+        *,
+        include_mocks: bool = False,
     ) -> list[RuntimeJob]:
         """Jobs of this instance, newest first by default; ``limit=None`` fetches every page.
 
         ``created_after``/``created_before`` are datetimes; a naive one is local time, as in the
-        official client.
+        official client. Dry runs (jobs on mock devices) only with ``include_mocks``.
         """
         limit = None if limit is None else check_non_negative_int("limit", limit)
         skip = check_non_negative_int("skip", skip)
@@ -505,6 +559,7 @@ class QiskitRuntimeService(Closing):
         if pending is not None:
             check_bool("pending", pending)
         check_bool("descending", descending)
+        check_bool("include_mocks", include_mocks)
         # A filter, not tags being set: the service's limits on a job's tags do not apply.
         tags = None if job_tags is None else check_tags("job_tags", job_tags, limits=False)
         query: dict[str, Any] = {
@@ -516,6 +571,7 @@ class QiskitRuntimeService(Closing):
             "created_after": _utc_text("created_after", created_after),
             "created_before": _utc_text("created_before", created_before),
             "sort": None if descending else "ASC",
+            "include_mocks": True if include_mocks else None,
         }
         collected: list[RuntimeJob] = []
         offset = skip

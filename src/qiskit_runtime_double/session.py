@@ -149,12 +149,15 @@ class Session:
         options: RuntimeOptions | dict[str, Any] | None = None,
         callback: Callback | None = None,
         result_decoder: Any = None,
+        *,
+        dry_run: bool = False,
     ) -> RuntimeJob:
         """Run ``program_id`` with ``inputs`` in this session; returns the submitted job.
 
         ``inputs``: a dict, or a ``ParameterNamespace`` (validated first). ``options``: a
         ``RuntimeOptions`` or a dict of its keys; its ``backend`` must be the session's, its
         ``session_time`` (seconds) the session's length when this job starts the session.
+        ``dry_run``: to the mock device of the session's backend (``service.run``).
         """
         if not self._active:
             raise SessionClosedError(
@@ -184,6 +187,7 @@ class Session:
             result_decoder=result_decoder,
             session_id=self._session_id,
             backend_name=self._backend_name,
+            dry_run=dry_run,
         )
 
     def _session_time(self, session_time: int | None) -> int | None:

@@ -66,7 +66,7 @@ HEAVY_HOMES = {
     "qiskit_aer": (f"{PKG}.fake.core.aer", f"{PKG}.legacy.options"),
     "werkzeug": (f"{PKG}.fake.http.server",),
     "simple_websocket": (f"{PKG}.fake.http.stream",),
-    "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.catalogue"),
+    "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.official_devices"),
     # IBM's packages of the executor era (the ``programs`` extra): the fake's one door to them.
     "ibm_quantum_schemas": (f"{PKG}.fake.core.program_schemas",),
     "samplomatic": (f"{PKG}.fake.core.program_schemas",),

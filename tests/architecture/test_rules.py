@@ -250,7 +250,7 @@ SYNTHETIC = {
             import qiskit_aer
             from requests import Session  # rule 4
     """,
-    f"src/{PKG}/fake/core/catalogue.py": """
+    f"src/{PKG}/fake/core/official_devices.py": """
         def load():
             from qiskit_ibm_runtime import fake_provider
     """,

@@ -27,6 +27,7 @@ from qiskit_runtime_double import (
     QiskitRuntimeService,
     RuntimeBackend,
 )
+from qiskit_runtime_double.fake.core.catalogue import DEFAULT_BACKENDS
 from qiskit_runtime_double.transports.cassette import CassetteTransport, vcrpy_reads
 from qiskit_runtime_double.transports.cassettes import DEFAULT_SCRUB_RULES, Scrubber, read_cassette
 from qiskit_runtime_double.transports.cassettes.summary import secret_findings
@@ -54,7 +55,9 @@ class Runtime:
 
 @pytest.fixture(params=["inprocess", "http", "cassette"])
 def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    fake = FakeRuntime(seed=11)
+    # The default devices named: served, a default catalogue would also offer every official fake
+    # device (FakeServer), and the contract needs the same backends over every transport.
+    fake = FakeRuntime(list(DEFAULT_BACKENDS), seed=11)
     if request.param == "inprocess":
         service = QiskitRuntimeService(fake=fake)
         yield Runtime(fake, service)

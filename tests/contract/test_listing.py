@@ -127,8 +127,9 @@ def test_least_busy_asks_each_status_when_the_list_lacks_it() -> None:
 
     def old_list(request: HttpRequest) -> HttpResponse:
         answer = fake.app(request)
-        if request.path.endswith("/backends"):
-            devices = [{"name": d["name"]} for d in answer.json()["devices"]]
+        if request.path.endswith("/backends"):  # names only (and no mock devices then)
+            listed = answer.json()["devices"]
+            devices = [{"name": d["name"]} for d in listed if d.get("class") != "mock"]
             return HttpResponse.from_json(200, {"devices": devices})
         return answer
 

@@ -185,7 +185,7 @@ def test_an_unknown_name_lists_the_available_ones_and_how_to_add_one() -> None:
 def test_an_official_name_without_the_compat_extra_says_how_to_get_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(catalogue_module, "_official_fakes", lambda: None)
+    monkeypatch.setattr(catalogue_module, "official_fake_classes", lambda: None)
 
     with pytest.raises(ValueError, match=r"compat"):
         build_catalogue(["fake_brisbane"])

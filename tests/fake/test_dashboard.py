@@ -83,6 +83,8 @@ def test_state_shows_queues_per_backend_sessions_jobs_faults_and_the_clock(
         "hold_until": None
         if fake.state.scheduler.lanes["generic_5q"].hold_until is None
         else fake.state.scheduler.lanes["generic_5q"].hold_until.isoformat(),
+        "calibration_id": fake.catalogue["generic_5q"].calibration_id,
+        "mock_of": None,
     }
     assert second["running"] == waiting[0] and second["queued"] == waiting[1:]
     assert second["queued_count"] == second["queue_length"] == 2
@@ -117,6 +119,19 @@ def test_state_shows_queues_per_backend_sessions_jobs_faults_and_the_clock(
     assert state["routes"] == [route.name for route in ROUTES]
 
 
+@pytest.mark.compat
+def test_state_lists_offered_official_devices_only_once_something_happens_on_them() -> None:
+    pytest.importorskip("qiskit_ibm_runtime")
+    fake = FakeRuntime(seed=5)  # served, it offers every official device (68 in 0.51)
+    with fake.serve(pace="manual"):
+        listed = [b["name"] for b in control_get(fake, "/state").json()["backends"]]
+        assert listed == ["generic_5q", "generic_27q", "generic_127q", "ibmq_qasm_simulator"]
+
+        fake.set_backend_status("fake_manila", operational=False)
+        listed = [b["name"] for b in control_get(fake, "/state").json()["backends"]]
+        assert listed[-1] == "fake_manila" and len(listed) == 5
+
+
 def test_state_lists_the_latest_jobs_and_a_bounded_queue_with_complete_counts(
     fake: FakeRuntime,
 ) -> None:
@@ -145,15 +160,19 @@ def test_reading_the_state_does_not_move_simulated_time(server: FakeServer) -> N
 def test_under_real_pace_the_state_follows_real_time_whoever_reads_it() -> None:
     fake = FakeRuntime(backends=["generic_5q"], seed=5)
     with fake.serve(pace="real", speed=1000) as server, hand_moved_real_time(fake) as ticks:
+        (other,) = fake.add_background_jobs("generic_5q", 1, duration=200)
         first = requests.get(
             server.url + "/_double/state", headers=server.control_headers, timeout=TIMEOUT
-        ).json()["now"]
+        ).json()
         ticks.t += 0.25  # 250 simulated seconds at speed 1000: no runtime request in between
         second = requests.get(
             server.url + "/_double/state", headers=server.control_headers, timeout=TIMEOUT
-        ).json()["now"]
-    elapsed = _dt.datetime.fromisoformat(second) - _dt.datetime.fromisoformat(first)
-    assert elapsed == _dt.timedelta(seconds=250)
+        ).json()
+    elapsed = _dt.datetime.fromisoformat(second["now"]) - _dt.datetime.fromisoformat(first["now"])
+    # The clock follows real time; the simulation runs 1000 times as fast (the 200 s job ended).
+    assert elapsed == _dt.timedelta(seconds=0.25)
+    assert [job["status"] for job in first["jobs"] if job["id"] == other] == ["Running"]
+    assert [job["status"] for job in second["jobs"] if job["id"] == other] == ["Completed"]
 
 
 def test_the_timeline_route_answers_the_svg_of_the_jobs(fake: FakeRuntime) -> None:

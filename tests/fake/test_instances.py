@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from qiskit import QuantumCircuit
 
 from qiskit_runtime_double.fake import FakeRuntime, Instance, Plan
-from qiskit_runtime_double.fake.core.plan import DEFAULT_INSTANCE, instance_crn
+from qiskit_runtime_double.fake.core.plan import DEFAULT_INSTANCE, instance_crn, plan_id_of
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 from qiskit_runtime_double.wire.vocabulary import API_VERSION
@@ -214,9 +214,10 @@ def test_usage_is_counted_and_allocated_per_instance(fake: FakeRuntime) -> None:
         instance.name: send(fake, "GET", "/api/v1/instances/usage", crn=instance.crn).json()
         for instance in (OPEN, PREMIUM)
     }
-    assert usage["my-open"]["instance_id"] == OPEN.crn and usage["my-open"]["plan_id"] == "open"
-    assert usage["my-open"]["usage_consumed_seconds"] == 5.0
+    assert usage["my-open"]["instance_id"] == OPEN.crn
+    assert usage["my-open"]["plan_id"] == plan_id_of("open")  # the Catalog's id, not the name
+    assert usage["my-open"]["usage_consumed_seconds"] == 5
     assert usage["my-open"]["usage_allocation_seconds"] == 600
-    assert usage["my-open"]["usage_remaining_seconds"] == 595
+    assert "usage_remaining_seconds" not in usage["my-open"]  # clients compute it
     assert usage["my-premium"]["usage_consumed_seconds"] == 0
     assert "usage_allocation_seconds" not in usage["my-premium"]  # unlimited

@@ -76,7 +76,8 @@ def test_a_job_is_held_at_real_pace_until_max_wait_then_polls_skip_to_its_next_s
     fake: FakeRuntime, ticks: Ticks
 ) -> None:
     fake.pacer.set_pace("poll", max_wait=2)
-    fake.add_background_jobs(QPU, 3, duration=3600)  # three simulated hours of queue
+    queue = fake.add_background_jobs(QPU, 3, duration=3600)  # three simulated hours of queue
+    start = fake.now()
     job_id = submit(fake)
 
     ticks.t += 1.9
@@ -84,10 +85,15 @@ def test_a_job_is_held_at_real_pace_until_max_wait_then_polls_skip_to_its_next_s
     ticks.t += 0.2
     assert poll(fake, job_id) == "Running"  # the hold is over: the whole queue in one poll
     record = fake.job(job_id)
-    assert record.running_at is not None
-    assert record.running_at - record.created >= _dt.timedelta(hours=3)
+    # The clock followed real time only: the three hours happened now, not in the future.
+    assert fake.now() - start == _dt.timedelta(seconds=2.1)
+    assert record.running_at == fake.now()
+    # Each job of the queue still used its hour of the backend.
+    assert [fake.job(j).quantum_seconds for j in queue] == [3600.0] * 3
     assert poll(fake, job_id) == "Completed"  # and the next poll ends it
     assert fake.now() == fake.job(job_id).finished_at
+    ended = fake.job(job_id)
+    assert ended.quantum_seconds == pytest.approx(ended.duration)  # its whole modelled run
 
 
 def test_a_short_job_ends_in_real_time_without_any_skip(fake: FakeRuntime, ticks: Ticks) -> None:
@@ -193,7 +199,10 @@ def test_real_pace_follows_real_time_times_speed_and_never_skips(
     ticks.t += 0.5
 
     assert poll(fake, job_id) == "Running"
-    assert fake.now() - before == _dt.timedelta(seconds=500)
+    # 500 simulated seconds of the job's run in half a real second (499.5 brought forward);
+    # the clock moved half a second.
+    assert fake.job(job_id).skipped == pytest.approx(499.5)
+    assert fake.now() - before == _dt.timedelta(seconds=0.5)
 
 
 @pytest.mark.parametrize(

@@ -170,51 +170,63 @@ def test_cli_start_takes_now_or_an_aware_iso_datetime() -> None:
     assert _start_option("2025-01-01T10:00:00+01:00") == DEFAULT_START
 
 
-# --- served time never falls behind the wall clock ----------------------------------------------
+# --- served time is the wall clock: never behind it, never ahead ---------------------------------
 
 
 class RealTime:
     """One real time, read as a wall clock (a ``VirtualClock``'s base) and as the pacer's
-    monotonic source. Each reading takes a millisecond; ``stall_after_next_wall_reading`` makes
-    the thread lose the processor for a second right after its next reading of the wall clock,
-    as a loaded machine may do at any moment."""
+    monotonic source. Each reading takes a millisecond; ``stall_around_next_wall_reading`` makes
+    the thread lose the processor for a while just before or just after its next reading of the
+    wall clock, as a loaded machine may do at any moment."""
 
     def __init__(self) -> None:
         self.t = 0.0
-        self._stall = 0.0
+        self._before = self._after = 0.0
 
-    def stall_after_next_wall_reading(self, seconds: float = 1.0) -> None:
-        self._stall = seconds
+    def stall_around_next_wall_reading(self, seconds: float, where: str) -> None:
+        if where == "before":
+            self._before = seconds
+        else:
+            self._after = seconds
 
     def monotonic(self) -> float:
         self.t += 0.001
         return self.t
 
     def now(self) -> _dt.datetime:
-        self.t += 0.001
+        self.t += 0.001 + self._before
         read = FIXED + _dt.timedelta(seconds=self.t)
-        self.t, self._stall = self.t + self._stall, 0.0
+        self.t += self._after
+        self._before = self._after = 0.0
         return read
 
     def sleep(self, seconds: float) -> None:
         raise AssertionError("a VirtualClock never sleeps on its base")
 
 
-def test_served_time_started_at_the_wall_clock_never_falls_behind_it() -> None:
+@pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.parametrize("stall", [0.0, 1.0, 30.0])
+def test_served_time_started_at_the_wall_clock_neither_leads_nor_lags_it(
+    stall: float, where: str
+) -> None:
     """A job's creation date is never before the wall-clock instant it was submitted at (issue
     16: a stall between the clock's start and the pacer's reading of real time made simulated
-    time lag the wall clock by the stall, and jobs were created "before" they were sent)."""
+    time lag the wall clock by the stall, and jobs were created "before" they were sent), nor is
+    any served time after the wall clock (issue 19 point 6: the same stall the other way round
+    dated jobs in the future)."""
     real = RealTime()
     fake = FakeRuntime([QPU], seed=1, clock=VirtualClock(base=real))
     fake.pacer.timer = real.monotonic
-    real.stall_after_next_wall_reading()  # while serve() starts the clock at the wall clock
+    real.stall_around_next_wall_reading(stall, where)  # as serve() starts the clock
     with fake.serve(require_auth=False) as server:
         before = real.now()
         requests.get(f"{server.runtime_url}/backends", timeout=30).raise_for_status()
-        assert fake.now() >= before
+        served = fake.now()
+        assert before <= served <= real.now()
 
-        real.stall_after_next_wall_reading()  # while reset() starts the clock again
+        real.stall_around_next_wall_reading(stall, where)  # as reset() starts it again
         fake.reset()
         before = real.now()
         requests.get(f"{server.runtime_url}/backends", timeout=30).raise_for_status()
-        assert fake.now() >= before
+        served = fake.now()
+        assert before <= served <= real.now()

@@ -198,14 +198,16 @@ def test_in_process_and_manual_pace_never_move_time(fake: FakeRuntime) -> None:
 
 def test_real_pace_follows_real_time_times_speed(fake: FakeRuntime) -> None:
     fake.pacer.set_pace("real", speed=1000)
+    fake.set_next_job_duration(15)
+    job_id = submit(fake)
     before = fake.now()
     # The one test on the pacer's default source, time.monotonic (the others move it by hand): a
     # sleep lasts at least its time on that clock, so this is a lower bound no load can break.
     time.sleep(0.02)
 
-    send(fake, "GET", "/api/v1/backends")
-
-    assert fake.now() - before >= _dt.timedelta(seconds=15)
+    # 20 ms of real time: the clock moves 20 ms, the simulation 20 s (the 15 s job ended).
+    assert status(fake, job_id) == "Completed"
+    assert fake.now() - before >= _dt.timedelta(seconds=0.02)
 
 
 def test_pace_arguments_are_checked(fake: FakeRuntime) -> None:

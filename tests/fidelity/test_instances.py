@@ -13,6 +13,7 @@ from qiskit.transpiler import generate_preset_pass_manager
 
 from qiskit_runtime_double.compat import official_service_context
 from qiskit_runtime_double.fake import FakeRuntime, Instance
+from qiskit_runtime_double.fake.core.plan import plan_id_of
 from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.wire.http import App, HttpRequest, HttpResponse
 
@@ -177,7 +178,7 @@ def test_usage_is_reported_per_instance(server: FakeServer) -> None:
     used = open_service.usage()
     other = service_for(server, instance=PREMIUM.crn).usage()
 
-    assert (used["instance_id"], used["plan_id"]) == (OPEN.crn, "open")
+    assert (used["instance_id"], used["plan_id"]) == (OPEN.crn, plan_id_of("open"))
     assert used["usage_allocation_seconds"] == 600 and used["usage_consumed_seconds"] > 0
     assert used["usage_remaining_seconds"] == 600 - used["usage_consumed_seconds"]
     assert (other["instance_id"], other["usage_consumed_seconds"]) == (PREMIUM.crn, 0)

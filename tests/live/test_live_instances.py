@@ -43,7 +43,8 @@ def connect(server: FakeServer, **kwargs: Any) -> QiskitRuntimeService:
 
 
 def backend_names(service: QiskitRuntimeService) -> list[str]:
-    return [device.name for device in service.client.list_backends().devices]
+    """The instance's backends (its mock devices, listed with ``include_mocks``, left out)."""
+    return [backend.name for backend in service.backends()]
 
 
 def test_an_instance_name_is_resolved_through_global_search(server: FakeServer) -> None:

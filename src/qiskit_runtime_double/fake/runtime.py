@@ -19,6 +19,7 @@ from ..clock import Clock
 from ..wire.control import (
     BackendStatusChange,
     BackgroundLoad,
+    ClockSeconds,
     Code,
     FaultTimes,
     HttpFaultRequest,
@@ -275,6 +276,19 @@ class FakeRuntime:
 
     def now(self) -> _dt.datetime:
         return self.clock.now()
+
+    @validated_call
+    def fast_forward(self, seconds: ClockSeconds) -> float:
+        """Let the next ``seconds`` of the simulation happen now, without moving the clock.
+
+        What would happen in that time (jobs starting and ending, interactive windows and
+        ``max_time`` running out, other users' jobs arriving) happens now, in its order, and
+        whatever comes later comes that much sooner. Unlike ``clock.shift``, nothing is then dated
+        after the clock: use it on a fake served on the wall clock (``docs/clocks.md``). Jobs
+        running meanwhile still count the time as used. Returns the seconds brought forward (fewer
+        when nothing more is scheduled).
+        """
+        return self.simulation.fast_forward(seconds)
 
     # --- inspection --------------------------------------------------------------------------
 

@@ -212,12 +212,18 @@ class RuntimeClient:
         response = self._call("list_backends", query={"include_mocks": True})
         return self._model(response, BackendList, "Failed to list backends")
 
-    def backend_configuration(self, name: str) -> BackendConfiguration:
-        response = self._call("backend_configuration", name, path={"backend": name})
+    def backend_configuration(
+        self, name: str, calibration_id: str | None = None
+    ) -> BackendConfiguration:
+        query = None if calibration_id is None else {"calibration_id": calibration_id}
+        response = self._call("backend_configuration", name, path={"backend": name}, query=query)
         return self._model(response, BackendConfiguration, f"Backend {name!r} configuration")
 
-    def backend_properties(self, name: str) -> BackendProperties | None:
-        response = self._call("backend_properties", name, path={"backend": name})
+    def backend_properties(
+        self, name: str, calibration_id: str | None = None
+    ) -> BackendProperties | None:
+        query = None if calibration_id is None else {"calibration_id": calibration_id}
+        response = self._call("backend_properties", name, path={"backend": name}, query=query)
         if not response.content or response.json() in ({}, None):
             return None  # simulators have no calibration data
         return self._model(response, BackendProperties, f"Backend {name!r} properties")

@@ -46,6 +46,7 @@ __all__ = [
     "BackgroundLoad",
     "ClockMove",
     "ClockState",
+    "FastForward",
     "HistoryRequest",
     "HttpFaultRequest",
     "JobFaultRequest",
@@ -150,6 +151,12 @@ class ClockMove(_Strict):
         if (self.seconds is None) == (self.to is None):
             raise ValueError('give exactly one of "seconds" (to shift) or "to" (a datetime)')
         return self
+
+
+class FastForward(_Strict):
+    """Let the next ``seconds`` of the simulation happen now, without moving the clock."""
+
+    seconds: ClockSeconds
 
 
 def _route_name(name: str) -> str:

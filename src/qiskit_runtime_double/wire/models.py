@@ -412,12 +412,17 @@ class UsagePeriod(_Response):
 
 
 class Usage(_Response):
+    """``GET /instances/usage``. The service writes whole seconds; ``plan_id`` is the plan's
+    Global Catalog id. It sends no ``usage_remaining_seconds``: the official client computes it
+    (``QiskitRuntimeService.usage``), as ours does. Numbers read as written (int or float), so
+    recordings of older answers still parse."""
+
     instance_id: str | None = None
     plan_id: str | None = None
-    usage_consumed_seconds: float = 0
-    usage_allocation_seconds: float | None = None
-    usage_limit_seconds: float | None = None
-    usage_remaining_seconds: float | None = None
+    usage_consumed_seconds: int | float = 0
+    usage_allocation_seconds: int | float | None = None
+    usage_limit_seconds: int | float | None = None
+    usage_remaining_seconds: int | float | None = None
     usage_limit_reached: bool = False
     usage_period: UsagePeriod | None = None
 

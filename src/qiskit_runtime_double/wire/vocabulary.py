@@ -7,6 +7,7 @@ Codes are of two kinds, as on the wire: an error answer's ``errors[0].code`` is 
 
 from __future__ import annotations
 
+import re
 from typing import Final, Literal, cast
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "EXECUTOR_PROGRAM_ID",
     "FINAL_CLIENT_JOB_STATUSES",
     "FINAL_WIRE_JOB_STATUSES",
+    "MOCK_CLASS",
     "NOISE_LEARNER_PROGRAM_ID",
     "PROGRAM_IDS",
     "RAN_TOO_LONG_REASON",
@@ -34,12 +36,25 @@ __all__ = [
     "SessionState",
     "WireJobStatus",
     "client_job_status",
+    "mock_backend_name",
 ]
 
 #: Where the runtime API lives below a service's URL.
 API_PREFIX: Final = "/api/v1"
 #: Where a fake's control API lives (ours, reserved: not part of the IBM API).
 CONTROL_PREFIX: Final = "/_double"
+#: ``GET /backends`` marks a mock device with ``"class": "mock"`` (listed with ``include_mocks``).
+MOCK_CLASS: Final = "mock"
+_MOCK_PREFIX = re.compile(r"^[^_]+")
+
+
+def mock_backend_name(name: str) -> str:
+    """The mock device of backend ``name``, as the official client 0.51 derives it for a dry run
+    (``QiskitRuntimeService._run``): its first word replaced by ``mock`` (``ibm_fez`` ->
+    ``mock_fez``; a name without ``_`` becomes plain ``mock``)."""
+    return _MOCK_PREFIX.sub(MOCK_CLASS, name, count=1)
+
+
 #: The ``IBM-API-Version`` the official client 0.51 sends.
 API_VERSION: Final = "2026-04-15"
 #: The programs the service runs for everyone (the primitives).

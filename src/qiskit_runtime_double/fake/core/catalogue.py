@@ -3,7 +3,7 @@
 The default catalogue is three noisy ``GenericBackendV2`` devices (5, 27 and 127 qubits, on
 IBM-like coupling maps and basis gates) and ``ibmq_qasm_simulator``, an ideal all-to-all simulator.
 Official fake backends (``"fake_brisbane"``...) come from ``qiskit_ibm_runtime`` (the ``compat``
-extra), imported only when one is asked for.
+extra), found and imported only in ``official_devices.py``, when one is asked for.
 
 A backend's wire data is made in ``snapshots.py``; ``TargetBackend`` (re-exported here) is in
 ``target_backend.py``, and the ISA check in ``isa.py``.
@@ -11,7 +11,9 @@ A backend's wire data is made in ``snapshots.py``; ``TargetBackend`` (re-exporte
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+import hashlib
+import threading
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +25,16 @@ from qiskit.transpiler import Target
 from ...errors import BackendNotFoundError
 from ...wire.models import BackendConfiguration, BackendProperties
 from .isa import check_isa
+from .official_devices import OfficialDevice, installed_official_devices, official_fake_classes
 from .shared import SHARED, SharedCache, target_fingerprint
 from .snapshots import CALIBRATION_DATE as CALIBRATION_DATE
 from .snapshots import ONLINE_DATE as ONLINE_DATE
-from .snapshots import configuration_from_target, official_snapshot, properties_from_target
+from .snapshots import (
+    configuration_from_target,
+    official_snapshot,
+    official_snapshot_of,
+    properties_from_target,
+)
 from .target_backend import TargetBackend
 
 __all__ = [
@@ -37,6 +45,7 @@ __all__ = [
     "build_catalogue",
     "default_backend_name",
     "ideal_simulator",
+    "official_entries",
 ]
 
 #: The default catalogue, in the order the service lists it.
@@ -148,20 +157,19 @@ def _build_default(name: str, seed: int) -> BackendV2:
 # --- official fake backends (the compat extra) -------------------------------------------------
 
 
-def _official_fakes() -> dict[str, type[BackendV2]] | None:
-    """Official fake backend classes by backend name; None without ``qiskit_ibm_runtime``."""
-    try:
-        from qiskit_ibm_runtime import fake_provider
-        from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
-    except ImportError:
-        return None
-    found: dict[str, type[BackendV2]] = {}
-    for attr in dir(fake_provider):
-        cls = getattr(fake_provider, attr)
-        name = getattr(cls, "backend_name", None)
-        if isinstance(cls, type) and issubclass(cls, FakeBackendV2) and isinstance(name, str):
-            found[name] = cls
-    return found
+def official_entries(
+    exclude: Sequence[str] = (), *, shared: SharedCache = SHARED
+) -> dict[str, BackendEntry]:
+    """An entry for every official fake device not in ``exclude``, offered (``offered=True``: a
+    served fake lists them, but never picks one as a job's default backend). Nothing is imported
+    or built (``official_devices.py``): each is listed from its snapshots, made at its first use."""
+    return {
+        device.name: BackendEntry(
+            name=device.name, build=device.make, official=device, offered=True, shared=shared
+        )
+        for device in installed_official_devices()
+        if device.name not in exclude
+    }
 
 
 # --- entries ----------------------------------------------------------------------------------
@@ -169,20 +177,59 @@ def _official_fakes() -> dict[str, type[BackendV2]] | None:
 
 @dataclass(eq=False)
 class BackendEntry:
-    """A backend of the fake: its ``BackendV2`` (run on, ISA-checked against) and its wire data."""
+    """A backend of the fake: its ``BackendV2`` (run on, ISA-checked against) and its wire data.
+
+    ``build`` makes the ``BackendV2`` at its first use (``backend``). ``official``: the class of an
+    official fake device, whose snapshots give its wire data without making it. ``mock_of``: the
+    device this one is the mock of (a dry run's backend, ``mock_entries``). ``offered``: an
+    official device a served fake offers beside its own (``official_entries``).
+    """
 
     name: str
-    backend: BackendV2
+    build: Callable[[], BackendV2]
     simulator: bool = False
-    backend_version: str = "1.0.0"
+    backend_version: str | None = None
     #: What identifies the backend's contents (see ``content_key``); set for default devices.
     known_key: Hashable | None = field(default=None, repr=False)
     shared: SharedCache = field(default=SHARED, repr=False)
+    official: OfficialDevice | None = field(default=None, repr=False)
+    mock_of: str | None = None
+    offered: bool = False
     _key: list[Hashable] = field(default_factory=list, init=False, repr=False)
+    _built: list[BackendV2] = field(default_factory=list, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def backend(self) -> BackendV2:
+        """The ``BackendV2``, made at the first use."""
+        if not self._built:
+            with self._lock:
+                if not self._built:
+                    self._built.append(self.build())
+        return self._built[0]
+
+    @property
+    def version(self) -> str:
+        """The backend's version (an official device's from its snapshot, without making it)."""
+        if self.backend_version is not None:
+            return self.backend_version
+        if self.official is not None:
+            return str(self._official_configuration().get("backend_version") or "1.0.0")
+        return self.backend.backend_version or "1.0.0"
 
     @property
     def num_qubits(self) -> int:
+        if self.official is not None:  # from its snapshot: making its target takes ~50 ms
+            return int(self._official_configuration()["n_qubits"])
         return int(self.backend.num_qubits)
+
+    @property
+    def processor_type(self) -> dict[str, Any] | None:
+        """The configuration's ``processor_type`` (an official device's from its snapshot)."""
+        if self.official is not None:
+            found = self._official_configuration().get("processor_type")
+            return dict(found) if isinstance(found, dict) else None
+        return self.configuration().processor_type
 
     @property
     def content_key(self) -> Hashable:
@@ -190,12 +237,33 @@ class BackendEntry:
         if not self._key:
             if self.known_key is not None:
                 key: Hashable = self.known_key
+            elif self.official is not None:
+                key = ("official", self.official.name)
             elif official_snapshot(self.backend, "conf_filename") is not None:
-                key = ("official", type(self.backend).__qualname__)
+                kind = type(self.backend)
+                key = ("official", str(getattr(kind, "backend_name", kind.__qualname__)))
             else:
                 key = ("target", target_fingerprint(self.backend.target))
             self._key.append(key)
         return self._key[0]
+
+    @property
+    def calibration_id(self) -> str:
+        """The id of the calibration its properties describe (``?calibration_id=`` on
+        ``/configuration`` and ``/properties``, and a job's ``calibration_id``). The fake keeps
+        one calibration per device, under a stable id made from its contents; a mock device has
+        its device's."""
+        text = repr((self.mock_of or self.name, self.content_key))
+        return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+    def _official_configuration(self) -> dict[str, Any]:
+        assert self.official is not None
+        device = self.official
+        loaded = self.shared.get(
+            ("official configuration", device.name),
+            lambda: official_snapshot_of(device, "conf_filename") or {},
+        )
+        return loaded
 
     def isa_problems(self, circuit: qc.QuantumCircuit) -> list[str]:
         """Why ``circuit`` does not run as it is on this backend (``isa.py``); empty if it does."""
@@ -203,27 +271,32 @@ class BackendEntry:
 
     def configuration(self) -> BackendConfiguration:
         """The ``QasmBackendConfiguration`` the service serves (shared by equal backends)."""
-        key = ("configuration", self.content_key, self.name, self.simulator, self.backend_version)
+        key = ("configuration", self.content_key, self.name, self.simulator, self.version)
         return self.shared.get(key, self._build_configuration)
 
     def _build_configuration(self) -> BackendConfiguration:
-        raw = official_snapshot(self.backend, "conf_filename")
+        raw = self._snapshot("conf_filename")
         raw = configuration_from_target(self) if raw is None else raw
         raw["backend_name"] = self.name  # a snapshot names the real device
         return BackendConfiguration.model_validate(raw)
 
     def properties(self) -> BackendProperties | None:
         """The ``BackendProperties`` the service serves (shared); None for an ideal simulator."""
-        key = ("properties", self.content_key, self.name, self.simulator, self.backend_version)
+        key = ("properties", self.content_key, self.name, self.simulator, self.version)
         return self.shared.get(key, self._build_properties)
 
     def _build_properties(self) -> BackendProperties | None:
-        raw = official_snapshot(self.backend, "props_filename")
+        raw = self._snapshot("props_filename")
         if raw is None and not self.simulator:
             raw = properties_from_target(self)
         if raw is not None:
             raw["backend_name"] = self.name
         return None if raw is None else BackendProperties.model_validate(raw)
+
+    def _snapshot(self, which: str) -> dict[str, Any] | None:
+        if self.official is not None:
+            return official_snapshot_of(self.official, which)
+        return official_snapshot(self.backend, which)
 
 
 # --- the catalogue ----------------------------------------------------------------------------
@@ -286,7 +359,7 @@ def build_catalogue(
             key = ("default", name, seed)
             catalogue[name] = _entry(name, backend, simulator, key=key, shared=shared)
             continue
-        official = _official_fakes() if official is None else official
+        official = official_fake_classes() if official is None else official
         if official is None or name not in official:
             raise BackendNotFoundError(_unknown_backend_message(name, official))
         catalogue[name] = _entry(name, official[name](), False, shared=shared)
@@ -301,15 +374,16 @@ def _entry(
     key: Hashable | None = None,
     shared: SharedCache,
 ) -> BackendEntry:
-    version = backend.backend_version or "1.0.0"
-    return BackendEntry(
+    entry = BackendEntry(
         name=name,
-        backend=backend,
+        build=lambda: backend,
         simulator=simulator,
-        backend_version=version,
+        backend_version=backend.backend_version or "1.0.0",
         known_key=key,
         shared=shared,
     )
+    entry._built.append(backend)
+    return entry
 
 
 def _unknown_backend_message(name: str, official: Mapping[str, object] | None) -> str:
@@ -328,8 +402,11 @@ def _unknown_backend_message(name: str, official: Mapping[str, object] | None) -
 
 
 def default_backend_name(catalogue: Mapping[str, BackendEntry]) -> str:
-    """The backend of a job that names none: the smallest device (a simulator if there are none)."""
+    """The backend of a job that names none: the smallest device (a simulator if there are none),
+    of the fake's own backends (not the official devices a served fake offers, nor mocks)."""
     if not catalogue:
         raise ValueError("The catalogue is empty: there is no backend to default to.")
-    devices = [entry for entry in catalogue.values() if not entry.simulator]
-    return min(devices or catalogue.values(), key=lambda entry: entry.num_qubits).name
+    own = [e for e in catalogue.values() if not (e.offered or e.mock_of)]
+    own = own or list(catalogue.values())
+    devices = [entry for entry in own if not entry.simulator]
+    return min(devices or own, key=lambda entry: entry.num_qubits).name

@@ -150,8 +150,10 @@ class VirtualClock:
             )
         return _within_calendar(_as_utc(start, "start"), "start")
 
-    def _restart(self) -> None:
-        base_now = _as_utc(self._base.now(), "the base clock's now()")
+    def _restart(self, base_now: _dt.datetime | None = None) -> None:
+        base_now = _as_utc(
+            self._base.now() if base_now is None else base_now, "the base clock's now()"
+        )
         choice = self._start_choice
         if isinstance(choice, _dt.datetime):
             origin = choice
@@ -169,6 +171,10 @@ class VirtualClock:
     @property
     def mode(self) -> ClockMode:
         return self._mode
+
+    def base_now(self) -> _dt.datetime:
+        """The base clock's time now (the real UTC time for the default ``SystemClock``)."""
+        return _as_utc(self._base.now(), "the base clock's now()")
 
     @property
     def start(self) -> _dt.datetime:
@@ -271,16 +277,18 @@ class VirtualClock:
             )
         self.advance_to(target)
 
-    def reset(self) -> None:
-        """Take time back to where it started (for ``"now"``: to the base clock's current time).
+    def reset(self, *, base_now: _dt.datetime | None = None) -> None:
+        """Take time back to where it started (for ``"now"``: to the base clock's current time,
+        or to ``base_now``, a reading of it the caller took).
 
         Only for a fake that forgets all its records (``FakeRuntime.reset``): records dated after
         the new time would contradict it.
         """
-        self._restart()
+        self._restart(base_now)
 
-    def restart(self, start: Start = None) -> None:
-        """Start over at ``start`` (see the module doc), which ``reset()`` then goes back to.
+    def restart(self, start: Start = None, *, base_now: _dt.datetime | None = None) -> None:
+        """Start over at ``start`` (see the module doc), which ``reset()`` then goes back to;
+        ``base_now`` as in ``reset``.
 
         Same caveat as ``reset()``. An invalid ``start`` is refused before anything changes.
         """
@@ -288,7 +296,7 @@ class VirtualClock:
         previous = self._start_choice
         self._start_choice = choice
         try:
-            self._restart()
+            self._restart(base_now)
         except BaseException:
             self._start_choice = previous
             raise

@@ -8,7 +8,7 @@ send them) and answers those questions for the REST facade and for Global Search
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from .errors import Forbidden
@@ -32,6 +32,8 @@ class Instances:
         if not self.all:
             raise ValueError("A fake needs at least one instance.")
         self._backend_names = tuple(backend_names)
+        #: Mock device -> its device (``add_mocks``): seen by instances whose plan has dry runs.
+        self._mocks: dict[str, str] = {}
         self._by_crn: dict[str, Instance] = {}
         for index, instance in enumerate(self.all):
             if instance.crn in self._by_crn:
@@ -82,12 +84,28 @@ class Instances:
             )
         return found
 
-    def backends_of(self, instance: Instance) -> list[str]:
-        """The backends ``instance`` may use, in the fake's catalogue order."""
+    def add_backends(self, names: Iterable[str]) -> None:
+        """More backends, after the fake's own (the official devices a served fake offers)."""
+        self._backend_names += tuple(n for n in names if n not in self._backend_names)
+
+    def add_mocks(self, mocks: Mapping[str, str]) -> None:
+        """Mock devices (``mock name -> device name``): an instance sees a device's mock when it
+        may use the device and its plan has dry runs (``Instance.dry_runs``)."""
+        self._mocks.update(mocks)
+
+    def backends_of(self, instance: Instance, *, include_mocks: bool = False) -> list[str]:
+        """The backends ``instance`` may use, in the fake's catalogue order (then their mocks,
+        with ``include_mocks``)."""
         allowed = instance.backends
-        return [n for n in self._backend_names if allowed is None or n in allowed]
+        names = [n for n in self._backend_names if allowed is None or n in allowed]
+        if include_mocks and instance.dry_runs:
+            names += [mock for mock, device in self._mocks.items() if device in names]
+        return names
 
     def may_use(self, instance: Instance, backend: str) -> bool:
+        device = self._mocks.get(backend)
+        if device is not None:
+            return instance.dry_runs and self.may_use(instance, device)
         return backend in self._backend_names and (
             instance.backends is None or backend in instance.backends
         )

@@ -15,9 +15,11 @@ __all__ = [
     "DEFAULT_INSTANCE",
     "DEFAULT_INSTANCE_NAME",
     "FREE_PLANS",
+    "NO_DRY_RUN_PLANS",
     "Instance",
     "Plan",
     "instance_crn",
+    "plan_id_of",
 ]
 
 #: The fake's IBM Cloud account: obviously not a real one.
@@ -36,6 +38,9 @@ _PLAN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")
 _NAME_LIMIT = 200
 #: Plans the official client treats as free; every other plan is reported as paid.
 FREE_PLANS = frozenset({"open", "lite", "free"})
+#: Plans without dry runs: IBM's guide "Dry-run jobs" says they are "only available on the Flex,
+#: Premium, and On-Prem plans", not on Open or Pay-As-You-Go. Their instances see no mock devices.
+NO_DRY_RUN_PLANS = FREE_PLANS | {"pay-as-you-go", "payg", "paygo"}
 
 
 def instance_crn(name: str, region: str = DEFAULT_REGION, account: str = DEFAULT_ACCOUNT) -> str:
@@ -43,6 +48,12 @@ def instance_crn(name: str, region: str = DEFAULT_REGION, account: str = DEFAULT
     last part is a UUID derived from the region and the name), so cassettes and logs repeat."""
     unique = uuid.uuid5(uuid.NAMESPACE_URL, f"qiskit-runtime-double/instance/{region}/{name}")
     return f"crn:v1:bluemix:public:quantum-computing:{region}:a/{account}:{unique}::"
+
+
+def plan_id_of(plan: str) -> str:
+    """The Global Catalog id of a plan (a stable UUID derived from its name): an instance's
+    ``service_plan_unique_id`` in Global Search, and its ``plan_id`` in ``/instances/usage``."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"qiskit-runtime-double/plan/{plan}"))
 
 
 def _crn_region(crn: str) -> str:
@@ -153,6 +164,11 @@ class Instance:
     def free(self) -> bool:
         """Whether the plan is a free one (the official client tries those first)."""
         return self.plan.lower() in FREE_PLANS
+
+    @property
+    def dry_runs(self) -> bool:
+        """Whether the plan has dry runs (``NO_DRY_RUN_PLANS``): its instance sees mock devices."""
+        return self.plan.lower() not in NO_DRY_RUN_PLANS
 
 
 @dataclass(frozen=True)

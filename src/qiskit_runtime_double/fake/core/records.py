@@ -115,6 +115,9 @@ class JobRecord:
     interim_results: list[tuple[_dt.datetime, str]] = field(default_factory=list)
     #: The CRN of the instance that submitted the job (None for other users' background jobs).
     instance: str | None = None
+    #: Seconds of the job's run that a served fake brought forward rather than waited out
+    #: (``Scheduler.bring_forward``): its timestamps are that much closer together than its run.
+    skipped: float = 0.0
 
     def __repr__(self) -> str:
         """One line (``line()``): never the params, workload or result text."""
@@ -196,10 +199,11 @@ class JobRecord:
 
     @property
     def quantum_seconds(self) -> float:
-        if self.running_at is None:
+        """Seconds the job held the backend once its run is over (0 before): its run as
+        simulated, ``skipped`` time included."""
+        if self.running_at is None or self.finished_at is None:
             return 0.0
-        end = self.finished_at or self.running_at
-        return (end - self.running_at).total_seconds()
+        return (self.finished_at - self.running_at).total_seconds() + self.skipped
 
 
 @dataclass(eq=False)

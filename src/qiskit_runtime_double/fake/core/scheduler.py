@@ -14,6 +14,12 @@ Rules (docs/scheduling.md has the timelines):
 - a batch session groups jobs without holding the backend;
 - ``max_ttl`` counts from the first activation; at expiry the running job finishes, queued jobs of
   the session fail, and the session closes.
+
+``bring_forward`` lets the future come sooner without moving the clock: every pending event (and
+every instant it is compared with: a session's expiry, an interactive window's end, a stream's
+last arrival) moves the same amount earlier, never before now. A served fake uses it to skip a
+wait while keeping every timestamp at or before the wall clock (``docs/clocks.md``); the seconds
+brought forward still count as run by the jobs running then and as active time of active sessions.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ class Scheduler:
         self._events: list[tuple[_dt.datetime, int, EventKind, object]] = []
         self._order = itertools.count()
         self._ticks: dict[int, Callable[[_dt.datetime], _dt.datetime | None]] = {}
+        #: A tick's last instant (``every(until=...)``): later steps are dropped.
+        self._tick_until: dict[int, _dt.datetime] = {}
         self.now: _dt.datetime | None = None
         self.events_processed = 0
 
@@ -89,12 +97,46 @@ class Scheduler:
         return self._events[0][0] if self._events else None
 
     def every(
-        self, first: _dt.datetime, step: Callable[[_dt.datetime], _dt.datetime | None]
+        self,
+        first: _dt.datetime,
+        step: Callable[[_dt.datetime], _dt.datetime | None],
+        *,
+        until: _dt.datetime | None = None,
     ) -> None:
-        """Call ``step(at)`` at ``first``, then at each time it returns, until it returns None."""
+        """Call ``step(at)`` at ``first``, then at each time it returns, until it returns None or a
+        time after ``until``."""
         key = next(self._order)
         self._ticks[key] = step
+        if until is not None:
+            self._tick_until[key] = until
         self._push(first, "tick", key)
+
+    def bring_forward(self, by: _dt.timedelta) -> None:
+        """Make everything still to happen happen ``by`` sooner; the clock and the past stay.
+
+        The caller takes care that no event moves before now: ``by`` is at most the time to the
+        next event. Jobs running now count ``by`` as run (``JobRecord.skipped``) and active
+        sessions as active (``elapsed``), so usage stays what the simulation says it is.
+        """
+        if by <= _dt.timedelta(0):
+            return
+        # The same shift for every entry keeps the heap ordered.
+        self._events = [(at - by, order, kind, ref) for at, order, kind, ref in self._events]
+        for key, until in self._tick_until.items():
+            self._tick_until[key] = until - by
+        seconds = by.total_seconds()
+        for lane in self.lanes.values():
+            if lane.hold_until is not None:
+                lane.hold_until -= by
+            if lane.running is not None and lane.running.finished_at is None:
+                lane.running.skipped += seconds
+        for session in self.sessions.values():
+            if session.closed:
+                continue
+            if session.expires_at is not None:
+                session.expires_at -= by
+            if session.active_since is not None:
+                session.elapsed += seconds
 
     # --- operations --------------------------------------------------------------------------
 
@@ -111,7 +153,7 @@ class Scheduler:
     def submit(self, job: JobRecord, at: _dt.datetime) -> None:
         lane = self.lane(job.backend)
         lane.queue.append(job)
-        session = self.sessions.get(job.session_id) if job.session_id else None
+        session = self._session_of(job)
         if session is not None:
             session.queued.append(job)
             session.pending += 1
@@ -159,6 +201,12 @@ class Scheduler:
 
     # --- the simulation ----------------------------------------------------------------------
 
+    def _session_of(self, job: JobRecord) -> SessionRecord | None:
+        """The session ``job`` runs in: none for a dry run in a session (a job on the mock of the
+        session's backend runs on the mock's lane, outside the session's scheduling)."""
+        session = self.sessions.get(job.session_id) if job.session_id else None
+        return session if session is not None and session.backend == job.backend else None
+
     def _push(self, at: _dt.datetime, kind: EventKind, ref: object) -> None:
         if at > _HORIZON:
             return  # past the end of simulated time: it can never happen
@@ -199,7 +247,7 @@ class Scheduler:
         job.transition("Running", at)
         lane.running = job
         self._push(later(at, job.run_time), "finish", job)
-        session = self.sessions.get(job.session_id) if job.session_id else None
+        session = self._session_of(job)
         if session is None:
             return
         if session.queued and session.queued[0] is job:
@@ -237,7 +285,7 @@ class Scheduler:
 
     def _job_left(self, job: JobRecord, at: _dt.datetime, *, ran: bool) -> None:
         """Session bookkeeping after one of its jobs reached a final state."""
-        session = self.sessions.get(job.session_id) if job.session_id else None
+        session = self._session_of(job)
         if session is None:
             return
         if ran:
@@ -314,8 +362,10 @@ class Scheduler:
     def _tick(self, key: int, at: _dt.datetime) -> None:
         step = self._ticks[key]
         following = step(at)
-        if following is None:
+        until = self._tick_until.get(key)
+        if following is None or (until is not None and following > until):
             del self._ticks[key]
+            self._tick_until.pop(key, None)
         else:
             self._push(max(following, at), "tick", key)
 

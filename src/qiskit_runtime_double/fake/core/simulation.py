@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
 from ...wire.control import (
@@ -26,11 +26,12 @@ from ...wire.control import (
     PastJobRequest,
 )
 from ...wire.vocabulary import RAN_TOO_LONG_REASON, ReasonCode
-from .catalogue import BackendEntry, build_catalogue
+from .catalogue import BackendEntry, build_catalogue, official_entries
 from .clock import Start, VirtualClock
 from .durations import DurationModel
 from .ids import IssuedIds
 from .instances import Instances, configure_instances
+from .mock_devices import mock_entries
 from .plan import Instance, Plan
 from .programs import ProgramRegistry
 from .records import JobFault, JobRecord, SessionRecord
@@ -46,6 +47,8 @@ __all__ = ["PastRecords", "Simulation"]
 
 #: What a history is made of: a seeded history, or explicit past jobs (the control API's bodies).
 PastRecords: TypeAlias = HistoryRequest | Sequence[PastJobRequest]
+#: The most events one ``fast_forward`` crosses; further ones wait for the next call.
+MAX_FORWARD_EVENTS = 10_000
 
 
 class Simulation:
@@ -66,11 +69,17 @@ class Simulation:
     ) -> None:
         self.clock = clock
         self.seed = seed
+        #: The fake's devices and simulators by name (``fake.catalogue``).
         self.catalogue: dict[str, BackendEntry] = build_catalogue(backends, seed=seed or 0)
+        #: Whether it was made with the default catalogue (``offer_official_backends``).
+        self.default_catalogue = backends is None
+        #: The mock device of each device, where dry runs go (``mock_devices.py``).
+        self.mocks: dict[str, BackendEntry] = mock_entries(self.catalogue)
         self.plan: Plan
         #: The instances served (``instances.default`` answers requests without ``Service-CRN``).
         self.instances: Instances
         self.plan, self.instances = configure_instances(plan, instances, list(self.catalogue))
+        self.instances.add_mocks({name: str(e.mock_of) for name, e in self.mocks.items()})
         #: The programs jobs may run: built-in and registered ones. Configuration, like the
         #: backends: ``reset()`` keeps them.
         self.programs = programs
@@ -91,7 +100,7 @@ class Simulation:
     def _new_state(self) -> RuntimeState:
         """A fresh state, with the history given to the constructor."""
         state = RuntimeState(
-            catalogue=self.catalogue,
+            catalogue={**self.catalogue, **self.mocks},
             clock=self.clock,
             executor=self._executor,
             plan=self.plan,
@@ -106,14 +115,40 @@ class Simulation:
             self._add_history(state, self._history, batch=0)
         return state
 
-    def reset(self, start: Start = None) -> None:
-        """Forget every job and session; take the clock back to its start (or to ``start``)."""
+    def reset(self, start: Start = None, *, base_now: _dt.datetime | None = None) -> None:
+        """Forget every job and session; take the clock back to its start (or to ``start``).
+
+        ``base_now``: a reading of the clock's base the caller took, for a start at ``"now"``
+        (``VirtualClock.reset``): a served fake pairs it with its reading of real time.
+        """
         with self._reset_lock:
             if start is None:
-                self.clock.reset()
-            else:
-                self.clock.restart(start)  # checks ``start`` before anything is forgotten
+                self.clock.reset(base_now=base_now)
+            else:  # checks ``start`` before anything is forgotten
+                self.clock.restart(start, base_now=base_now)
             self.state = self._new_state()
+
+    def offer_official_backends(self) -> list[str]:
+        """Add every official fake device (``fake_brisbane``...; with ``qiskit-ibm-runtime``
+        installed) to a fake made with the default catalogue, and their mocks; their names.
+
+        What ``serve()`` does, so that a served fake answers for any device by name. Nothing is
+        built: each device is made at its first use, and listed from its snapshot. They are never
+        a job's default backend. A fake given its own backends, or served before, gets none.
+        """
+        if not self.default_catalogue:
+            return []
+        with self._reset_lock:  # not while reset() builds a state from the catalogue
+            offered = official_entries(list(self.catalogue))
+            mocks = mock_entries(offered, taken=[*self.catalogue, *self.mocks])
+            self.catalogue.update(offered)
+            self.mocks.update(mocks)
+            self.instances.add_backends(offered)
+            self.instances.add_mocks({name: str(e.mock_of) for name, e in mocks.items()})
+            state = self.state
+            with state.transaction():
+                state.catalogue.update({**offered, **mocks})
+        return list(offered)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -173,6 +208,37 @@ class Simulation:
 
     # --- commands ----------------------------------------------------------------------------
 
+    def fast_forward(
+        self, seconds: float | None = None, *, until: Callable[[], bool] | None = None
+    ) -> float:
+        """Let the next ``seconds`` of the simulation happen now, without moving the clock.
+
+        Event by event, everything still to happen comes sooner (``Scheduler.bring_forward``):
+        what fell due in those seconds happens now, in its order, and whatever comes later comes
+        that much sooner. Timestamps therefore never pass the clock, which is what a fake served
+        on the wall clock needs (``clock.shift`` would date everything after it in the future).
+        Stops early when nothing is scheduled any more, or once ``until()`` (checked under the
+        state's lock before each step) is true; ``seconds`` None: no limit but ``until`` and
+        ``MAX_FORWARD_EVENTS``. Returns the seconds brought forward.
+        """
+        budget = None if seconds is None else _dt.timedelta(seconds=seconds)
+        moved = _dt.timedelta(0)
+        state = self.state
+        for _ in range(MAX_FORWARD_EVENTS):
+            with state.transaction() as now:
+                if until is not None and until():
+                    break
+                upcoming = state.scheduler.next_event_time()
+                if upcoming is None:
+                    break
+                step = upcoming - now if budget is None else min(upcoming - now, budget - moved)
+                if step <= _dt.timedelta(0):
+                    break
+                state.scheduler.bring_forward(step)
+                state.scheduler.advance(now)  # what now falls due happens, in its order
+                moved += step
+        return moved.total_seconds()
+
     def fail_job(self, job_id: str | None, fault: JobFaultRequest) -> None:
         """Make a job (None: the next one submitted) end as ``fault`` says."""
         if fault.kind == "ran_too_long":
@@ -223,7 +289,7 @@ class Simulation:
         state.add_past(jobs, sessions)
         return [job.id for job in sorted(jobs, key=lambda job: (job.created, job.seq))]
 
-    def start_on_the_wall_clock(self) -> None:
+    def start_on_the_wall_clock(self, *, base_now: _dt.datetime | None = None) -> bool:
         """Start simulated time at the real current time if nobody chose where it starts.
 
         Only for a simulation that has done nothing yet: an advance-mode clock left at the default
@@ -231,10 +297,13 @@ class Simulation:
         wall clock (a job's ``creation_date``, ``jobs(created_after=...)``), so 2025-01-01 would
         put every job outside their calendar. One already used keeps its timeline: moving it a
         year or more forward would expire its sessions under it.
+
+        ``base_now``: a reading of the clock's base to start at (``VirtualClock.restart``).
+        Whether it started the clock there.
         """
         clock = self.clock
         if clock.start_choice is not None or clock.mode != "advance":
-            return
+            return False
         state = self.state
         with state.transaction() as now:
             fresh = (
@@ -244,4 +313,6 @@ class Simulation:
                 and state.scheduler.next_event_time() is None
             )
             if fresh:
-                clock.restart("now")  # under the state's lock: no request sees the old time after
+                # Under the state's lock: no request sees the old time after.
+                clock.restart("now", base_now=base_now)
+            return fresh

@@ -19,6 +19,7 @@ __all__ = [
     "ONLINE_DATE",
     "configuration_from_target",
     "official_snapshot",
+    "official_snapshot_of",
     "properties_from_target",
 ]
 
@@ -43,13 +44,19 @@ class Described(Protocol):
     def simulator(self) -> bool: ...
 
     @property
-    def backend_version(self) -> str: ...
+    def version(self) -> str: ...
 
 
 def official_snapshot(backend: BackendV2, which: str) -> dict[str, Any] | None:
     """An official fake backend's JSON snapshot (``which``: conf_filename or props_filename)."""
-    cls = type(backend)  # class attributes: FakeBackendV2.__getattr__ would ask its configuration
-    directory, filename = getattr(cls, "dirname", None), getattr(cls, which, None)
+    # Class attributes: FakeBackendV2.__getattr__ would ask its configuration.
+    return official_snapshot_of(type(backend), which)
+
+
+def official_snapshot_of(kind: object, which: str) -> dict[str, Any] | None:
+    """``official_snapshot`` from the official fake's class (or an ``OfficialDevice``), without
+    making one."""
+    directory, filename = getattr(kind, "dirname", None), getattr(kind, which, None)
     if not isinstance(directory, str) or not isinstance(filename, str):
         return None
     with open(os.path.join(directory, filename), encoding="utf-8") as handle:
@@ -86,7 +93,7 @@ def configuration_from_target(entry: Described) -> dict[str, Any]:
     dt_ns = target.dt * 1e9 if target.dt else None  # the wire format counts dt in nanoseconds
     return {
         "backend_name": entry.name,
-        "backend_version": entry.backend_version,
+        "backend_version": entry.version,
         "n_qubits": target.num_qubits,
         "basis_gates": basis,
         "coupling_map": None if all_to_all or entry.simulator else [list(e) for e in sorted(edges)],
@@ -154,7 +161,7 @@ def properties_from_target(entry: Described) -> dict[str, Any] | None:
         return None  # no calibration data at all: nothing to serve
     return {
         "backend_name": entry.name,
-        "backend_version": entry.backend_version,
+        "backend_version": entry.version,
         "last_update_date": CALIBRATION_DATE,
         "qubits": qubits,
         "gates": gates,

@@ -92,6 +92,8 @@ class JobFilter:
     ascending: bool = False
     #: Only jobs of the instance with this CRN (the request's ``Service-CRN``); None: all.
     instance: str | None = None
+    #: Jobs on mock devices (dry runs) too (``include_mocks``).
+    include_mocks: bool = False
 
 
 class RuntimeState:
@@ -205,7 +207,12 @@ class RuntimeState:
                 return self._run_service(job, workload, entry), None, []
             if isinstance(workload, Workload):  # ours: tell it when it ran (execution spans)
                 workload = workload.ran_during(job.running_at, job.finished_at)
-            return codec.encode(self.executor.execute(workload, entry, job.seed)), None, []
+            result = self.executor.execute(workload, entry, job.seed)
+            if entry.mock_of is not None:  # a dry run: the data are random (mock_devices.py)
+                from .mock_devices import randomized
+
+                result = randomized(result, job.seed)
+            return codec.encode(result), None, []
         except Exception as exc:  # an executor failure is the job's failure, not the service's
             text = f"Traceback (most recent call last):\n{type(exc).__name__}: {exc}"
             return (
@@ -322,11 +329,15 @@ class RuntimeState:
             )
         return found
 
-    def visible_backends(self, instance: Instance | None) -> dict[str, BackendEntry]:
-        """The backends ``instance`` may use (None: all), in catalogue order."""
+    def visible_backends(
+        self, instance: Instance | None, *, include_mocks: bool = False
+    ) -> dict[str, BackendEntry]:
+        """The backends ``instance`` may use (None: all), in catalogue order; their mock devices
+        too with ``include_mocks``."""
         if instance is None:
-            return dict(self.catalogue)
-        return {name: self.catalogue[name] for name in self.instances.backends_of(instance)}
+            return {n: e for n, e in self.catalogue.items() if include_mocks or not e.mock_of}
+        names = self.instances.backends_of(instance, include_mocks=include_mocks)
+        return {name: self.catalogue[name] for name in names}
 
     def status_of(
         self, name: str, instance: Instance | None = None
@@ -568,13 +579,19 @@ class RuntimeState:
                 known = self.scheduler.sessions.get(request.session_id)
                 backend = known.backend if known is not None else None
         backend = backend or self._default_backend(instance)
-        visible = self.visible_backends(instance)
+        visible = self.visible_backends(instance, include_mocks=True)
         entry = visible.get(backend)
         if entry is None:
             raise BadRequest(
                 f"Backend {backend!r} was not found. Available backends: "
                 f"{', '.join(sorted(visible))}.",
                 code=BACKEND_NOT_FOUND,
+            )
+        if request.calibration_id is not None and request.calibration_id != entry.calibration_id:
+            raise BadRequest(
+                f"Calibration {request.calibration_id[:80]!r} is not one of backend "
+                f"{entry.name!r}: its calibration is {entry.calibration_id!r}. Leave "
+                "calibration_id out for the backend's current calibration."
             )
         return entry
 
@@ -614,7 +631,8 @@ class RuntimeState:
                 "Open a new session for further jobs.",
                 code=SESSION_CLOSED,
             )
-        if session.backend != backend:
+        dry_run = self.catalogue[backend].mock_of == session.backend
+        if session.backend != backend and not dry_run:  # a dry run goes to the device's mock
             raise BadRequest(
                 f"Session {session.id} runs on backend {session.backend!r}, but the job asks "
                 f"for {backend!r}. Submit it without a backend, or to a session on {backend!r}."
@@ -697,7 +715,12 @@ class RuntimeState:
     def list_jobs(self, query: JobFilter) -> tuple[list[JobRecord], int]:
         """The page of jobs matching ``query`` and the total count of matches."""
         with self.transaction():
-            matches = [job for job in self.jobs.values() if self._matches(job, query)]
+            mocks = set() if query.include_mocks else self._mock_names()
+            matches = [
+                job
+                for job in self.jobs.values()
+                if self._matches(job, query) and job.backend not in mocks
+            ]
             matches.sort(key=lambda job: (job.created, job.seq), reverse=not query.ascending)
             page = matches[query.offset : query.offset + query.limit]
         self._settle(page)
@@ -781,12 +804,12 @@ class RuntimeState:
 
             def arrive(at: _dt.datetime) -> _dt.datetime | None:
                 self._background_job(backend, duration, at)
-                following = later(at, draws.expovariate(rate))
-                return None if end is not None and following > end else following
+                return later(at, draws.expovariate(rate))
 
             first = later(now, draws.expovariate(rate))
             if end is None or first <= end:
-                self.scheduler.every(first, arrive)
+                # The scheduler keeps ``end``: a served fake may bring the stream forward.
+                self.scheduler.every(first, arrive, until=end)
 
     def _background_job(self, backend: str, duration: float, at: _dt.datetime) -> JobRecord:
         job = JobRecord(
@@ -804,13 +827,20 @@ class RuntimeState:
         return job
 
     def quantum_seconds_used(self, instance: Instance | None = None) -> float:
-        """Quantum seconds the jobs of ``instance`` (None: of every instance) have used."""
+        """Quantum seconds the jobs of ``instance`` (None: of every instance) have used; dry runs
+        (jobs on mock devices) use none."""
         with self.transaction():
+            mocks = self._mock_names()
             return sum(
                 j.quantum_seconds
                 for j in self.jobs.values()
-                if j.owner == "instance" and (instance is None or j.instance == instance.crn)
+                if j.owner == "instance"
+                and (instance is None or j.instance == instance.crn)
+                and j.backend not in mocks
             )
+
+    def _mock_names(self) -> set[str]:
+        return {name for name, entry in self.catalogue.items() if entry.mock_of is not None}
 
 
 def _refuse_past_the_end(now: _dt.datetime, duration: float) -> None:

@@ -6,6 +6,7 @@ they are answered in the IBM Cloud error shape ``{"errors": [...], "trace", "sta
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +40,14 @@ from ...wire.versions import (
     session_body,
 )
 from ...wire.vocabulary import API_PREFIX, ErrorCode
-from ..core.errors import BadRequest, NotFound, ServiceError
+from ..core.errors import BACKEND_NOT_FOUND, BadRequest, NotFound, ServiceError
+from ..core.plan import plan_id_of
 from ..core.state import JobFilter
 from .faults import HttpFaults
 from .views import device_view, job_view, metrics_view, program_view, session_view
 
 if TYPE_CHECKING:
+    from ..core.catalogue import BackendEntry
     from ..core.clock import VirtualClock
     from ..core.plan import Instance
     from ..core.records import SessionRecord
@@ -264,8 +267,9 @@ class RuntimeApp:
     # --- backends ----------------------------------------------------------------------------
 
     def _list_backends(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        # ``include_mocks`` (sent by the official client) changes nothing: the fake has no mocks.
-        visible = self.state.visible_backends(self._instance(request))
+        # Mock devices (class "mock") only when asked for: the official client always asks.
+        mocks = bool(_bool(request, "include_mocks"))
+        visible = self.state.visible_backends(self._instance(request), include_mocks=mocks)
         devices = [
             device_view(entry, *self.state.status_of(name)) for name, entry in visible.items()
         ]
@@ -274,15 +278,29 @@ class RuntimeApp:
         )
         return HttpResponse.from_json(200, backends_body(self._version(request), listed["devices"]))
 
+    def _calibrated(self, request: HttpRequest, params: dict[str, str]) -> BackendEntry:
+        """The backend of the path, checked against the query's ``calibration_id``: the fake
+        keeps one calibration per backend, and any other id is not found (404, which the official
+        client turns into ``QiskitBackendNotFoundError``)."""
+        entry = self.state.entry(params["backend"], self._instance(request))
+        wanted = _one(request, "calibration_id")
+        if wanted is not None and wanted != entry.calibration_id:
+            raise NotFound(
+                f"Calibration {_shown(wanted)} of backend {entry.name!r} was not found. Its "
+                f"calibration is {entry.calibration_id!r}; leave calibration_id out for it.",
+                code=BACKEND_NOT_FOUND,
+            )
+        return entry
+
     def _configuration(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        configuration = self.state.entry(params["backend"], self._instance(request)).configuration()
+        configuration = self._calibrated(request, params).configuration()
         body = configuration.model_dump(mode="json", by_alias=True, exclude_none=True)
         # The official QasmBackendConfiguration requires the key: null means all-to-all.
         body.setdefault("coupling_map", None)
         return HttpResponse.from_json(200, body)
 
     def _properties(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
-        properties = self.state.entry(params["backend"], self._instance(request)).properties()
+        properties = self._calibrated(request, params).properties()
         if properties is None:
             return HttpResponse.from_json(200, {})
         return _json(properties)
@@ -297,23 +315,25 @@ class RuntimeApp:
                 status=status,
                 message=message,
                 length_queue=queued,
-                backend_version=entry.configuration().backend_version,
+                backend_version=entry.version,
             )
         )
 
     def _usage(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        """Whole seconds, as the service writes them (consumed rounded down, so the limit is
+        reached exactly when the numbers say so); no remaining seconds: clients compute them."""
         instance = self._instance(request)
-        used = round(self.state.quantum_seconds_used(instance), 3)
-        allocation = instance.usage_allocation_seconds
+        used = math.floor(self.state.quantum_seconds_used(instance))
+        given = instance.usage_allocation_seconds
+        allocation = None if given is None else math.floor(given)
         reached = self.state.usage_limit_reached or (allocation is not None and used >= allocation)
         return _json(
             Usage(
                 instance_id=instance.crn,
-                plan_id=instance.plan,
+                plan_id=plan_id_of(instance.plan),
                 usage_consumed_seconds=used,
                 usage_allocation_seconds=allocation,
                 usage_limit_seconds=allocation,
-                usage_remaining_seconds=None if allocation is None else max(allocation - used, 0),
                 usage_limit_reached=reached,
             )
         )
@@ -377,6 +397,7 @@ class RuntimeApp:
             created_before=_time(request, "created_before"),
             ascending=sort == "ASC",
             instance=self._instance(request).crn,
+            include_mocks=bool(_bool(request, "include_mocks")),
         )
         include = _bool(request, "exclude_params") is False  # excluded unless asked for
         page, count = self.state.list_jobs(query)

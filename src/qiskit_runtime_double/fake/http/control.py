@@ -18,6 +18,7 @@ from ...wire.control import (
     BackgroundLoad,
     ClockMove,
     ClockState,
+    FastForward,
     HistoryRequest,
     HttpFaultRequest,
     JobFaultRequest,
@@ -49,6 +50,7 @@ ROUTES = RouteTable(
         Route("reset", "POST", "/reset"),
         Route("get_clock", "GET", "/clock"),
         Route("move_clock", "POST", "/clock"),
+        Route("fast_forward", "POST", "/fast-forward"),
         Route("http_fault", "POST", "/faults/http"),
         Route("clear_faults", "DELETE", "/faults"),
         Route("job_fault", "POST", "/jobs/{job_id}/fault"),
@@ -99,6 +101,7 @@ class ControlApp:
             "reset": self._reset_all,
             "get_clock": self._clock,
             "move_clock": self._move_clock,
+            "fast_forward": self._fast_forward,
             "http_fault": self._http_fault,
             "clear_faults": self._clear_faults,
             "job_fault": self._job_fault,
@@ -143,6 +146,10 @@ class ControlApp:
         elif move.to is not None:
             self.simulation.clock.move_to(move.to)
         return self._clock(request, params)
+
+    def _fast_forward(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
+        moved = self.simulation.fast_forward(_parse(request, FastForward).seconds)
+        return _ok({"seconds": moved})
 
     def _http_fault(self, request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         self.faults.add(_parse(request, HttpFaultRequest))

@@ -132,9 +132,12 @@ def state_snapshot(simulation: Simulation, pacer: Pacer, faults: HttpFaults) -> 
                 per_session[job.session_id] = per_session.get(job.session_id, 0) + 1
         sessions = list(state.scheduler.sessions.values())
         backends = []
-        for name in state.catalogue:
-            operational, status, message = state.backend_status.get(name, (True, "active", None))
+        for name, entry in state.catalogue.items():
             lane = state.scheduler.lanes.get(name)
+            extra = entry.mock_of is not None or entry.offered
+            if extra and lane is None and name not in state.backend_status:
+                continue  # a mock or offered official device nobody used: only clutter
+            operational, status, message = state.backend_status.get(name, (True, "active", None))
             queued = [job.id for job in lane.queue if job.status == "Queued"] if lane else []
             backends.append(
                 {
@@ -148,6 +151,8 @@ def state_snapshot(simulation: Simulation, pacer: Pacer, faults: HttpFaults) -> 
                     "running": lane.running.id if lane and lane.running else None,
                     "held_by": lane.held_by if lane else None,
                     "hold_until": _iso(lane.hold_until) if lane else None,
+                    "calibration_id": entry.calibration_id,
+                    "mock_of": entry.mock_of,
                 }
             )
         latest_jobs = sorted(jobs, key=lambda job: job.seq, reverse=True)[:MAX_LISTED_JOBS]

@@ -6,6 +6,7 @@
             /_double   -> ControlApp (the control API)
             /identity, /v3/resources, /catalog -> Platform (IAM, Global Search, Global Catalog)
             the 2023 login, /experimental/api/v1 -> LegacyPlatform
+            /openapi.json -> the OpenAPI document of /api/v1 and /_double (openapi.py)
 
 The edge owns what only HTTP has: injected HTTP faults, the auth gate and the pacer. In process
 (``InProcessTransport(edge.app)``) the gate and the pacer are mounted but do nothing until a
@@ -23,6 +24,7 @@ from .app import RuntimeApp
 from .control import CONTROL_PREFIX, ControlApp
 from .faults import HttpFaults
 from .legacy_platform import LegacyPlatform
+from .openapi import OPENAPI_PATH, openapi_app
 from .pacing import Pacer
 from .platform import Platform
 from .router import Router
@@ -56,10 +58,24 @@ class HttpEdge:
         LegacyPlatform(self.platform).mount(self.app)
         self.app.mount(API_PREFIX, self.platform.guard(self.pacer))
         self.app.mount(CONTROL_PREFIX, ControlApp(simulation, self.faults, self.pacer, self.reset))
+        self.app.mount(OPENAPI_PATH, openapi_app)
 
     def reset(self, start: Start = None) -> None:
         """Reset the simulation (``Simulation.reset``) and forget every fault and pacer hold."""
-        real_start = self.pacer.timer()  # before the clock restarts: see Pacer.restarted
-        self.simulation.reset(start)
+        wall, real = self.pacer.wall_and_real()  # one instant: see Pacer.restarted
+        self.simulation.reset(start, base_now=wall)
         self.faults.clear()
-        self.pacer.restarted(since=real_start)
+        self.pacer.restarted(since=real)
+
+    def prepare_to_serve(self) -> None:
+        """What a server does before it serves (``FakeServer.start``).
+
+        Start simulated time at the wall clock if nobody chose where it starts and the simulation
+        has done nothing yet (``Simulation.start_on_the_wall_clock``), with the pacer counting
+        real time from that very instant (``Pacer.restarted``); and offer every official fake
+        device by name beside a default catalogue (``Simulation.offer_official_backends``).
+        """
+        wall, real = self.pacer.wall_and_real()
+        if self.simulation.start_on_the_wall_clock(base_now=wall):
+            self.pacer.restarted(since=real)
+        self.simulation.offer_official_backends()

@@ -2,28 +2,31 @@
 
 In process, our client waits through the fake's ``VirtualClock``: its sleeps move simulated time.
 Over HTTP nobody calls that clock: the official client sleeps for real between polls and measures
-its ``timeout`` in real time. ``Pacer`` sits in front of the runtime API and moves the clock, by
-one of these policies:
+its ``timeout`` in real time. ``Pacer`` sits in front of the runtime API and moves the simulation
+along, by one of these policies:
 
-- ``"poll"`` (the server's default): simulated time follows real time, ``speed`` times as fast
-  (at each runtime request the clock moves by the real time elapsed since the previous one, times
-  ``speed``). A job is thus *held*: polls see it progress at that pace for its first ``max_wait``
-  real seconds (counted from its submission, or from its first poll when it was submitted in
-  process). After that, each poll of the job first moves simulated time to the job's next change
-  of status (Queued to Running, Running to its end), crossing every other event on the way in one
-  step, then answers. So a job is seen final no sooner than ``min(remaining / speed, max_wait)``
-  real seconds after it was submitted: a ten-minute job makes ``result(timeout=0.5)`` time out as
-  against IBM, while a job behind hours of queue ends after ``max_wait`` and two polls. A job that
-  can never move (queued on a backend taken offline) is never skipped: the client's timeout or
-  patience decides, as against IBM.
-- ``"real"``: simulated time follows real time, ``speed`` times as fast, and nothing is skipped
-  (``"poll"`` with an endless ``max_wait``). For clients that rely on real waits at a chosen pace.
+- ``"poll"`` (the server's default): the clock follows real time (at each runtime request it moves
+  by the real time elapsed since the previous one), and the simulation runs ``speed`` times as
+  fast: above 1, the rest is brought forward (``Simulation.fast_forward``) rather than added to
+  the clock. A job is thus *held*: polls see it progress at that pace for its first
+  ``max_wait`` real seconds (counted from its submission, or from its first poll when it was
+  submitted in process). After that, each poll of the job first brings the simulation forward to
+  the job's next change of status (Queued to Running, Running to its end), crossing every other
+  event on the way in one step, then answers. So a job is seen final no sooner than
+  ``min(remaining / speed, max_wait)`` real seconds after it was submitted: a ten-minute job
+  makes ``result(timeout=0.5)`` time out as against IBM, while a job behind hours of queue ends
+  after ``max_wait`` and two polls. A job that can never move (queued on a backend taken
+  offline) is never skipped: the client's timeout or patience decides, as against IBM.
+- ``"real"``: as ``"poll"``, but nothing is skipped (an endless ``max_wait``). For clients that
+  rely on real waits at a chosen pace.
 - ``"manual"`` (and the in-process default, ``"off"``): the pacer never moves the clock.
 
 The trade-off (``docs/server-mode.md``, "Time"): ``max_wait`` is the real time a long job costs a
 test, and the longest client timeout that still fires on it; ``max_wait=0`` skips at the first
-poll (fastest, but no timeout ever fires). Skipped time is not given back: the served clock then
-runs ahead of the wall clock by what was skipped.
+poll (fastest, but no timeout ever fires). What is skipped happens at the moment of the skip: the
+clock never runs ahead of real time, so on a fake served on the wall clock no timestamp is ever
+later than the wall clock; a skipped job's timestamps are closer together than its run, whose
+length its usage still reports.
 
 The pacer's real time is ``timer`` (``time.monotonic``; tests replace it). Its lock is a leaf: the
 clock and the state are called with it released, and the state's lock is taken before the clock's.
@@ -31,6 +34,7 @@ clock and the state are called with it released, and the state's lock is taken b
 
 from __future__ import annotations
 
+import datetime as _dt
 import threading
 import time
 from collections.abc import Callable
@@ -45,12 +49,11 @@ if TYPE_CHECKING:
     from ...wire.http import App
     from ..core.records import JobRecord
     from ..core.simulation import Simulation
-    from ..core.state import RuntimeState
 
 __all__ = ["Pacer"]
 
-#: The most simulation events one poll crosses; a job further away is reached by later polls.
-MAX_SKIP_EVENTS = 10_000
+#: Readings of the wall clock between two of real time, the tightest kept (``wall_and_real``).
+PAIR_TRIES = 5
 
 
 class Pacer:
@@ -97,14 +100,34 @@ class Pacer:
             self._last = self.timer()
             self._held.clear()
 
+    def wall_and_real(self) -> tuple[_dt.datetime, float]:
+        """The wall clock (the fake's clock's base) and the real time (``timer``) of one instant.
+
+        The wall clock is read between two readings of ``timer``, ``PAIR_TRIES`` times, and the
+        tightest pair kept (the instant: the middle of its two readings): a thread that lost the
+        processor between two readings, as on a loaded machine, would put them apart by the
+        stall, and served time would then lead or lag the wall clock by it.
+        """
+        clock = self.simulation.clock
+        best: tuple[float, _dt.datetime, float] | None = None
+        for _ in range(PAIR_TRIES):
+            before = self.timer()
+            wall = clock.base_now()
+            after = self.timer()
+            if best is None or after - before < best[0]:
+                best = (after - before, wall, (before + after) / 2)
+        assert best is not None
+        return best[1], best[2]
+
     def restarted(self, since: float | None = None) -> None:
         """The fake was reset: its clock started over and job ids may be reused.
 
-        Simulated time follows real time from ``since`` (a reading of ``timer`` taken just
-        before the clock restarted; default: now), not from the last request, and every hold is
-        forgotten. ``FakeRuntime.reset`` calls it once the new state is in place. Counting from
-        before the restart keeps a clock started at the wall clock from ever falling behind it
-        (a job's ``creation_date`` must not precede the wall-clock instant it was submitted at).
+        Simulated time follows real time from ``since`` (default: now), not from the last
+        request, and every hold is forgotten. ``FakeRuntime.reset`` calls it once the new state
+        is in place, with the real time of the wall-clock reading the clock restarted at
+        (``wall_and_real``): served time then neither runs ahead of the wall clock (no served
+        timestamp may be later than it) nor falls behind it (a job's creation date must not
+        precede the instant it was submitted at).
         """
         with self._lock:
             self._last = self.timer() if since is None else since
@@ -136,9 +159,7 @@ class Pacer:
         arrived = self._follow_real_time()
         if self._pace == "real":
             return False
-        before = self.simulation.clock.now()
-        self._poll(job_id, arrived)
-        return self.simulation.clock.now() > before
+        return self._poll(job_id, arrived)
 
     # --- following real time -----------------------------------------------------------------
 
@@ -153,15 +174,19 @@ class Pacer:
             self._follow_real_time()
 
     def _follow_real_time(self) -> float:
-        """Move the clock by the real time elapsed since the last request (times ``speed``)."""
+        """Move the clock by the real time elapsed since the last request; with ``speed`` above
+        1, bring the simulation's future forward by the rest (the clock never runs ahead)."""
         clock = self.simulation.clock
         with self._lock:
             now = self.timer()
             elapsed, self._last = max(now - self._last, 0.0), max(now, self._last)
-            # A ticking clock already moves with real time: add only the speed-up.
-            extra = elapsed * (self._speed - (1.0 if clock.mode == "ticking" else 0.0))
-        if extra > 0:
-            clock.advance_by(extra)  # stops at the end of simulated time, never a 500 there
+            speed = self._speed
+        # A ticking clock already moves with real time; a slower pace moves it less. The clock
+        # stops at the end of simulated time (advance_by), never a 500 there.
+        if clock.mode != "ticking" and elapsed > 0:
+            clock.advance_by(elapsed * min(speed, 1.0))
+        if speed > 1 and elapsed > 0:
+            self.simulation.fast_forward(elapsed * (speed - 1))
         return now
 
     # --- holding and skipping ----------------------------------------------------------------
@@ -176,8 +201,9 @@ class Pacer:
             with self._lock:
                 self._held[job_id] = arrived
 
-    def _poll(self, job_id: str, arrived: float) -> None:
-        """Before answering a poll of ``job_id``: skip ahead if its hold is over."""
+    def _poll(self, job_id: str, arrived: float) -> bool:
+        """Before answering a poll of ``job_id``: skip ahead if its hold is over. Whether it
+        skipped anything."""
         state = self.simulation.state
         with state.transaction():
             job = state.jobs.get(job_id)
@@ -186,35 +212,32 @@ class Pacer:
         with self._lock:
             if not moving:
                 self._held.pop(job_id, None)  # unknown or done: nothing to hold any more
-                return
+                return False
             held_since = self._held.setdefault(job_id, arrived)
             if arrived - held_since < self._max_wait:
-                return
+                return False
         if state.stall_reason(job_id) is not None:
-            return  # nothing scheduled would move it: skipping would only race time forward
+            return False  # nothing scheduled would move it: skipping would only race time forward
         assert job is not None and status is not None
-        self._skip(state, job, status)
+        skipped = self._skip(job, status)
         if job.ended:
             with self._lock:
                 self._held.pop(job_id, None)
+        return skipped
 
-    def _skip(self, state: RuntimeState, job: JobRecord, status: str) -> None:
-        """Move simulated time, event by event, until ``job`` leaves ``status``.
+    def _skip(self, job: JobRecord, status: str) -> bool:
+        """Bring the simulation forward, event by event, until ``job`` leaves ``status``.
 
-        Each move happens under the state's lock (the clock's lock is taken inside it, never the
-        other way round), so concurrent polls never move time past each other's events; the
-        answer is built afterwards, by the app, which waits for the job's result if its run just
-        ended.
+        The clock stays where real time put it: what the skip crosses happens now
+        (``Simulation.fast_forward``), so no timestamp is ever later than the wall clock. Each
+        step happens under the state's lock, so concurrent polls never cross each other's
+        events; the answer is built afterwards, by the app, which waits for the job's result if
+        its run just ended.
         """
-        clock = self.simulation.clock
-        for _ in range(MAX_SKIP_EVENTS):
-            with state.transaction() as now:
-                if job.ended or job.deleted or job.status != status:
-                    return
-                upcoming = state.scheduler.next_event_time()
-                if upcoming is None or upcoming <= now:
-                    return
-                clock.advance_to(upcoming)
+        moved = self.simulation.fast_forward(
+            until=lambda: job.ended or job.deleted or job.status != status
+        )
+        return moved > 0
 
 
 def _relative(request: HttpRequest) -> str | None:

@@ -34,7 +34,7 @@ from ...wire.numbers import is_int
 from ...wire.vocabulary import ErrorCode
 from ..core.errors import INVALID_CREDENTIALS, NOT_AUTHORIZED
 from ..core.instances import Instances
-from ..core.plan import DEFAULT_INSTANCE_NAME, FREE_PLANS, Instance
+from ..core.plan import DEFAULT_INSTANCE_NAME, FREE_PLANS, Instance, plan_id_of
 from .app import error_response
 
 if TYPE_CHECKING:
@@ -100,11 +100,6 @@ def _search_limit(text: str) -> int | None:
         return None
     value = int(digits)
     return value if value <= SEARCH_LIMIT else None
-
-
-def plan_id_of(plan: str) -> str:
-    """The Global Catalog id of a plan (a stable UUID derived from its name)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"qiskit-runtime-double/plan/{plan}"))
 
 
 def _cursor(query: str, offset: int) -> str:

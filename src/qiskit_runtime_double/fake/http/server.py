@@ -187,6 +187,17 @@ class FakeServer:
         where = self.url if self._server is not None else "stopped"
         return f"FakeServer({where}, pace={self._pace!r}, require_auth={self._require_auth})"
 
+    def _backends_line(self) -> str:
+        """The fake's own backends, then how many official devices it offers by name."""
+        catalogue = self.edge.simulation.catalogue
+        own = [name for name, entry in catalogue.items() if not entry.offered]
+        offered = [name for name, entry in catalogue.items() if entry.offered]
+        if not offered:
+            return ", ".join(own)
+        return (
+            f"{', '.join(own)}; and {len(offered)} official fake devices by name ({offered[0]}...)"
+        )
+
     def describe(self) -> str:
         """Where the server answers and how to point our client and the official one at it."""
         url, runtime, crn = self.url, self.runtime_url, self.instance
@@ -207,8 +218,9 @@ class FakeServer:
                 f"  Global Catalog  {self.catalog_url}",
                 f"  control API     {url}/_double/... (header {CONTROL_HEADER}: <control token>)",
                 f"  page            {url}/ (live sessions, jobs, queues; needs the control token)",
+                f"  OpenAPI         {url}/openapi.json (every route, its bodies and answers)",
                 f"  instance (CRN)  {crn}",
-                f"  backends        {', '.join(self.edge.simulation.catalogue)}",
+                f"  backends        {self._backends_line()}",
                 f"  API keys        {keys}",
                 f"  simulated time  {pace}",
                 *(
@@ -309,10 +321,8 @@ class FakeServer:
             restore = (platform.require_auth, pacer.pace, pacer.speed, pacer.max_wait)
             start_choice = clock.start_choice
             try:
-                # The pace first: real time is then counted from before the clock starts at the
-                # wall clock, so simulated time never falls behind it (Pacer.restarted).
                 pacer.set_pace(self._pace, self._speed, self._max_wait)  # may refuse
-                self.edge.simulation.start_on_the_wall_clock()
+                self.edge.prepare_to_serve()  # time at the wall clock, every official device
                 platform.require_auth = self._require_auth
                 thread = threading.Thread(
                     target=server.serve_forever,

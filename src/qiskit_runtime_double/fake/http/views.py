@@ -23,7 +23,7 @@ from ...wire.models import (
     SessionDetails,
     SessionTimestamp,
 )
-from ...wire.vocabulary import BILLING_COMPLETE, BILLING_PENDING, DeviceStatus
+from ...wire.vocabulary import BILLING_COMPLETE, BILLING_PENDING, MOCK_CLASS, DeviceStatus
 from ..core.catalogue import BackendEntry
 from ..core.programs import Program
 from ..core.records import JobRecord, SessionRecord
@@ -64,10 +64,10 @@ def device_view(
     # The configuration's numbers (``revision: 1``) are strings in the list (``"1"``).
     processor = {
         key: str(value)
-        for key, value in (entry.configuration().processor_type or {}).items()
+        for key, value in (entry.processor_type or {}).items()
         if key in ("family", "revision", "segment") and value is not None
     }
-    return BackendDevice(
+    device = BackendDevice(
         name=entry.name,
         status=BackendDeviceStatus(name=name, reason=reason),
         queue_length=max(queued, 0),
@@ -76,6 +76,9 @@ def device_view(
         is_simulator=entry.simulator,
         processor_type=ProcessorType(**processor) if processor else None,
     )
+    if entry.mock_of is not None:
+        device.class_ = MOCK_CLASS
+    return device
 
 
 def session_view(session: SessionRecord, now: _dt.datetime) -> SessionDetails:
