@@ -83,8 +83,6 @@ HEAVY_HOMES = {
     "requests": (f"{PKG}.transports.live",),
     "vcr": (f"{PKG}.transports.cassette",),
     "qiskit_aer": (f"{PKG}.fake.core.aer", f"{PKG}.legacy.options"),
-    "werkzeug": (f"{PKG}.fake.http.server",),
-    "simple_websocket": (f"{PKG}.fake.http.stream",),
     "urllib3": (f"{PKG}.transports.live", f"{PKG}.interception.urllib3_hook"),
     "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.catalogue"),
 }
@@ -93,10 +91,10 @@ HEAVY_AT_IMPORT = (
     "qiskit_aer",
     "requests",
     "vcr",
-    "werkzeug",
+    "h11",
     "qiskit_ibm_runtime",
     "yaml",
-    "simple_websocket",
+    "wsproto",
     "urllib3",
 )
 
@@ -471,7 +469,7 @@ SYNTHETIC = {
         import qiskit_runtime_double  # rule 3
         from ..core.state import State
     """,
-    f"src/{PKG}/fake/http/server.py": "import werkzeug.serving  # rule 4\n",
+    f"src/{PKG}/fake/http/server.py": "import urllib3  # rule 4\n",
     f"src/{PKG}/fake/core/aer.py": """
         class Executor:
             import qiskit_aer  # rule 4
