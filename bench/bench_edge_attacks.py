@@ -87,25 +87,28 @@ def real_client(port: int, wait: float = 20.0) -> str:
     return f"{answer.status_code} in {time.perf_counter() - start:.2f} s"
 
 
-HEAD = b"POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-CASES = {
-    "chunk size ffffffffffffffff, 3 bytes, SHUT_WR": HEAD
-    + b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc",
-    "chunk size zz": HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
-    "chunk size -1": HEAD + b"Transfer-Encoding: chunked\r\n\r\n-1\r\nabc\r\n0\r\n\r\n",
-    "chunked plus Content-Length": HEAD
-    + b"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-    "truncated body (Content-Length 100, 10 sent, SHUT_WR)": HEAD
-    + b"Content-Length: 100\r\n\r\n0123456789",
-    "HTTP/0.9 request line": b"GET /\r\n\r\n",
-    "HTTP/2.0 request line": b"GET /api/v1/backends HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n",
-    "HTTP/2 preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
-    "a 1 MB header": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
-    + b"a" * 1_000_000
-    + b"\r\n\r\n",
-    "10,000 headers": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X: y\r\n" * 10_000 + b"\r\n",
-    "a body over 64 MiB announced": HEAD + b"Content-Length: 70000000\r\n\r\n",
-}
+def cases(port: int) -> dict[str, bytes]:
+    """Each attack, with the right ``Host`` (else the guard refuses it before anything else)."""
+    host = f"Host: 127.0.0.1:{port}\r\n".encode()
+    head = b"POST /api/v1/jobs HTTP/1.1\r\n" + host
+    return {
+        "chunk size ffffffffffffffff, 3 bytes, SHUT_WR": head
+        + b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc",
+        "chunk size zz": head + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+        "chunk size -1": head + b"Transfer-Encoding: chunked\r\n\r\n-1\r\nabc\r\n0\r\n\r\n",
+        "chunked plus Content-Length": head
+        + b"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        "truncated body (Content-Length 100, 10 sent, SHUT_WR)": head
+        + b"Content-Length: 100\r\n\r\n0123456789",
+        "HTTP/0.9 request line": b"GET /\r\n\r\n",
+        "HTTP/2.0 request line": b"GET /api/v1/backends HTTP/2.0\r\n" + host + b"\r\n",
+        "HTTP/2 preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        "a 1 MB header": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+        + b"a" * 1_000_000
+        + b"\r\n\r\n",
+        "10,000 headers": b"GET / HTTP/1.1\r\n" + host + b"X: y\r\n" * 10_000 + b"\r\n",
+        "a body over 64 MiB announced": head + b"Content-Length: 70000000\r\n\r\n",
+    }
 
 
 def main() -> None:
@@ -116,7 +119,7 @@ def main() -> None:
     child, port = start_server()
     try:
         print(f"server pid {child.pid}, port {port}, threads at start {threads(child)}")
-        for name, data in CASES.items():
+        for name, data in cases(port).items():
             try:
                 outcome = raw(port, data)
             except OSError as exc:
@@ -134,7 +137,7 @@ def main() -> None:
         held = []
         for _ in range(20):  # incomplete bodies: do they hold threads?
             sock = socket.create_connection(("127.0.0.1", port))
-            sock.sendall(HEAD + b"Content-Length: 100\r\n\r\n0123456789")
+            sock.sendall(cases(port)["truncated body (Content-Length 100, 10 sent, SHUT_WR)"])
             held.append(sock)
         time.sleep(1)
         print(f"  20 incomplete bodies held open: server threads {threads(child)}")

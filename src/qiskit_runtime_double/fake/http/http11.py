@@ -25,6 +25,7 @@ shape, and a failure of the app itself a 500 naming only the exception's type.
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 import threading
 import time
@@ -51,6 +52,11 @@ _log = logging.getLogger(__name__)
 
 #: Bytes read from a socket at once.
 _READ_SIZE = 64 * 1024
+#: After a refusal, what the server still reads and drops (at most) before it closes, so that
+#: closing with unread bytes (which makes the kernel reset the connection) does not destroy the
+#: answer before the client has read it.
+_LINGER_BYTES = 4 * 1024 * 1024
+_LINGER_SECONDS = 1.0
 
 
 class StreamHandoff(Protocol):
@@ -262,6 +268,12 @@ class Http11:
                 f"The request's target and headers take {size} bytes; at most "
                 f"{self.limits.max_header_bytes} are accepted.",
             )
+        if len(event.headers) > self.limits.max_headers:
+            raise _Refusal(
+                431,
+                f"The request has {len(event.headers)} header fields; at most "
+                f"{self.limits.max_headers} are accepted.",
+            )
         names = {name for name, _ in event.headers}
         if b"transfer-encoding" in names and b"content-length" in names:
             raise _Refusal(
@@ -372,6 +384,8 @@ class Http11:
             _log.debug("cannot answer on this connection: %s", exc)
             raise _Gone from exc
         self._send(connection, data)
+        if close:
+            _linger(connection)
 
     def _send(self, connection: Connection, data: bytes | None) -> None:
         if not data:
@@ -405,6 +419,27 @@ class Http11:
         leftover, _ = parser.trailing_data
         self.streams.serve(connection, request, response, bytes(leftover))
         return False
+
+
+def _linger(connection: Connection) -> None:
+    """Half-close, then drop what the client still sends, briefly (``_LINGER_BYTES``)."""
+    sock = connection.sock
+    try:
+        if not isinstance(sock, ssl.SSLSocket):  # TLS ends with its own close_notify
+            sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + _LINGER_SECONDS
+        dropped = 0
+        while dropped < _LINGER_BYTES:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            sock.settimeout(left)
+            data = sock.recv(_READ_SIZE)
+            if not data:
+                return
+            dropped += len(data)
+    except (OSError, ssl.SSLError):
+        return
 
 
 def _late(timeout: float) -> _Refusal:

@@ -28,6 +28,7 @@ class ServerLimits:
     - ``max_streams``: open websocket result streams at once (each holds a thread); one more is
       refused with 429.
     - ``max_header_bytes``: a request line plus its headers; more is refused with 431.
+    - ``max_headers``: header fields in one request; more is refused with 431.
     - ``max_body_bytes``: one request's body; more is refused with 413 before it is read.
     - ``max_buffered_bytes``: bodies being received at once, over every connection; a request
       that would pass it is refused with 503 and ``Retry-After``.
@@ -42,6 +43,7 @@ class ServerLimits:
     max_connections: int = 256
     max_streams: int = 128
     max_header_bytes: int = 64 * 1024
+    max_headers: int = 100
     max_body_bytes: int = MAX_BODY_BYTES
     max_buffered_bytes: int = 4 * MAX_BODY_BYTES
     idle_timeout: float = 60.0
