@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import requests
 from qiskit import QuantumCircuit
@@ -79,13 +80,25 @@ def iam_token(server: FakeServer, key: str = TEST_KEY) -> str:
     return token
 
 
-def bell(qubits: int = 2) -> QuantumCircuit:
-    """A GHZ state on ``qubits`` qubits (a Bell pair by default), measured."""
-    circuit = QuantumCircuit(qubits)
+def bell(
+    qubits: int = 2,
+    *,
+    measure: Literal["all", "c"] | None = "all",
+    metadata: dict[str, Any] | None = None,
+) -> QuantumCircuit:
+    """A GHZ state on ``qubits`` qubits (a Bell pair by default).
+
+    ``measure``: ``"all"`` (``measure_all``: a register ``meas``), ``"c"`` (each qubit into the
+    classical register ``c`` of the same size) or None (not measured).
+    """
+    circuit = QuantumCircuit(qubits, qubits if measure == "c" else 0, metadata=metadata)
     circuit.h(0)
     for qubit in range(1, qubits):
         circuit.cx(0, qubit)
-    circuit.measure_all()
+    if measure == "all":
+        circuit.measure_all()
+    elif measure == "c":
+        circuit.measure(range(qubits), range(qubits))
     return circuit
 
 

@@ -9,7 +9,9 @@ default catalogue, when no ``runtime_config`` override can change it), else when
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -149,18 +151,23 @@ def _resolve(raw: object, settings: Settings, marker: Mapping[str, Any]) -> dict
 
 
 def _overrides_runtime_config(item: pytest.Item) -> bool:
-    """Whether a conftest or module overrides ``runtime_config`` for ``item`` (then the fake's
-    backends are only known when the test sets up). Unknown counts as overridden."""
-    # The fixture may be asked for dynamically (fake_session does), so it need not be in the
-    # item's static closure: ask the fixture manager which definition the item would get.
-    manager = getattr(item.session, "_fixturemanager", None)
-    try:
-        definitions = manager.getfixturedefs("runtime_config", item) if manager else None
-    except Exception:  # a pytest without this (internal) method: assume the worst
-        return True
-    if not definitions:
-        return True
-    return getattr(definitions[-1].func, "__module__", "") != "pytest_runtime_double.fixtures"
+    """Whether anything may override ``runtime_config`` for ``item`` (then the fake's backends
+    are only known when the test sets up): the test's module or class, a conftest above it, or
+    any other plugin defining it. Public pytest API only, and erring towards "overridden"."""
+    for holder in (getattr(item, "module", None), getattr(item, "cls", None)):
+        if holder is not None and hasattr(holder, "runtime_config"):
+            return True
+    ours = getattr(sys.modules.get("pytest_runtime_double.fixtures"), "runtime_config", None)
+    for plugin in item.config.pluginmanager.get_plugins():
+        found = getattr(plugin, "runtime_config", None)
+        if found is None or found is ours:  # ours, wherever the plugin re-exports it
+            continue
+        where = getattr(plugin, "__file__", None)
+        if not where or Path(where).name != "conftest.py":
+            return True  # a plugin module's fixture applies everywhere
+        if Path(where).parent in Path(item.path).parents:
+            return True
+    return False
 
 
 def check_marker(item: pytest.Item, marker: pytest.Mark, settings: Settings) -> None:

@@ -92,7 +92,7 @@ def job_body(circuit: QuantumCircuit, values: Any, shots: int = 100) -> dict[str
     return {"program_id": "sampler", "backend": "b", "params": codec.to_jsonable(params)}
 
 
-def bell(name: str, gate: str = "cx") -> QuantumCircuit:
+def rotated_pair(name: str, gate: str = "cx") -> QuantumCircuit:
     circuit = QuantumCircuit(2, name=name)
     circuit.ry(Parameter("θ"), 0)
     getattr(circuit, gate)(0, 1)
@@ -102,24 +102,26 @@ def bell(name: str, gate: str = "cx") -> QuantumCircuit:
 
 def test_job_params_match_on_meaning(cassette: Replayer) -> None:
     values = np.array([[0.1], [0.2]])
-    transport = cassette(post("/jobs", job_body(bell("first"), values)))
-    fresh = job_body(bell("second"), values + 1e-12)  # new parameter UUID, name, rounding
-    assert json.dumps(fresh) != json.dumps(job_body(bell("first"), values))
+    transport = cassette(post("/jobs", job_body(rotated_pair("first"), values)))
+    fresh = job_body(rotated_pair("second"), values + 1e-12)  # new parameter UUID, name, rounding
+    assert json.dumps(fresh) != json.dumps(job_body(rotated_pair("first"), values))
     assert index(transport, post("/jobs", fresh)) == 0
 
 
 def test_job_params_beyond_the_tolerance_miss(cassette: Replayer) -> None:
-    transport = cassette(post("/jobs", job_body(bell("a"), np.array([[0.1]]))), tolerance=1e-6)
+    transport = cassette(
+        post("/jobs", job_body(rotated_pair("a"), np.array([[0.1]]))), tolerance=1e-6
+    )
     with pytest.raises(CassetteMismatchError, match=r"array value at \[0, 0\] is 0\.2 here, 0\.1"):
-        transport.handle(post("/jobs", job_body(bell("a"), np.array([[0.2]]))))
+        transport.handle(post("/jobs", job_body(rotated_pair("a"), np.array([[0.2]]))))
 
 
 def test_identical_submissions_answer_in_recorded_order(cassette: Replayer) -> None:
-    body = job_body(bell("x"), np.array([[0.1]]))
+    body = job_body(rotated_pair("x"), np.array([[0.1]]))
     transport = cassette(post("/jobs", body), post("/jobs", body))
     # Replayed with other bytes (a new parameter UUID) but the same meaning: order is kept.
     assert [
-        index(transport, post("/jobs", job_body(bell(n), np.array([[0.1]])))) for n in "yz"
+        index(transport, post("/jobs", job_body(rotated_pair(n), np.array([[0.1]])))) for n in "yz"
     ] == [
         0,
         1,

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from qiskit import QuantumCircuit
 
 from qiskit_runtime_double.fake import FakeRuntime
 from qiskit_runtime_double.wire import codec
@@ -30,6 +29,8 @@ from qiskit_runtime_double.wire.versions import (
 )
 from qiskit_runtime_double.wire.vocabulary import API_VERSION
 
+from ..helpers import bell
+
 BASE = "http://fake.invalid"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "running-2023-code.md"
 
@@ -37,14 +38,6 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "running-2023-code.md"
 @pytest.fixture(scope="module")
 def fake() -> FakeRuntime:
     return FakeRuntime(["generic_5q", "ibmq_qasm_simulator"], seed=4)
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return circuit
 
 
 def get(fake: FakeRuntime, path: str, version: str | None) -> HttpResponse:

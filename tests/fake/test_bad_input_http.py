@@ -24,6 +24,7 @@ from qiskit_runtime_double.fake.http.server import FakeServer
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.jsonbody import MAX_DEPTH
 
+from .. import helpers
 from ..helpers import iam_token
 
 BACKEND = "ibmq_qasm_simulator"
@@ -90,10 +91,7 @@ def rotation() -> QuantumCircuit:
 
 
 def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    return circuit
+    return helpers.bell(measure=None)
 
 
 # --- JSON nested 1,000+ levels --------------------------------------------------------------------

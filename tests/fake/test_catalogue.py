@@ -20,6 +20,8 @@ from qiskit_runtime_double.fake.core.catalogue import (
 )
 from qiskit_runtime_double.wire.models import BackendConfiguration, BackendProperties
 
+from .. import helpers
+
 
 @pytest.fixture(scope="module")
 def catalogue() -> dict[str, BackendEntry]:
@@ -27,11 +29,7 @@ def catalogue() -> dict[str, BackendEntry]:
 
 
 def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
+    return helpers.bell(measure="c")
 
 
 def isa_bell(entry: BackendEntry) -> QuantumCircuit:

@@ -23,6 +23,8 @@ from qiskit_runtime_double.fake.core.executor import (
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.spans import DoubleSliceSpan, ExecutionSpans
 
+from .. import helpers
+
 SIM = "ibmq_qasm_simulator"
 
 
@@ -44,12 +46,7 @@ def transpile(circuit: QuantumCircuit, entry: BackendEntry) -> QuantumCircuit:
 
 
 def bell(measure: bool = True) -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2 if measure else 0)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    if measure:
-        circuit.measure([0, 1], [0, 1])
-    return circuit
+    return helpers.bell(measure="c" if measure else None)
 
 
 def run(

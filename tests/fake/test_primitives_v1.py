@@ -21,6 +21,8 @@ from qiskit_runtime_double.fake import FakeRuntime
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire.http import Headers, HttpRequest, HttpResponse
 
+from .. import helpers
+
 BASE = "http://fake.invalid"
 DEVICE = "generic_5q"
 SIMULATOR = "ibmq_qasm_simulator"
@@ -32,12 +34,7 @@ def fake() -> FakeRuntime:
 
 
 def bell(measure: bool = True) -> QuantumCircuit:
-    circuit = QuantumCircuit(2, metadata={"name": "bell"})
-    circuit.h(0)
-    circuit.cx(0, 1)
-    if measure:
-        circuit.measure_all()
-    return circuit
+    return helpers.bell(measure="all" if measure else None, metadata={"name": "bell"})
 
 
 def submit(fake: FakeRuntime, program: str, backend: str, inputs: dict[str, Any]) -> HttpResponse:

@@ -28,6 +28,8 @@ qiskit_ibm_runtime = pytest.importorskip(
 from qiskit_ibm_runtime import EstimatorV2, SamplerV2  # noqa: E402
 from qiskit_ibm_runtime.execution_span import DoubleSliceSpan, ExecutionSpans  # noqa: E402
 
+from .. import helpers  # noqa: E402
+
 pytestmark = [
     pytest.mark.compat,
     # 0.50 deprecated the V2 primitives in favour of client-side ones; 0.51 still submits them.
@@ -42,10 +44,7 @@ FORMS = [(form, values) for values in EMPTY_VALUES for form in (tuple, list)]
 
 @pytest.fixture(scope="module")
 def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    return circuit
+    return helpers.bell(measure=None)
 
 
 def test_parameterless_sampler_pubs_with_empty_values_in_every_form(

@@ -12,16 +12,14 @@ import pytest
 from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
 
+from .. import helpers
+
 #: Any non-empty key: the fake's IAM accepts it, and it never leaves the process.
 TOKEN = "fake-api-key"
 
 
 def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return circuit
+    return helpers.bell()
 
 
 def isa_for(backend: Any, circuit: QuantumCircuit | None = None) -> QuantumCircuit:

@@ -252,28 +252,3 @@ def test_the_error_table_covers_every_route_of_the_api() -> None:
     names = {spec.name for spec in ROUTES}
     assert set(WHAT) == names
     assert set(ROUTE_ERRORS) <= names
-
-
-def test_wire_constants_have_one_home() -> None:
-    """Error codes and reason codes are literals in wire/vocabulary.py only."""
-    import ast
-    from pathlib import Path
-
-    import qiskit_runtime_double
-
-    codes = {"1000", "1002", "1007", "1200", "1201", "1204", "1205", "1300", "1352", "1354"}
-    reasons = {1305, 1352}
-    root = Path(qiskit_runtime_double.__file__).parent
-    offenders = []
-    for path in root.rglob("*.py"):
-        if path.name == "vocabulary.py":
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.Constant):
-                continue
-            value = node.value
-            wire_code = isinstance(value, str) and value in codes
-            reason = isinstance(value, int) and not isinstance(value, bool) and value in reasons
-            if wire_code or reason:
-                offenders.append(f"{path.relative_to(root)}:{node.lineno}: {value!r}")
-    assert not offenders, "use wire.vocabulary instead:\n" + "\n".join(offenders)

@@ -48,6 +48,8 @@ from qiskit.transpiler import CouplingMap
 from qiskit_runtime_double.wire import codec
 from qiskit_runtime_double.wire import spans as wire_spans
 
+from ..helpers import bell
+
 UTC = dt.timezone.utc
 EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -127,14 +129,6 @@ def _is_sparse(value: Any) -> bool:
 
 
 # --- sample values --------------------------------------------------------------------------
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return circuit
 
 
 def rich_circuit() -> QuantumCircuit:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Annotated, Any, Literal
 
@@ -95,7 +96,11 @@ SERVE_DEFAULTS: dict[str, Any] = {
     "tls": False,
 }
 
-_CHECKER: list[TypeAdapter[ServeOptions]] = []
+
+@functools.cache
+def _checker() -> TypeAdapter[ServeOptions]:
+    """Built at first use (importing the fake stays cheap), once: it never changes."""
+    return TypeAdapter(ServeOptions)
 
 
 def check_serve_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -111,10 +116,8 @@ def check_serve_options(options: dict[str, Any]) -> dict[str, Any]:
         raise ArgumentTypeError(
             "serve", [(name, f"no such option; the options are {known}") for name in unknown]
         )
-    if not _CHECKER:  # built at first use: importing the fake stays cheap
-        _CHECKER.append(TypeAdapter(ServeOptions))
     try:
-        checked: dict[str, Any] = {**SERVE_DEFAULTS, **_CHECKER[0].validate_python(options)}
+        checked: dict[str, Any] = {**SERVE_DEFAULTS, **_checker().validate_python(options)}
     except ValidationError as exc:
         raise argument_error("serve", exc) from None
     if not checked["allow_remote"] and not is_loopback(checked["host"]):
