@@ -22,6 +22,8 @@ import time
 
 import requests
 
+from qiskit_runtime_double.fake.http.limits import ServerLimits
+
 CHILD = textwrap.dedent(
     """
     import json, sys, threading, time
@@ -141,8 +143,19 @@ def main() -> None:
             held.append(sock)
         time.sleep(1)
         print(f"  20 incomplete bodies held open: server threads {threads(child)}")
+        print(f"  a real client meanwhile: {real_client(port)}")
+        timeout = ServerLimits().request_timeout
+        time.sleep(timeout + 2)
+        answers = []
         for sock in held:
+            sock.settimeout(1.0)
+            try:
+                answers.append(sock.recv(200).split(b"\r\n", 1)[0].decode("latin-1") or "closed")
+            except OSError as exc:
+                answers.append(type(exc).__name__)
             sock.close()
+        summary = ", ".join(f"{answers.count(a)} x {a}" for a in sorted(set(answers)))
+        print(f"  after request_timeout ({timeout:g} s): {summary}; threads {threads(child)}")
         flood = []
         start = time.perf_counter()
         for _ in range(args.flood):
