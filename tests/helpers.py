@@ -109,6 +109,22 @@ def isa(service: QiskitRuntimeService, circuit: QuantumCircuit, backend: str) ->
     return manager.run(circuit)
 
 
+#: Runs a command with SIGINT and SIGHUP at their default actions. A child inherits the signals its
+#: parent ignores (``nohup``, a background job of a non-interactive shell, some CI runners), so a
+#: test that stops a child with Ctrl-C or a hangup starts it through this trampoline.
+_DEFAULT_SIGNALS = (
+    "import os, signal, sys; "
+    "[signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGHUP)]; "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def with_default_signals(command: list[str]) -> list[str]:
+    """``command`` (whose first item is an executable's path) run with SIGINT and SIGHUP at their
+    default actions, whatever the test runner ignores."""
+    return [sys.executable, "-c", _DEFAULT_SIGNALS, *command]
+
+
 @dataclass
 class ServeRun:
     """``qiskit-runtime-double serve`` in a subprocess: what it printed before serving, then, once
@@ -125,7 +141,10 @@ def cli_serve(*arguments: str, env: Mapping[str, str] | None = None) -> Iterator
     command = [sys.executable, "-m", "qiskit_runtime_double.cli", "serve", "--port", "0"]
     environment = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [*command, *arguments], stdout=subprocess.PIPE, text=True, env=environment
+        with_default_signals([*command, *arguments]),
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment,
     )
     try:
         assert process.stdout is not None
@@ -143,3 +162,5 @@ def cli_serve(*arguments: str, env: Mapping[str, str] | None = None) -> Iterator
         if process.poll() is None:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()  # a failed test leaves no open pipe for a later one to warn of

@@ -13,7 +13,6 @@ from .clock import Clock
 from .errors import (
     ClockError,
     IBMInputTypeError,
-    IBMInputValueError,
     RuntimeInvalidStateError,
     RuntimeJobFailureError,
     RuntimeJobMaxTimeoutError,
@@ -22,7 +21,7 @@ from .errors import (
 )
 from .legacy.result_decoder import decoders
 from .progress import JobWait, current_reporter, queue_details
-from .validation import check_tags
+from .validation import check_tags, check_timeout
 from .wire import codec
 from .wire.models import Job
 from .wire.vocabulary import (
@@ -225,8 +224,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         the simulation finishes the job, with one poll per event (a job queued for hours costs a
         few polls), and a job nothing will ever move fails at once (``SimulationStalledError``).
         """
-        if timeout is not None and timeout < 0:
-            raise IBMInputValueError(f"timeout must be None or >= 0 seconds, got {timeout}")
+        check_timeout(timeout)
         clock, probe = self._client.clock, self._client.probe
         start = clock.now()
         interval = POLL_FIRST
@@ -363,6 +361,7 @@ class RuntimeJob(BasePrimitiveJob[Any, str]):
         ``decoder`` (a ``ResultDecoder`` subclass or a function of the text) decodes this call's
         answer instead of the job's ``result_decoder``.
         """
+        check_timeout(timeout)
         decode = self._decode if decoder is None else decoders(decoder)[1]
         if decoder is None and not self._decoder_given and self._program_id in RUNNER_PROGRAM_IDS:
             decode = _runner_result  # as the 2023 client's RunnerResult: a qiskit Result

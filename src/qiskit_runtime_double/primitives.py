@@ -96,6 +96,7 @@ def _coerce(kind: str, pubs: Iterable[Any], coerce: Callable[[Any], Any]) -> lis
     form = _PUB_FORMS[kind]
     coerced = []
     for index, pub in enumerate(pubs):
+        _check_pub_shape(kind, index, pub)
         try:
             coerced.append(coerce(pub))
         except TypeError as exc:
@@ -108,6 +109,22 @@ def _coerce(kind: str, pubs: Iterable[Any], coerce: Callable[[Any], Any]) -> lis
         example = "[circuit]" if kind == "sampler" else "[(circuit, observable)]"
         raise IBMInputValueError(f"run() needs at least one pub, e.g. {kind}.run({example}).")
     return coerced
+
+
+def _check_pub_shape(kind: str, index: int, pub: Any) -> None:
+    """``IBMInputTypeError`` for a pub that is not shaped like one at all (a dict, a string, a
+    tuple not starting with a circuit), before qiskit's coercion fails on it with a bare
+    ``KeyError`` or ``AttributeError``."""
+    if isinstance(pub, (QuantumCircuit, SamplerPub, EstimatorPub)):
+        return
+    if isinstance(pub, (tuple, list)) and pub and isinstance(pub[0], QuantumCircuit):
+        return
+    got = f"a {type(pub).__name__}"
+    if isinstance(pub, (tuple, list)):
+        got += " not starting with a QuantumCircuit" if pub else " that is empty"
+    elif isinstance(pub, dict):
+        got += " (pubs are positional tuples, not dicts of named fields)"
+    raise IBMInputTypeError(f"Invalid pubs[{index}] for {kind}.run: got {got}. {_PUB_FORMS[kind]}")
 
 
 def _check_mode(mode: Any) -> Mode:

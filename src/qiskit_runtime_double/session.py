@@ -45,7 +45,8 @@ def parse_max_time(max_time: int | str | None) -> int | None:
     """Seconds from ``max_time``: an int, or day/hour/minute/second tokens like ``"2h 30m 40s"``.
 
     Stricter than the official client, which reads ``"1.5h"`` as 5 hours and ignores junk:
-    here anything but whole tokens is an ``IBMInputValueError`` naming the value.
+    here anything but whole tokens, each unit once, is an ``IBMInputValueError`` naming the
+    value. Above the plan's limit the service refuses the session (a 400 naming the limit).
     """
     if max_time is None:
         return None
@@ -63,6 +64,12 @@ def parse_max_time(max_time: int | str | None) -> int | None:
     if not tokens or leftover:
         raise IBMInputValueError(
             f"Invalid max_time value {max_time!r}: expected {_MAX_TIME_FORMS}."
+        )
+    units = [unit.lower() for _, unit in tokens]
+    if len(set(units)) < len(units):
+        raise IBMInputValueError(
+            f"Invalid max_time value {max_time!r}: each unit (d, h, m, s) may appear once; "
+            f"expected {_MAX_TIME_FORMS}."
         )
     seconds = sum(int(number) * _UNITS[unit.lower()] for number, unit in tokens)
     if seconds <= 0:

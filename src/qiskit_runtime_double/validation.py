@@ -29,6 +29,7 @@ __all__ = [
     "check_positive_int",
     "check_str",
     "check_tags",
+    "check_timeout",
 ]
 
 
@@ -139,3 +140,17 @@ def check_tags(name: str, value: Any, *, limits: bool = True) -> list[str]:
             "Use fewer or shorter tags."
         )
     return tags
+
+
+def check_timeout(value: Any, name: str = "timeout") -> float | None:
+    """None (wait as long as it takes) or a finite number of seconds >= 0: ``"5"`` and ``True``
+    are type errors, ``-1`` and ``nan`` value errors."""
+    if value is None:
+        return None
+    if not is_real(value):
+        raise IBMInputTypeError(
+            f"{name} must be None or a number of seconds >= 0, got {_shown(value)}."
+        )
+    if not (math.isfinite(value) and value >= 0):
+        raise IBMInputValueError(f"{name} must be None or a finite number >= 0, got {value}.")
+    return float(value)

@@ -27,6 +27,8 @@ from qiskit_runtime_double.cli import main
 from qiskit_runtime_double.transports.cassette import CassetteTransport, needs_inner
 from qiskit_runtime_double.transports.cassettes import read_cassette
 
+from ..helpers import with_default_signals
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 HARNESS = Path(__file__).with_name("signal_harness.py")
@@ -39,7 +41,7 @@ class Child:
 
     def __init__(self, args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None):
         self.process = subprocess.Popen(
-            args,
+            with_default_signals(args),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

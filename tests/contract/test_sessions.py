@@ -8,6 +8,7 @@ from qiskit import QuantumCircuit
 from qiskit_runtime_double import (
     Batch,
     IBMInputValueError,
+    RequestsApiError,
     SamplerV2,
     Session,
     SessionClosedError,
@@ -45,15 +46,25 @@ def test_service_defaults_to_the_backends_then_the_context_default(runtime: Runt
         assert Session(backend="generic_5q").service is runtime.service
 
 
-def test_max_time_reaches_the_service_and_is_capped_by_the_plan(
-    runtime: Runtime, bell: QuantumCircuit
-) -> None:
+def test_max_time_reaches_the_service(runtime: Runtime, bell: QuantumCircuit) -> None:
     with Session(service=runtime.service, backend="generic_5q", max_time="1h 2m 3s") as session:
         SamplerV2(mode=session).run([runtime.isa(bell)]).result()
         assert session.details()["max_time"] == 3723
-    with Session(service=runtime.service, backend="generic_5q", max_time="30d") as session:
+    cap = runtime.fake.plan.max_ttl_cap
+    with Session(service=runtime.service, backend="generic_5q", max_time=cap) as session:
         SamplerV2(mode=session).run([runtime.isa(bell)]).result()
-        assert session.details()["max_time"] == runtime.fake.plan.max_ttl_cap
+        assert session.details()["max_time"] == cap
+
+
+@pytest.mark.parametrize("max_time", [10**20, "9999999h", "30d"])
+def test_max_time_above_the_plans_limit_is_refused_naming_the_limit(
+    runtime: Runtime, bell: QuantumCircuit, max_time: int | str
+) -> None:
+    """Issue 17, point 8: it was capped to the limit without a word."""
+    session = Session(service=runtime.service, backend="generic_5q", max_time=max_time)
+    with pytest.raises(RequestsApiError, match=f"at most {runtime.fake.plan.max_ttl_cap} s"):
+        SamplerV2(mode=session).run([runtime.isa(bell)])
+    assert runtime.fake.sessions() == []
 
 
 def test_bad_max_time_is_a_value_error_before_anything_is_sent(runtime: Runtime) -> None:

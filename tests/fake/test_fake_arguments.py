@@ -28,6 +28,12 @@ from qiskit_runtime_double.fake.core.errors import FakeArgumentError
         (lambda: FakeRuntime(duration_model=5), TypeError, "duration_model"),
         (lambda: FakeRuntime(executor="aer"), TypeError, "executor"),
         (lambda: VirtualClock(start="2025-01-01"), TypeError, "start"),
+        # Issue 17, point 8: "false" turned auth on; an empty list made a fake with no backends.
+        # A switch named after a secret is no secret: its value is shown.
+        (lambda: FakeRuntime(require_auth="false"), TypeError, "require_auth.*'false'"),
+        (lambda: FakeRuntime(require_auth=1), TypeError, "require_auth"),
+        (lambda: FakeRuntime([]), ValueError, "backends is empty.*None for the default"),
+        (lambda: FakeRuntime({}), ValueError, "backends is empty"),
     ],
 )
 def test_construction_refuses_wrong_types_naming_the_argument(make: Any, error: Any, named: str):

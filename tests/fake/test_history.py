@@ -166,6 +166,10 @@ def test_explicit_past_jobs_are_kept_exactly() -> None:
         (lambda: [PastJob(created=DAY, backend="nope")], "generic_5q"),
         (lambda: [PastJob(created=DAY, session="s"),
                   PastJob(created=DAY, session="s", backend="generic_27q")], "share its backend"),
+        # Once an OverflowError (issue 17, point 3): dates beyond what datetime holds.
+        (lambda: [PastJob(created=dt.timedelta(seconds=2.5e11))], "reaches before 1970"),
+        (lambda: [PastJob(created=dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone.utc),
+                          duration=2_592_000.0)], "not in the past"),
     ],
 )  # fmt: skip
 def test_impossible_past_jobs_are_refused_naming_why(history: Any, match: str) -> None:
@@ -284,6 +288,12 @@ def test_the_control_api_adds_a_history() -> None:
         ({"weeks": 1, "colour": "red"}, "/_double/history", "colour"),
         ({"jobs": [{}]}, "/_double/history/jobs", "exactly one"),
         ({"jobs": [{"ago": 60, "backend": "nope"}]}, "/_double/history/jobs", "nope"),
+        ({"jobs": [{"ago": 2.5e11}]}, "/_double/history/jobs", "reaches before 1970"),
+        (
+            {"jobs": [{"created": "9999-12-31T23:00:00Z", "duration": 2_592_000}]},
+            "/_double/history/jobs",
+            "not in the past",
+        ),
     ]:
         answer = call(fake, "POST", path, body)
         assert answer.status_code == 400, (body, answer.text)

@@ -15,6 +15,7 @@ from qiskit import QuantumCircuit
 from qiskit_runtime_double import QiskitRuntimeService, RuntimeJobTimeoutError, SamplerV2
 from qiskit_runtime_double.clock import SystemClock
 from qiskit_runtime_double.fake import FakeRuntime
+from qiskit_runtime_double.fake.core.clock import LATEST
 from qiskit_runtime_double.fake.http.pacing import DEFAULT_MAX_WAIT
 from qiskit_runtime_double.transports.live import LiveTransport
 from qiskit_runtime_double.wire import codec
@@ -154,7 +155,7 @@ def test_a_stalled_job_is_never_skipped(fake: FakeRuntime, ticks: Ticks) -> None
     assert fake.now() == before  # waiting cannot help it: the client's own timeout decides
 
 
-def test_after_a_reset_a_reused_job_id_is_held_anew(fake: FakeRuntime, ticks: Ticks) -> None:
+def test_after_a_reset_a_new_job_is_held_anew(fake: FakeRuntime, ticks: Ticks) -> None:
     fake.pacer.set_pace("poll", max_wait=5)
     fake.set_next_job_duration(600)
     first = submit(fake)
@@ -163,7 +164,8 @@ def test_after_a_reset_a_reused_job_id_is_held_anew(fake: FakeRuntime, ticks: Ti
 
     fake.set_next_job_duration(600)
     again = submit(fake)
-    assert again == first  # seeded ids start over
+    assert again != first  # ids never repeat in a fake's life
+    assert send(fake, "GET", f"/api/v1/jobs/{first}").status_code == 404
     assert poll(fake, again) == "Running"  # held: its hold started at its own submission
 
 
@@ -266,3 +268,24 @@ def test_our_client_on_the_wall_clock_times_out_on_a_long_job_as_the_official_on
             assert [j.job_id() for j in service.jobs(created_after=month_ago)] == [job.job_id()]
         finally:
             service.close()
+
+
+def test_at_the_end_of_simulated_time_the_pacer_stops_and_long_jobs_are_refused(
+    fake: FakeRuntime, ticks: Ticks
+) -> None:
+    fake.pacer.set_pace("poll", max_wait=5)
+    fake.clock.move_to(LATEST - _dt.timedelta(minutes=1))  # 8999-12-31T23:59
+    fake.set_next_job_duration(600)
+    circuit = QuantumCircuit(1)
+    circuit.measure_all()
+    params = codec.to_jsonable({"pubs": [[circuit, None, 10]], "version": 2})
+    body = codec.encode({"program_id": "sampler", "backend": QPU, "params": params})
+
+    refused = send(fake, "POST", "/api/v1/jobs", body.encode())
+    ticks.t += 120  # real time passes beyond the end of simulated time
+    listed = send(fake, "GET", "/api/v1/jobs")
+
+    assert refused.status_code == 400, refused.text
+    assert "past the end of simulated time" in refused.json()["errors"][0]["message"]
+    assert listed.status_code == 200 and listed.json()["jobs"] == []
+    assert _dt.timedelta(0) <= LATEST - fake.now() < _dt.timedelta(seconds=1)

@@ -213,6 +213,26 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ),
     ("sampler a bare circuit", lambda w: SamplerV2(mode=w.backend).run(w.isa), VALUE, "pubs"),
     ("sampler pubs not iterable", lambda w: SamplerV2(mode=w.backend).run(5), TYPE, "pubs"),
+    # Issue 17, point 8: a dict pub was a KeyError from qiskit, a str an AttributeError.
+    (
+        "sampler a dict pub",
+        lambda w: SamplerV2(mode=w.backend).run([{"circuit": w.isa}]),
+        TYPE,
+        "A sampler pub is a circuit or a tuple",
+    ),
+    ("sampler a str pub", lambda w: SamplerV2(mode=w.backend).run(["abc"]), TYPE, "pubs[0]"),
+    (
+        "sampler a tuple without a circuit",
+        lambda w: SamplerV2(mode=w.backend).run([(None, w.isa)]),
+        TYPE,
+        "pubs[0]",
+    ),
+    (
+        "estimator a dict pub",
+        lambda w: EstimatorV2(mode=w.backend).run([{"circuit": w.isa}]),
+        TYPE,
+        "An estimator pub is a tuple",
+    ),
     (
         "sampler default_shots float",
         lambda w: SamplerV2(options={"default_shots": 1.5}),
@@ -402,6 +422,11 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ("estimator mode int", lambda w: EstimatorV2(mode=5), TYPE, "mode"),
     ("sampler options list", lambda w: SamplerV2(options=["default_shots"]), TYPE, "options"),
     # --- jobs -----------------------------------------------------------------------------------
+    # Issue 17, point 8: a string timeout was a bare TypeError from a comparison.
+    ("result timeout str", lambda w: w.job.result(timeout="5"), TYPE, "timeout"),
+    ("result timeout bool", lambda w: w.job.result(timeout=True), TYPE, "timeout"),
+    ("result timeout nan", lambda w: w.job.result(timeout=NAN), VALUE, "timeout"),
+    ("wait timeout negative", lambda w: w.job.wait_for_final_state(timeout=-1), VALUE, "timeout"),
     ("update_tags str", lambda w: w.job.update_tags("abc"), TYPE, "new_tags"),
     ("update_tags too many", lambda w: w.job.update_tags(TOO_MANY), VALUE, "new_tags"),
     ("update_tags 10 MiB tag", lambda w: w.job.update_tags(TEN_MIB), VALUE, "new_tags"),

@@ -132,6 +132,18 @@ def test_time_can_go_right_up_to_the_end_of_the_calendar_but_not_past_it() -> No
     assert repr(clock).startswith("VirtualClock(9000-01-01")
 
 
+def test_advance_by_stops_at_the_end_of_the_calendar_and_says_so() -> None:
+    from qiskit_runtime_double.fake.core.clock import LATEST
+
+    clock = VirtualClock(LATEST - dt.timedelta(seconds=60))
+    assert clock.advance_by(30) is False
+    assert clock.now() == LATEST - dt.timedelta(seconds=30)
+    assert clock.advance_by(600) is True  # where shift(600) would refuse
+    assert LATEST - clock.now() < dt.timedelta(milliseconds=1)
+    with pytest.raises(ClockError, match="negative"):
+        clock.advance_by(-1)
+
+
 @pytest.mark.parametrize(
     ("start", "error", "named"),
     [

@@ -23,7 +23,9 @@ def test_accepted_forms(given: int | str | None, seconds: int | None) -> None:
     assert parse_max_time(given) == seconds
 
 
-@pytest.mark.parametrize("given", ["abc", "90", "1.5h", "2h foo", "", "0s", 0, -5, 1.5, True, [1]])
+@pytest.mark.parametrize(
+    "given", ["abc", "90", "1.5h", "2h foo", "", "0s", 0, -5, 1.5, True, [1], "1h1h", "1h 30m 2h"]
+)
 def test_rejected_forms_name_the_value_and_the_accepted_forms(given: object) -> None:
     with pytest.raises(IBMInputValueError) as info:
         parse_max_time(given)  # type: ignore[arg-type]

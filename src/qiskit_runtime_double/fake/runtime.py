@@ -30,9 +30,11 @@ from ..wire.control import (
     QueueLength,
     RetryAfter,
     RouteName,
+    RuntimeFlags,
     ShortText,
     StreamHours,
     Text,
+    validated,
     validated_call,
 )
 from ..wire.numbers import is_int
@@ -166,6 +168,7 @@ class FakeRuntime:
         history: History | Sequence[PastJob] | None = None,
         instances: Iterable[Instance] | None = None,
     ) -> None:
+        flags = validated("FakeRuntime", RuntimeFlags, {"require_auth": require_auth})
         if seed is not None and not is_int(seed):
             raise TypeError(f"FakeRuntime: seed must be an int or None, got {seed!r}")
         if plan is not None and not isinstance(plan, Plan):
@@ -189,7 +192,7 @@ class FakeRuntime:
             programs=ProgramRegistry(builtin_programs()),
         )
         #: What answers HTTP for it (``http/edge.py``): ``app`` and the parts mounted on it.
-        self.edge = HttpEdge(self.simulation, require_auth=require_auth, api_keys=api_keys)
+        self.edge = HttpEdge(self.simulation, require_auth=flags.require_auth, api_keys=api_keys)
 
     # --- the parts -----------------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ __all__ = [
     "NextJobDuration",
     "PastJobRequest",
     "PastJobsRequest",
+    "RuntimeFlags",
     "UsageLimitChange",
     "argument_error",
     "describe_errors",
@@ -294,6 +295,13 @@ class PastJobRequest(_Strict):
         if (self.created is None) == (self.ago is None):
             raise ValueError('give exactly one of "created" (an aware datetime) or "ago" (seconds)')
         return self
+
+
+class RuntimeFlags(_Strict):
+    """``FakeRuntime``'s flags, checked strictly when it is made: ``"false"`` is not a bool (it
+    would read as true)."""
+
+    require_auth: bool = False
 
 
 class PastJobsRequest(_Strict):

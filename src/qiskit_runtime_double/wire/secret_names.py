@@ -4,7 +4,8 @@ A name is compared normalised: lowercase, without ``-``, ``_``, ``.`` and spaces
 ``AuthToken``, ``auth-token``, ``AUTH_TOKEN`` and ``x.auth.token`` are one name. It is secret when
 it contains a secret word (``token``, ``secret``, ``password``, ``apikey``, ``auth``,
 ``credential``, ``cookie``...) and does not describe a secret instead of holding one
-(``token_type``, ``token_expiry``, ``auth_url``, ``WWW-Authenticate``).
+(``token_type``, ``token_expiry``, ``auth_url``, ``WWW-Authenticate``, a switch such as
+``require_auth``).
 
 Nothing here knows the runtime API; what it must leave alone (``session_id``, ``max_ttl``,
 ``tags``, ``backend``, ``private``) simply contains no secret word.
@@ -37,6 +38,7 @@ SECRET_WORD: Final = (
 DESCRIBES_A_SECRET: Final = (
     r"(?:type|types|expiry|expiration|expires|expiresin|expiresat|lifetime|ttl|url|uri|endpoint"
     r"|method|scheme|required|enabled|name|count|limit)$|^(?:www|proxy)authenticate$"
+    r"|^requires?(?:auth|token|password)"
 )
 #: Names that, followed by a space and a credential, are one: ``apikey <key>``, ``Token <t>``.
 WHITESPACE_SCHEMES: Final = frozenset(

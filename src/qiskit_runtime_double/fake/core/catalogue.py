@@ -259,6 +259,15 @@ def build_catalogue(
         backends = DEFAULT_BACKENDS
     if isinstance(backends, str):
         backends = [backends]  # a lone name is a common slip for a list of one
+    if not isinstance(backends, Mapping):
+        backends = list(backends)
+    if len(backends) == 0:
+        # A fake without backends can run nothing, and every job would be a puzzling 404.
+        raise ValueError(
+            f"FakeRuntime: backends is empty ({backends!r}); give at least one name "
+            f"(from {', '.join(DEFAULT_BACKENDS)}, or an official fake such as 'fake_brisbane'), "
+            "a mapping of names to BackendV2 objects, or None for the default catalogue"
+        )
     catalogue: dict[str, BackendEntry] = {}
     if isinstance(backends, Mapping):
         for name, backend in backends.items():

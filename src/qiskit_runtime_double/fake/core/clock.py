@@ -272,6 +272,19 @@ class VirtualClock:
             self._offset += (target - now).total_seconds()
         self.changed()
 
+    def advance_by(self, seconds: float) -> bool:
+        """Move forward by ``seconds``, stopping at ``LATEST`` (never an error for the end);
+        whether time reached its end. For movers that follow another clock (the served pacer):
+        at the end of simulated time they stop, where ``shift`` would refuse."""
+        seconds = _seconds(seconds, "advance_by's seconds")
+        if seconds < 0:
+            raise ClockError(f"cannot advance a clock by a negative time ({seconds} s)")
+        base_now = self._base.now() if self._mode == "ticking" else None
+        with self._lock:
+            room = (LATEST - self._now_locked(base_now)).total_seconds()
+            self._offset += min(seconds, room)
+            return seconds >= room
+
     def sleep(self, seconds: float) -> None:
         """Let ``seconds`` of simulated time pass at once (a frozen clock refuses)."""
         seconds = _seconds(seconds, "sleep's seconds")

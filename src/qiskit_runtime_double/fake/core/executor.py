@@ -50,6 +50,7 @@ from .workloads import (
     _structure,
     _with_resilience_level,
     shots_for_precision,
+    within_executions,
 )
 from .workloads import NUM_RANDOMIZATIONS as NUM_RANDOMIZATIONS
 from .workloads import PROGRAMS as PROGRAMS
@@ -183,14 +184,15 @@ class AerExecutor:
         if program_id == "sampler":
             shots = _default_shots(options, limit)
             pubs = [_sampler_pub(i, raw, shots, entry, limit) for i, raw in enumerate(raw_pubs)]
-            total = sum(pub.shots * pub.size for pub in pubs)
+            per_pub = [pub.shots * pub.size for pub in pubs]
         else:
             options = _with_resilience_level(params, options)
             precision = _default_precision(options, limit)
             pubs = [
                 _estimator_pub(i, raw, precision, entry, limit) for i, raw in enumerate(raw_pubs)
             ]
-            total = sum(shots_for_precision(pub.precision) * pub.size for pub in pubs)
+            per_pub = [shots_for_precision(pub.precision) * pub.size for pub in pubs]
+        total = within_executions(sum(per_pub), per_pub)
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name, v1=v1)
 
     def _simulation(self, entry: BackendEntry) -> AerRun:

@@ -22,7 +22,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...wire import codec
 from ...wire.control import (
@@ -160,6 +160,9 @@ class PastJob:
 @dataclass(frozen=True)
 class PastWorkload:
     """What a past job ran, as far as the fake knows: enough for metrics and a synthetic result."""
+
+    #: Kept once the job is final (``records.EndedWorkload``): it makes the result on first read.
+    kept_after_end: ClassVar[bool] = True
 
     program: str
     shots: int
@@ -444,7 +447,7 @@ def build_past_jobs(
     labelled: dict[str, tuple[SessionRecord, list[JobRecord]]] = {}
     for index, spec in enumerate(specs):
         owner = f"PastJob {index}"
-        created = spec.created if spec.created is not None else now - _seconds(spec.ago)
+        created = _created(spec, now, owner)
         backend = builder.backend(spec.backend, owner)
         session: SessionRecord | None = None
         if spec.session is not None:
@@ -480,6 +483,21 @@ def build_past_jobs(
     return builder.jobs, builder.sessions
 
 
-def _seconds(ago: float | None) -> _dt.timedelta:
-    assert ago is not None and math.isfinite(ago)  # the request model checked it
-    return _dt.timedelta(seconds=ago)
+def _created(spec: PastJobRequest, now: _dt.datetime, owner: str) -> _dt.datetime:
+    """When the past job ``spec`` was created: between 1970 and now, or ``ValueError`` saying so
+    (checked before any date arithmetic, which would overflow near year 1 or 9999)."""
+    if spec.created is not None:
+        if not EARLIEST <= spec.created < now:
+            raise ValueError(
+                f"{owner}: created={spec.created.isoformat()} is not in the past: past jobs are "
+                f"created between {EARLIEST.isoformat()} and now ({now.isoformat()})"
+            )
+        return spec.created
+    assert spec.ago is not None and math.isfinite(spec.ago)  # the request model checked it
+    room = (now - EARLIEST).total_seconds()
+    if spec.ago > room:
+        raise ValueError(
+            f"{owner}: ago={spec.ago:g} s reaches before {EARLIEST.isoformat()}, where the "
+            f"simulated calendar starts; now ({now.isoformat()}) it may be at most {room:.0f} s"
+        )
+    return now - _dt.timedelta(seconds=spec.ago)

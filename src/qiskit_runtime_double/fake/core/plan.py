@@ -159,7 +159,8 @@ class Instance:
 class Plan:
     """Limits of the fake's instances, and the default instance when none are configured.
 
-    ``max_ttl_cap`` is the system-imposed maximum a session's ``max_time`` is capped to;
+    ``max_ttl_cap`` is the system-imposed maximum of a session's ``max_time`` (above it a
+    session is refused, naming the limit);
     ``default_max_ttl`` applies when a session asks for none. ``interactive_ttl`` is how long a
     dedicated session keeps the backend waiting for its next job. ``name``, ``instance`` and
     ``usage_allocation_seconds`` (None: no usage limit) describe the one instance a fake built

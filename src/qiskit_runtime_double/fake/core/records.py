@@ -14,7 +14,15 @@ from ...wire.vocabulary import (
 )
 from .timefmt import clock_text
 
-__all__ = ["TRANSITIONS", "InvalidTransition", "JobFault", "JobRecord", "Lane", "SessionRecord"]
+__all__ = [
+    "TRANSITIONS",
+    "EndedWorkload",
+    "InvalidTransition",
+    "JobFault",
+    "JobRecord",
+    "Lane",
+    "SessionRecord",
+]
 
 JobStatus = WireJobStatus
 FINAL_JOB_STATUSES = FINAL_WIRE_JOB_STATUSES
@@ -44,6 +52,33 @@ class JobFault:
     status: Literal["Failed", "Cancelled"]
     reason: str
     code: int | None
+
+
+@dataclass(frozen=True)
+class EndedWorkload:
+    """What a final job keeps of its workload: how much it ran, not its decoded inputs.
+
+    A workload holds the job's decoded circuits and arrays, which a long-lived fake would
+    otherwise keep for every job it ever ran; once the job is final nothing needs them (its
+    params as submitted, which ``GET /jobs/{id}`` returns, stay in ``JobRecord.params``). A
+    workload with a true ``kept_after_end`` attribute (a past job's, which makes its result on
+    first read) is kept as it is.
+    """
+
+    program_id: str | None
+    num_circuits: int | None
+    total_shots: int | None
+
+    @classmethod
+    def of(cls, workload: Any) -> Any:
+        """What to keep of ``workload`` once its job is final."""
+        if workload is None or getattr(workload, "kept_after_end", False):
+            return workload
+        return cls(
+            getattr(workload, "program_id", None),
+            getattr(workload, "num_circuits", None),
+            getattr(workload, "total_shots", None),
+        )
 
 
 @dataclass(eq=False)
@@ -134,8 +169,8 @@ class JobRecord:
         """Move to ``status`` at ``at``: the only place a job's status changes.
 
         Running sets ``running_at``; a final status sets ``finished_at`` (kept when the run already
-        ended there), ``reason`` and ``code``. A change ``TRANSITIONS`` does not list raises
-        ``InvalidTransition``.
+        ended there), ``reason`` and ``code``, and lets go of the workload's decoded inputs
+        (``EndedWorkload``). A change ``TRANSITIONS`` does not list raises ``InvalidTransition``.
         """
         if status not in TRANSITIONS[self.status]:
             raise InvalidTransition(
@@ -148,6 +183,7 @@ class JobRecord:
         if self.finished_at is None:
             self.finished_at = at
         self.reason, self.reason_code = reason, code
+        self.workload = EndedWorkload.of(self.workload)
 
     @property
     def run_time(self) -> float:

@@ -29,6 +29,7 @@ from ...wire.vocabulary import RAN_TOO_LONG_REASON, ReasonCode
 from .catalogue import BackendEntry, build_catalogue
 from .clock import Start, VirtualClock
 from .durations import DurationModel
+from .ids import IssuedIds
 from .instances import Instances, configure_instances
 from .plan import Instance, Plan
 from .programs import ProgramRegistry
@@ -76,7 +77,12 @@ class Simulation:
         self._executor = executor
         self._duration_model = duration_model
         self._history = history
-        self._history_batches = itertools.count()  # each add_history draws from its own stream
+        # Each add_history draws from a stream of its own, over the fake's whole life (an id
+        # drawn in one life never comes back in the next); batch 0 is the constructor's history,
+        # drawn again at each reset: the same past jobs, restored.
+        self._history_batches = itertools.count(0 if history is None else 1)
+        self._issued = IssuedIds()  # every id handed out, resets included
+        self._lives = itertools.count()
         self._reset_lock = threading.Lock()
         #: Jobs, sessions and the scheduler: replaced as a whole by ``reset()``, so read it once
         #: per operation (a request served during a reset sees the old state or the new one).
@@ -93,10 +99,11 @@ class Simulation:
             seed=self.seed,
             duration_model=self._duration_model,
             programs=self.programs,
+            life=next(self._lives),
+            issued=self._issued,
         )
-        self._history_batches = itertools.count()
         if self._history is not None:
-            self._add_history(state, self._history)
+            self._add_history(state, self._history, batch=0)
         return state
 
     def reset(self, start: Start = None) -> None:
@@ -202,10 +209,12 @@ class Simulation:
         control API's bodies; ``History.request()`` and ``PastJob.request()`` make them)."""
         return self._add_history(self.state, history)
 
-    def _add_history(self, state: RuntimeState, history: PastRecords) -> list[str]:
+    def _add_history(
+        self, state: RuntimeState, history: PastRecords, batch: int | None = None
+    ) -> list[str]:
         from .history import Where, build_history, build_past_jobs
 
-        batch = next(self._history_batches)
+        batch = next(self._history_batches) if batch is None else batch
         where = Where(self.catalogue, self.plan, self.clock.now(), self.seed, batch)
         if isinstance(history, HistoryRequest):
             jobs, sessions = build_history(history, where)

@@ -32,12 +32,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ...wire import codec
 from ...wire.control import MAX_JOB_SECONDS
+from ...wire.inflate import JOB_INPUT_LIMITS
 from ...wire.models import JobCreateRequest, SessionCreateRequest
 from ...wire.numbers import is_real
 from ...wire.vocabulary import ReasonCode
 from .builtin_programs import builtin_programs
 from .catalogue import BackendEntry, default_backend_name
-from .clock import VirtualClock
+from .clock import LATEST, VirtualClock
 from .durations import DurationModel, default_duration
 from .errors import (
     BACKEND_NOT_FOUND,
@@ -49,7 +50,7 @@ from .errors import (
     InvalidWorkload,
     NotFound,
 )
-from .ids import IdGenerator
+from .ids import IdGenerator, IssuedIds
 from .instances import Instances, configure_instances
 from .plan import Instance, Plan
 from .programs import (
@@ -106,6 +107,8 @@ class RuntimeState:
         duration_model: DurationModel = default_duration,
         instances: Instances | None = None,
         programs: ProgramRegistry | None = None,
+        life: int = 0,
+        issued: IssuedIds | None = None,
     ) -> None:
         self.catalogue = catalogue
         #: The programs jobs may name (``fake/core/programs.py``); anything else is a 404, as for an
@@ -118,7 +121,9 @@ class RuntimeState:
         self.executor = executor
         self.plan = plan
         self.duration_model = duration_model
-        self.ids = IdGenerator(seed)
+        #: Ids never repeat in a fake's life: ``life`` resets came before, ``issued`` holds every id
+        #: handed out since the fake was made (``ids.py``).
+        self.ids = IdGenerator(seed, life=life, issued=issued)
         self.jobs: dict[str, JobRecord] = {}
         self.scheduler = Scheduler(self._run_ended)
         self.next_job_faults: deque[JobFault] = deque()
@@ -388,7 +393,15 @@ class RuntimeState:
         session_id: str | None = None,
     ) -> SessionRecord:
         """A new session (lock held)."""
-        ttl = self.plan.default_max_ttl if max_ttl is None else min(max_ttl, self.plan.max_ttl_cap)
+        cap = self.plan.max_ttl_cap
+        if max_ttl is not None and max_ttl > cap:
+            # The service refuses a max_time above the plan's limit rather than cap it unsaid.
+            raise BadRequest(
+                f"The session's max_ttl ({max_ttl} s) is above the limit of plan "
+                f"{self.plan.name!r}: at most {cap} s ({cap / 3600:g} h). Ask for at most {cap} "
+                "s, or leave max_time out for the plan's default."
+            )
+        ttl = self.plan.default_max_ttl if max_ttl is None else max_ttl
         dedicated = mode == "dedicated"
         session = SessionRecord(
             id=session_id or self.ids.session_id(),
@@ -473,6 +486,7 @@ class RuntimeState:
             self._refuse_over_usage()
             session = self._session_for(request, entry.name, instance)
             duration = self._duration(workload, entry)
+            _refuse_past_the_end(now, duration)
             # Every check passed: from here on, nothing can fail.
             if self.next_job_durations:
                 self.next_job_durations.popleft()
@@ -539,7 +553,9 @@ class RuntimeState:
                 code=BACKEND_NOT_FOUND,
             )
         try:
-            params = codec.from_jsonable(request.params, circuits=self._circuits)
+            params = codec.from_jsonable(
+                request.params, circuits=self._circuits, limits=JOB_INPUT_LIMITS
+            )
         except Exception as exc:  # a corrupt QPY blob or tag is the caller's fault
             raise BadRequest(f"The job's params could not be decoded: {exc}") from exc
         return params, entry
@@ -680,6 +696,7 @@ class RuntimeState:
                     f"past records reuse ids the fake already has ({', '.join(known[:3])}): give "
                     "the history another seed"
                 )
+            self.ids.issued.note([job.id for job in jobs] + [s.id for s in sessions])
             default = self.instances.default.crn  # a history belongs to the first instance
             for job in sorted(jobs, key=lambda job: job.created):
                 assert job.final and job.finished_at is not None and job.finished_at <= now
@@ -776,3 +793,15 @@ class RuntimeState:
                 for j in self.jobs.values()
                 if j.owner == "instance" and (instance is None or j.instance == instance.crn)
             )
+
+
+def _refuse_past_the_end(now: _dt.datetime, duration: float) -> None:
+    """``BadRequest`` for a job that would run past the end of simulated time (``LATEST``): its
+    clock could never reach the job's end, and every wait for it would fail."""
+    room = (LATEST - now).total_seconds()
+    if duration > room:
+        raise BadRequest(
+            f"The job would run for {duration:g} s from {now.isoformat()}, past the end of "
+            f"simulated time ({LATEST.isoformat()}, {room:.0f} s from now). Start the clock "
+            "earlier (reset(start=...)) or submit shorter jobs."
+        )

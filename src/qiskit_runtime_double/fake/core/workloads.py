@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PRECISION",
     "DEFAULT_SHOTS",
+    "MAX_EXECUTIONS",
     "NUM_RANDOMIZATIONS",
     "PROGRAMS",
     "VALIDATION_CODE",
@@ -46,6 +47,10 @@ DEFAULT_PRECISION = 0.015625
 NUM_RANDOMIZATIONS = 32
 #: The estimator's resilience levels: none, readout mitigation, and ZNE on top.
 RESILIENCE_LEVELS = (0, 1, 2)
+#: The most executions a job may ask for: circuits (after broadcasting each pub's parameter
+#: values and observables) times shots. IBM's job validation service enforces 10 million
+#: (docs/guides/job-limits, "Maximum executions"; 5 million before 2025).
+MAX_EXECUTIONS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,20 @@ def _structure(
             "job. Split the pubs over several jobs."
         )
     return list(pubs), options
+
+
+def within_executions(total: int, per_pub: list[int]) -> int:
+    """``total`` executions (circuits after broadcasting times shots), or ``InvalidWorkload``
+    naming the limit and the count, as the service's job validation refuses it."""
+    if total <= MAX_EXECUTIONS:
+        return total
+    largest = max(range(len(per_pub)), key=per_pub.__getitem__)
+    raise InvalidWorkload(
+        f"The job asks for {total:,} executions (circuits after broadcasting times shots, summed "
+        f"over its {len(per_pub)} pubs; pub {largest} alone asks for {per_pub[largest]:,}); the "
+        f"service runs at most {MAX_EXECUTIONS:,} per job. Use fewer shots or parameter "
+        "bindings, or split the pubs over several jobs."
+    )
 
 
 def _shots(what: str, value: Any, limit: int) -> int:
@@ -217,12 +236,12 @@ class NoOpExecutor:
     def prepare(self, program_id: str, params: dict[str, Any], entry: BackendEntry) -> Workload:
         pubs, options = _structure(program_id, params, entry)
         limit = entry.configuration().max_shots
-        total = 0
+        per_pub = []
         for index, pub in enumerate(pubs):
             parts = [*(pub if isinstance(pub, (list, tuple)) else [pub]), None, None, None]
             if program_id == "sampler":
                 shots = parts[2] if isinstance(parts[2], Integral) else None
-                total += int(shots) if shots else _default_shots(options, limit)
+                per_pub.append(int(shots) if shots else _default_shots(options, limit))
             else:
                 given = parts[3]
                 precision = (
@@ -230,7 +249,8 @@ class NoOpExecutor:
                     if given is None
                     else _precision(f"Pub {index} precision", given, limit)
                 )
-                total += shots_for_precision(precision)
+                per_pub.append(shots_for_precision(precision))
+        total = within_executions(sum(per_pub), per_pub)
         return Workload(program_id, tuple(pubs), options, len(pubs), total, entry.name)
 
     def execute(self, workload: Workload, entry: BackendEntry, seed: int) -> Any:

@@ -139,8 +139,12 @@ class Http11:
             parser = h11.Connection(
                 h11.SERVER, max_incomplete_event_size=self.limits.max_header_bytes
             )
-            while self._one_request(connection, parser):
+            served = 1
+            while self._one_request(
+                connection, parser, last=served >= self.limits.max_requests_per_connection
+            ):
                 parser.start_next_cycle()
+                served += 1
         except _Gone:
             pass
         except (OSError, ssl.SSLError) as exc:  # reset, broken pipe, a TLS alert: the client left
@@ -160,8 +164,9 @@ class Http11:
         except (OSError, ssl.SSLError) as exc:  # not TLS, too slow, or a closed socket
             raise _Gone from exc
 
-    def _one_request(self, connection: Connection, parser: h11.Connection) -> bool:
-        """Read, judge and answer one request; whether the connection may carry another."""
+    def _one_request(self, connection: Connection, parser: h11.Connection, *, last: bool) -> bool:
+        """Read, judge and answer one request; whether the connection may carry another (never
+        after the ``last`` one: its answer says ``Connection: close``)."""
         connection.waiting()
         head: HttpRequest | None = None
         reserved = 0
@@ -196,8 +201,8 @@ class Http11:
                 self.budget.give_back(reserved)
         if response.status_code == 101 and self.streams is not None:
             return self._upgrade(connection, parser, request, response)
-        self._answer(connection, parser, request, response, close=False)
-        return parser.our_state is h11.DONE and parser.their_state is h11.DONE
+        self._answer(connection, parser, request, response, close=last)
+        return not last and parser.our_state is h11.DONE and parser.their_state is h11.DONE
 
     def _respond(self, request: HttpRequest) -> HttpResponse:
         try:

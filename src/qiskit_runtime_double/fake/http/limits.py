@@ -38,6 +38,12 @@ class ServerLimits:
       its last; past it the server answers 408 and closes.
     - ``write_timeout``: real seconds the server waits for a client to take an answer or a
       stream message before it drops the connection.
+    - ``max_requests_per_connection``: requests one connection may carry; the answer to the last
+      says ``Connection: close`` and the server closes it. 1 by default, as werkzeug's server did:
+      a client that never closes its connection pools (the official client's ``requests``
+      sessions) then leaves no open socket behind to be collected later with a
+      ``ResourceWarning`` (an error in a test suite that turns warnings into errors). Raise it to
+      let clients reuse connections (keep-alive, pipelining), as IBM's service does.
     """
 
     max_connections: int = 256
@@ -49,6 +55,7 @@ class ServerLimits:
     idle_timeout: float = 60.0
     request_timeout: float = 30.0
     write_timeout: float = 30.0
+    max_requests_per_connection: int = 1
 
     def __post_init__(self) -> None:
         for item in fields(self):

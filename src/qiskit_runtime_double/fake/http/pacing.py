@@ -31,7 +31,6 @@ clock and the state are called with it released, and the state's lock is taken b
 
 from __future__ import annotations
 
-import datetime as _dt
 import threading
 import time
 from collections.abc import Callable
@@ -186,7 +185,7 @@ class Pacer:
             # A ticking clock already moves with real time: add only the speed-up.
             extra = elapsed * (self._speed - (1.0 if clock.mode == "ticking" else 0.0))
         if extra > 0:
-            clock.shift(_dt.timedelta(seconds=extra))
+            clock.advance_by(extra)  # stops at the end of simulated time, never a 500 there
         return now
 
     # --- holding and skipping ----------------------------------------------------------------

@@ -31,6 +31,7 @@ from qiskit.circuit import QuantumCircuit
 
 from ...wire import codec
 from ...wire.http import HttpRequest
+from ...wire.inflate import JOB_INPUT_LIMITS
 from ...wire.numbers import is_real
 from ...wire.routes import match_route
 from ...wire.submit_keys import KEY_PREFIX, is_submit_key, without_submit_keys
@@ -153,8 +154,8 @@ def meaning_of(shape: Shape) -> Any:
         and isinstance(body.get("params"), dict)
     ):
         try:
-            params = _decoded(codec.from_jsonable(body["params"]))
-        except Exception:  # undecodable params (a newer QPY, a foreign tag) match as plain JSON
+            params = _decoded(codec.from_jsonable(body["params"], limits=JOB_INPUT_LIMITS))
+        except Exception:  # undecodable (a newer QPY, a foreign tag, a bomb): as plain JSON
             params = _json_meaning(body["params"])
         rest = {k: _json_meaning(v) for k, v in body.items() if k != "params"}
         return {**rest, "params": params}

@@ -7,9 +7,10 @@ variable names, instruction labels, custom gate names, array elements. This modu
 (bounded), lists its strings, and writes a blob back with some of them masked.
 
 - **Bounded.** Base64 text is decoded only up to ``MAX_DECODED_BYTES``, and zlib output is read
-  in steps up to the same limit and at most ``MAX_RATIO`` times the compressed size (past the
-  first ``RATIO_FREE_BYTES``): a zip bomb in a cassette raises ``PayloadTooLarge`` after
-  decompressing at most the limit, never exhausting memory.
+  in steps (``wire/inflate.py``, the one bounded inflater, which the codec uses too) up to the
+  same limit and at most ``MAX_RATIO`` times the compressed bytes read (past the first
+  ``RATIO_FREE_BYTES``): a zip bomb in a cassette raises ``PayloadTooLarge`` after decompressing
+  at most one step past the limits, never exhausting memory.
 - **Strings, read two ways.** Every run of printable text in the decoded bytes (UTF-8, and UTF-32
   for numpy string arrays), which needs no knowledge of the format and misses nothing printable;
   and, for QPY, the circuit read back by qiskit (``qpy.load``), which gives each string exactly
@@ -36,6 +37,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ...wire.inflate import PayloadLimits, PayloadTooLarge, inflate
+
 __all__ = [
     "BLOB_TAGS",
     "MAX_DECODED_BYTES",
@@ -55,7 +58,6 @@ MAX_DECODED_BYTES: Final = 64 * 2**20
 #: about 1032; circuits expand 3-5 times, arrays of counts 2-50).
 MAX_RATIO: Final = 250
 RATIO_FREE_BYTES: Final = 2**20
-_STEP: Final = 2**20
 
 #: Tags whose ``__value__`` is base64 (of zlib for all but ``Parameter`` and ``spmatrix``).
 BLOB_TAGS: Final = frozenset(
@@ -86,10 +88,6 @@ def changed_span(old: str, new: str) -> tuple[int, int]:
     while end < limit - start and old[-1 - end] == new[-1 - end]:
         end += 1
     return start, len(old) - end
-
-
-class PayloadTooLarge(ValueError):
-    """A payload decodes past the limits (``MAX_DECODED_BYTES``, ``MAX_RATIO``)."""
 
 
 @dataclass(frozen=True)
@@ -212,27 +210,11 @@ def open_blob(tag: str, value: str) -> Blob | None:
 
 
 def _inflate(data: bytes) -> bytes:
-    """zlib-decompress ``data``, in steps, refusing output past the size and ratio limits.
-
-    A truncated stream gives what it holds (there is something to scan in it all the same).
-    """
-    inflater = zlib.decompressobj()
-    out = bytearray()
-    chunk = inflater.decompress(data, _STEP)
-    while True:
-        out += chunk
-        if len(out) > MAX_DECODED_BYTES:
-            raise PayloadTooLarge(
-                f"it decompresses past {MAX_DECODED_BYTES // 2**20} MiB (from {len(data)} bytes)"
-            )
-        if len(out) > RATIO_FREE_BYTES and len(out) > MAX_RATIO * len(data):
-            raise PayloadTooLarge(
-                f"it decompresses more than {MAX_RATIO} times its size ({len(data)} bytes to "
-                f"more than {len(out)}), as a zip bomb does"
-            )
-        if inflater.eof or not (chunk or inflater.unconsumed_tail):
-            return bytes(out)
-        chunk = inflater.decompress(inflater.unconsumed_tail, _STEP)
+    """zlib-decompress ``data`` within this module's limits (``wire.inflate``, which refuses a
+    bomb after at most one step past them). A truncated stream gives what it holds (there is
+    something to scan in it all the same)."""
+    limits = PayloadLimits(MAX_DECODED_BYTES, MAX_RATIO, RATIO_FREE_BYTES)
+    return inflate(data, limits, truncated_ok=True)
 
 
 def json_documents(text: str) -> Iterator[tuple[int, int, Any]]:

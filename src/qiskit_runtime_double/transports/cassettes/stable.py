@@ -36,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from ...wire.http import Headers, HttpRequest, HttpResponse
+from ...wire.inflate import JOB_INPUT_LIMITS, inflate
 from ...wire.submit_keys import KEY_PREFIX
 from .fileformat import Interaction
 
@@ -138,7 +139,7 @@ def _stable_blob(blob: str, ranks: _Ranks) -> str:
     try:
         raw = base64.standard_b64decode(blob)
         compressed = not raw.startswith(b"QISKIT")
-        qpy = zlib.decompress(raw) if compressed else raw
+        qpy = inflate(raw, JOB_INPUT_LIMITS) if compressed else raw  # bounded: a bomb is refused
         circuits = _load(qpy)
         changed = qpy
         for old in _parameter_uuids(circuits):
