@@ -64,12 +64,19 @@ HEAVY_HOMES = {
     "vcr": (f"{PKG}.transports.cassette",),
     "yaml": (f"{PKG}.transports.cassettes.fileformat",),
     "qiskit_aer": (f"{PKG}.fake.core.aer", f"{PKG}.legacy.options"),
-    "werkzeug": (f"{PKG}.fake.http.server",),
-    "simple_websocket": (f"{PKG}.fake.http.stream",),
+    "h11": (f"{PKG}.fake.http.http11",),
+    "wsproto": (f"{PKG}.fake.http.stream",),
     "qiskit_ibm_runtime": (f"{PKG}.compat", f"{PKG}.fake.core.official_devices"),
     # IBM's packages of the executor era (the ``programs`` extra): the fake's one door to them.
     "ibm_quantum_schemas": (f"{PKG}.fake.core.program_schemas",),
     "samplomatic": (f"{PKG}.fake.core.program_schemas",),
+}
+#: Rule 4: our modules that are heavy themselves, and the only modules that may import them
+#: (lazily). Such a module may import its heavy dependency at its top: the served fake's protocols
+#: (h11 on every connection, wsproto for the 2023 result stream), which ``FakeServer.start`` loads.
+HEAVY_MODULES = {
+    f"{PKG}.fake.http.http11": (f"{PKG}.fake.http.server",),
+    f"{PKG}.fake.http.stream": (f"{PKG}.fake.http.server",),
 }
 #: What ``import qiskit_runtime_double`` must not load.
 HEAVY_AT_IMPORT = tuple(HEAVY_HOMES)
@@ -326,12 +333,13 @@ def _import_rules(imp: Import) -> Iterator[tuple[str, str]]:
         yield "3", f"{what}; the HTTP edge depends on the core, never on FakeRuntime"
 
     top = imp.target.split(".")[0]
-    if top in HEAVY_HOMES:
-        homes = HEAVY_HOMES[top]
+    heavy = next((name for name in (*HEAVY_HOMES, *HEAVY_MODULES) if within(imp.target, name)), "")
+    if heavy:
+        homes = HEAVY_HOMES.get(heavy) or HEAVY_MODULES[heavy]
         if imp.importer not in homes:
-            yield "4", f"{what}; {top} may be imported only in {', '.join(homes)}"
-        elif imp.eager:
-            yield "4", f"{what} at import time; import {top} inside the function that needs it"
+            yield "4", f"{what}; {heavy} may be imported only in {', '.join(homes)}"
+        elif imp.eager and imp.importer not in HEAVY_MODULES:
+            yield "4", f"{what} at import time; import {heavy} inside the function that needs it"
 
     if within(imp.importer, PLUGIN):
         if top == "_pytest":

@@ -241,7 +241,18 @@ SYNTHETIC = {
         from ..core.state import State
         from ..runtime import FakeRuntime  # rule 3
     """,
-    f"src/{PKG}/fake/http/server.py": "import werkzeug.serving  # rule 4\n",
+    f"src/{PKG}/fake/http/server.py": """
+        import h11  # rule 4
+        from . import stream  # rule 4
+
+        def start():
+            from .http11 import Http11
+    """,
+    f"src/{PKG}/fake/http/http11.py": "import h11\nfrom h11 import Request\n",
+    f"src/{PKG}/fake/http/stream.py": """
+        import wsproto.connection
+        from .http11 import Http11  # rule 4
+    """,
     f"src/{PKG}/fake/core/aer.py": """
         class Executor:
             import qiskit_aer  # rule 4

@@ -3,9 +3,9 @@
 ``runtime`` is parametrized by transport:
 
 - ``inprocess``: the fake's app called directly (``QiskitRuntimeService(fake=fake)``);
-- ``http``: the same fake served on 127.0.0.1 (werkzeug, IAM tokens required), reached through the
-  live transport. The transport waits on the fake's clock and the server never moves time by
-  itself (``pace="manual"``), so both transports see the same simulated timeline;
+- ``http``: the same fake served on 127.0.0.1 (our HTTP/1.1 server, IAM tokens required), reached
+  through the live transport. The transport waits on the fake's clock and the server never moves
+  time by itself (``pace="manual"``), so both transports see the same simulated timeline;
 - ``cassette``: the in-process fake behind a recording ``CassetteTransport``, so every contract
   holds through the recording layer too (it must be transparent). At teardown the written cassette
   must load and hold no secret.

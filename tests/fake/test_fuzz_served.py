@@ -8,13 +8,20 @@ query strings, path parameters, methods and credentials. No fault is injected: t
 that make later requests fail on purpose (``POST /_double/faults/http``, ``POST /_double/usage``,
 ``POST /_double/backends/{name}/status``) are left out, so any 5xx is a bug.
 
-The run is deterministic (``derandomize``) and bounded: about 1,550 requests. The module prints
+Below HTTP's semantics, raw connections carry what no HTTP library sends (malformed request lines
+and HTTP versions, chunked bodies good and malformed, truncated and pipelined requests, absurd
+header sizes), and idle connections past the server's limit must leave the API answering.
+
+The run is deterministic (``derandomize``) and bounded: about 1,550 requests and 250 raw
+connections. The module prints
 how many requests each family made and the status classes they got (``pytest -s`` shows it).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import socket
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -559,3 +566,141 @@ def test_iam_search_and_catalog_answer_hostile_requests_with_a_4xx_never_a_5xx(
     target: Target,
 ) -> None:
     fuzz(target, "platform", platform_requests, 325)
+
+
+# --- the raw protocol -----------------------------------------------------------------------------
+#
+# Below HTTP's semantics: what a socket can carry that no HTTP library would send. Each example is
+# one connection's bytes (request lines, headers, chunked bodies good and malformed, truncated
+# bodies, pipelined requests), sent whole and half-closed; every answer on it must be a 4xx or
+# 2xx, and the server must go on answering the next client.
+
+RAW_LINES = st.sampled_from(
+    [
+        b"GET /api/v1/backends HTTP/1.1",
+        b"POST /api/v1/jobs HTTP/1.1",
+        b"POST /_double/clock HTTP/1.1",
+        b"GET /api/v1/backends HTTP/1.0",
+        b"GET /",  # HTTP/0.9
+        b"GET /api/v1/backends HTTP/2.0",
+        b"PRI * HTTP/2.0",
+        b"GET http://evil.example/ HTTP/1.1",
+        b"GET * HTTP/1.1",
+        b"GET /api/v1/backends HTTP/1.1 extra",
+        b"G\x00T / HTTP/1.1",
+        b"GET /\xff\xfe HTTP/1.1",
+        b"",
+    ]
+)
+CHUNKED = st.one_of(
+    st.lists(st.binary(min_size=1, max_size=40), max_size=4).map(
+        lambda parts: b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+    ),
+    st.sampled_from(
+        [
+            b"ffffffffffffffff\r\nabc",
+            b"zz\r\nabc\r\n0\r\n\r\n",
+            b"-1\r\nabc\r\n0\r\n\r\n",
+            b"3\r\nabcdef\r\n0\r\n\r\n",
+            b"3;ext=1\r\nabc\r\n0\r\nTrailer: x\r\n\r\n",
+            b"3\r\nab",
+            b"0\r\n",
+            b"1" * 100 + b"\r\n",
+        ]
+    ),
+)
+
+
+@st.composite
+def raw_messages(draw: st.DrawFn, host: bytes, token: bytes) -> bytes:
+    line = draw(mostly(st.just(b"GET /api/v1/backends HTTP/1.1"), RAW_LINES, 30))
+    hosts = st.sampled_from([b"evil.example", b"[::1", b""])
+    headers = [b"Host: " + draw(mostly(st.just(host), hosts))]
+    headers.append(b"Authorization: Bearer " + token)
+    headers += draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    b"Content-Type: application/json",
+                    b"Connection: close",
+                    b"Connection: keep-alive",
+                    b"Expect: 100-continue",
+                    b"Upgrade: websocket",
+                    b"Transfer-Encoding: chunked",
+                    b"Transfer-Encoding: gzip",
+                    b"Content-Length: 5",
+                    b"Content-Length: 99999999999999999999",
+                    b"Content-Length: -3",
+                    b"Content-Length: 5, 6",
+                    b"X-Runtime-Double-Control: wrong",
+                    b"Origin: null",
+                    b" folded: continuation",
+                    b"No-Colon",
+                    b"X-Big: " + b"a" * 70_000,
+                ]
+            ),
+            max_size=draw(st.sampled_from([0, 4])),
+        )
+    )
+    headers += [b"X-Many: 1"] * draw(st.sampled_from([0, 0, 150]))
+    body = draw(
+        st.sampled_from([b"", b"{}", b"12345", b'{"seconds": 1}'])
+        | CHUNKED
+        | st.binary(max_size=60)
+    )
+    return line + b"\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n" + body
+
+
+def raw_statuses(port: int, data: bytes) -> list[int]:
+    """Every status the server answers ``data`` with (until it closes the connection)."""
+    received = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        try:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass  # the server refused and closed while we still sent: its answer may be lost
+    return [int(line.split()[1]) for line in re.findall(rb"HTTP/1\.[01] \d{3}", received)]
+
+
+def test_the_raw_protocol_gets_a_4xx_never_a_5xx_nor_a_crash(target: Target) -> None:
+    server = target.server
+    host = f"127.0.0.1:{server.port}".encode()
+    seen: Counter[str] = Counter()
+
+    messages_of = raw_messages(host, target.token.encode())
+
+    @fuzz_settings(250)
+    @given(messages=st.lists(messages_of, min_size=1, max_size=3))
+    def one_connection(messages: list[bytes]) -> None:
+        statuses = raw_statuses(server.port, b"".join(messages))  # pipelined when several
+        assert all(status < 500 for status in statuses), (statuses, messages)
+        seen.update(f"{status // 100}xx" for status in statuses)
+        target.tally[("raw", f"{statuses[-1] // 100}xx" if statuses else "closed")] += 1
+
+    one_connection()
+    assert seen["2xx"] > 0 and seen["4xx"] > 0, seen
+    assert target.http.get(f"{server.runtime_url}/backends", timeout=TIMEOUT).status_code in (
+        200,
+        401,
+    )
+
+
+def test_idle_connections_past_the_limit_leave_the_api_answering(target: Target) -> None:
+    server = target.server
+    idle = []
+    try:
+        for number in range(server.limits.max_connections + 20):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+            if number % 3 == 0:
+                sock.sendall(b"POST /api/v1/jobs HTTP/1.1\r\nContent-Length: 10\r\n\r\n12")
+            idle.append(sock)
+        response = target.send("raw", Request("GET", "/api/v1/backends"))
+        check(response)
+        assert response.status_code == 200
+        assert server.open_connections <= server.limits.max_connections
+    finally:
+        for sock in idle:
+            sock.close()

@@ -1,4 +1,4 @@
-"""``FakeServer``: the fake over real loopback HTTP (werkzeug in a thread), and the CLI's serve."""
+"""``FakeServer``: the fake over real loopback HTTP (our h11 server), and the CLI's serve."""
 
 from __future__ import annotations
 

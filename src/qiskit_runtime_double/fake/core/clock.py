@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import threading
+from collections.abc import Callable
 from typing import Literal, TypeAlias
 
 from ...clock import Clock, SystemClock
@@ -132,6 +133,8 @@ class VirtualClock:
         self._mode: ClockMode = mode
         self._base = base or SystemClock()
         self._lock = threading.Lock()
+        #: Called after time moves or the simulation changes (``watch``); replaced, never mutated.
+        self._watchers: tuple[Callable[[], None], ...] = ()
         self._start_choice = self._checked_start(start)
         self._origin = self._base_origin = self._last = DEFAULT_START
         self._offset = 0.0
@@ -167,6 +170,30 @@ class VirtualClock:
             self._origin, self._base_origin = origin, base_now
             self._offset = 0.0
             self._last = origin
+        self.changed()
+
+    def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback()`` whenever simulated time moves, or the simulation this clock drives
+        may have changed (its state calls ``changed()`` after each transaction); returns the
+        function that stops it.
+
+        For waiters that sleep until something happens (a served fake's result streams). The
+        callback runs in the thread that moved time, possibly inside a state transaction: it must
+        be quick, take no lock of the simulation's, and never raise.
+        """
+        with self._lock:
+            self._watchers = (*self._watchers, callback)
+
+        def unwatch() -> None:
+            with self._lock:
+                self._watchers = tuple(w for w in self._watchers if w is not callback)
+
+        return unwatch
+
+    def changed(self) -> None:
+        """Tell the watchers (``watch``) that time moved or the simulation changed."""
+        for callback in self._watchers:
+            callback()
 
     @property
     def mode(self) -> ClockMode:
@@ -215,6 +242,7 @@ class VirtualClock:
         with self._lock:
             _within_bounds(self._now_locked(base_now), seconds, "shift the clock")
             self._offset += seconds
+        self.changed()
 
     def move_to(self, destination: _dt.datetime) -> None:
         """Move time forward to ``destination`` (an aware datetime). Backwards is an error."""
@@ -233,6 +261,7 @@ class VirtualClock:
                     f"{target.isoformat()}; simulated records never go back in time"
                 )
             self._offset += (target - now).total_seconds()
+        self.changed()
 
     def advance_to(self, target: _dt.datetime) -> None:
         """Move forward to ``target`` unless time is already there (never an error for the past).
@@ -244,8 +273,10 @@ class VirtualClock:
         base_now = self._base.now() if self._mode == "ticking" else None
         with self._lock:
             now = self._now_locked(base_now)
-            if target > now:
-                self._offset += (target - now).total_seconds()
+            if target <= now:
+                return
+            self._offset += (target - now).total_seconds()
+        self.changed()
 
     def advance_by(self, seconds: float) -> bool:
         """Move forward by ``seconds``, stopping at ``LATEST`` (never an error for the end);

@@ -152,9 +152,11 @@ class RuntimeState:
         """Hold the lock with the simulation caught up; yields the current time.
 
         On leaving the outermost transaction, after the lock is released, this thread computes
-        the results of the jobs whose runs ended while it held the lock.
+        the results of the jobs whose runs ended while it held the lock, then tells the clock's
+        watchers that the simulation may have changed (``VirtualClock.watch``).
         """
         claimed: list[JobRecord] = []
+        outermost = False
         try:
             with self._lock:
                 self._depth += 1
@@ -164,11 +166,16 @@ class RuntimeState:
                     yield now
                 finally:
                     self._depth -= 1
-                    if self._depth == 0 and self._unclaimed:
+                    outermost = self._depth == 0
+                    if outermost and self._unclaimed:
                         claimed, self._unclaimed = self._unclaimed, []
         finally:
-            if claimed:
-                self._execute(claimed)
+            try:
+                if claimed:
+                    self._execute(claimed)
+            finally:
+                if outermost:
+                    self.clock.changed()
 
     def next_event_time(self) -> _dt.datetime | None:
         with self.transaction():

@@ -105,8 +105,12 @@ class RequestGuard:
         refused = self.check(request)
         return refused if refused is not None else self.app(request)
 
-    def check(self, request: HttpRequest) -> HttpResponse | None:
-        """None when ``request`` may pass; otherwise the refusal to answer it with."""
+    def check(self, request: HttpRequest, *, has_body: bool | None = None) -> HttpResponse | None:
+        """None when ``request`` may pass; otherwise the refusal to answer it with.
+
+        A server judges the head before reading the body: it passes the request without its
+        content and ``has_body`` (whether one follows). Default: whether ``request`` has content.
+        """
         headers = request.headers
         host = headers.get("Host")
         if host is not None and self.hosts is not None and not self._known(host):
@@ -138,13 +142,14 @@ class RequestGuard:
                 "The fake serves test clients, not browsers.",
             )
         if _is_control(request.path):
-            return self._check_control(request)
+            body = bool(request.content) if has_body is None else has_body
+            return self._check_control(request, body)
         return None
 
     def _known(self, host: str) -> bool:
         return self.hosts is not None and host.isascii() and host.lower() in self.hosts
 
-    def _check_control(self, request: HttpRequest) -> HttpResponse | None:
+    def _check_control(self, request: HttpRequest, has_body: bool) -> HttpResponse | None:
         given = request.headers.get(CONTROL_HEADER)
         if not given:
             return error_response(
@@ -163,7 +168,7 @@ class RequestGuard:
                 "'qiskit-runtime-double serve' printed at start-up.",
             )
         content_type = request.headers.get("Content-Type")
-        if request.content or content_type is not None:
+        if has_body or content_type is not None:
             media = (content_type or "").split(";", 1)[0].strip().lower()
             if media != _JSON:
                 return error_response(

@@ -161,6 +161,30 @@ class Pacer:
             return False
         return self._poll(job_id, arrived)
 
+    def wake_after(self, job_id: str) -> float | None:
+        """Real seconds until time would move for job ``job_id`` at this pace: until its hold
+        ends (``"poll"``) or the simulation's next event falls due; None when only someone else
+        can move it (``"manual"``, or nothing scheduled).
+
+        For a client that waits on a job without polling it (the result stream): it sleeps that
+        long, unless the fake changes first, then calls ``advance_for``.
+        """
+        pace = self._pace
+        if pace not in ("poll", "real"):
+            return None
+        waits: list[float] = []
+        upcoming = self.simulation.state.next_event_time()
+        if upcoming is not None:
+            ahead = (upcoming - self.simulation.clock.now()).total_seconds()
+            waits.append(max(ahead, 0.0) / self._speed)
+        if pace == "poll":
+            with self._lock:
+                held_since = self._held.get(job_id)
+                left = None if held_since is None else held_since + self._max_wait - self.timer()
+            if left is not None and left > 0:  # once over, advance_for already skipped if it could
+                waits.append(left)
+        return min(waits) if waits else None
+
     # --- following real time -----------------------------------------------------------------
 
     def follow_real_time(self) -> None:

@@ -1,14 +1,18 @@
 """``FakeServer``: the fake on a loopback port, over real HTTP, for clients we do not control.
 
-A werkzeug server (imported lazily: ``import qiskit_runtime_double`` stays light) runs in a thread
-and hands every request, through the WSGI adapter of ``wsgi.py``, to the fake's ``app``: the
-runtime API under ``/api/v1``, plus the IAM, Global Search and Catalog endpoints (``platform.py``),
-and a live page at ``/`` (``dashboard.py``). Get one with ``FakeRuntime.serve()``;
-``compat.official_service(server)`` points the official client at it. The server serves a fake's
-HTTP edge (``edge.py``), never the ``FakeRuntime`` itself. How simulated time moves while served is
-``pacing.py``'s business (where it starts: ``Simulation.start_on_the_wall_clock``); what the
-server refuses before any route sees a request (web pages, DNS rebinding, the control API without
-its token) is ``guard.py``'s; its options are ``serve_options.py``'s.
+Our own HTTP/1.1 server runs in threads: ``connections.py`` accepts connections (at most
+``ServerLimits.max_connections``, evicting idle ones first) and ``http11.py`` parses each request
+with h11, asks the request guard before reading any body, and hands the request to the fake's
+``app``: the runtime API under ``/api/v1``, plus the IAM, Global Search and Catalog endpoints
+(``platform.py``), and a live page at ``/`` (``dashboard.py``). Get one with
+``FakeRuntime.serve()``; ``compat.official_service(server)`` points the official client at it.
+The server serves a fake's HTTP edge (``edge.py``), never the ``FakeRuntime`` itself. How
+simulated time moves while served is ``pacing.py``'s business (where it starts:
+``Simulation.start_on_the_wall_clock``); what the server refuses before any route sees a request
+(web pages, DNS rebinding, the control API without its token) is ``guard.py``'s; its options are
+``serve_options.py``'s; what one client may cost it is ``limits.py``'s. The 2023 result stream (a
+websocket) is ``stream.py``'s. Why our own server and not werkzeug's development server or another
+library: ``docs/server-mode.md``, "The HTTP server".
 """
 
 from __future__ import annotations
@@ -20,24 +24,25 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from typing_extensions import Unpack
 
 from ...wire.http import HttpRequest, HttpResponse
-from ...wire.redact import redact_query, redact_text
 from ...wire.vocabulary import API_PREFIX
 from .dashboard import dashboard_url, with_page
 from .guard import CONTROL_HEADER, RequestGuard, is_loopback
+from .known_secrets import KnownSecrets
 from .legacy_platform import AUTH_PREFIX, EXPERIMENTAL_PREFIX
+from .limits import ServerLimits
 from .serve_options import Pace, ServeOptions, check_serve_options
-from .stream import stream_upgrades
 from .tls import Certificate
-from .wsgi import wsgi_adapter
 
 if TYPE_CHECKING:
     from ...wire.http import App
+    from .connections import ConnectionServer
     from .edge import HttpEdge
+    from .stream import ResultStreams
 
 __all__ = ["CONTROL_HEADER", "FakeServer", "Servable", "ServedRequest", "is_loopback"]
 
@@ -85,7 +90,12 @@ class FakeServer:
     """
 
     def __init__(
-        self, fake: Servable, *, app: App | None = None, **options: Unpack[ServeOptions]
+        self,
+        fake: Servable,
+        *,
+        app: App | None = None,
+        limits: ServerLimits | None = None,
+        **options: Unpack[ServeOptions],
     ) -> None:
         checked = check_serve_options(dict(options))
         #: What is served (the ``FakeRuntime``), and its HTTP edge.
@@ -101,14 +111,18 @@ class FakeServer:
         self._token: str = checked["control_token"] or secrets.token_urlsafe(32)
         self._tls: bool = checked["tls"]
         self._certificate: Certificate | None = None
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        #: What one client, or many, may cost the server (``limits.py``).
+        self.limits = limits if limits is not None else ServerLimits()
+        if not isinstance(self.limits, ServerLimits):
+            raise TypeError(f"limits must be a ServerLimits, got {type(limits).__name__}")
+        self._connections: ConnectionServer | None = None
+        self._streams: ResultStreams | None = None
+        self._port = 0
         self._restore: tuple[bool, Pace, float, float] | None = None
-        #: Set when the server stops: open result streams (``fake/http/stream.py``) close.
-        self._streams_stop = threading.Event()
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()  # not ``_lock``: request threads log while stop() waits
         self._log: deque[ServedRequest] = deque(maxlen=LOG_SIZE)
+        self._secrets = KnownSecrets(self._known_secrets)
 
     # --- the control token -------------------------------------------------------------------
 
@@ -129,9 +143,9 @@ class FakeServer:
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        if self._connections is None:
             raise RuntimeError("the server is not running: call start() (or serve()) first")
-        return int(self._server.port)
+        return self._port
 
     @property
     def url(self) -> str:
@@ -181,10 +195,10 @@ class FakeServer:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._connections is not None
 
     def __repr__(self) -> str:
-        where = self.url if self._server is not None else "stopped"
+        where = self.url if self._connections is not None else "stopped"
         return f"FakeServer({where}, pace={self._pace!r}, require_auth={self._require_auth})"
 
     def _backends_line(self) -> str:
@@ -262,12 +276,21 @@ class FakeServer:
         with self._log_lock:
             self._log.clear()
 
+    def _known_secrets(self) -> list[str]:
+        return [self._token, *(self.edge.platform.api_keys or ())]
+
     def _served(self, request: HttpRequest, response: HttpResponse) -> None:
-        # No headers, no body; secret-named query values (``?token=``) redacted.
-        query = redact_query(request.query)
-        entry = ServedRequest(request.method, request.path, query, response.status_code)
+        # No headers, no body; secret-named query values (``?token=``) and the secrets the
+        # server knows by value (its control token, the accepted API keys) redacted anywhere.
+        path = self._secrets.text(request.path)
+        query = self._secrets.query(request.query)
+        entry = ServedRequest(request.method, path, query, response.status_code)
         with self._log_lock:
             self._log.append(entry)
+        if _log.isEnabledFor(logging.DEBUG):
+            target = request.url.partition("://")[2].partition("/")[2]
+            line = self._secrets.text(f"{request.method} /{target}")
+            _log.debug("%s -> %d", line, response.status_code)
 
     # --- life cycle --------------------------------------------------------------------------
 
@@ -278,44 +301,48 @@ class FakeServer:
         changed: no socket, no thread, the fake's ``require_auth`` and pace as they were.
         """
         with self._lock:
-            if self._server is not None:
+            if self._connections is not None:
                 return self
-            from werkzeug.serving import make_server
+            from .connections import ConnectionServer
+            from .http11 import Http11
+            from .stream import ResultStreams
 
-            # We bind the socket ourselves: werkzeug answers a failed bind with sys.exit(1).
             listener = _listen(self.host, self._requested_port)
-            certificate = Certificate(self.host) if self._tls else None
             try:
-                address, port = listener.getsockname()[:2]
-                guard = RequestGuard.for_address(
-                    with_page(self._app),
-                    host=self.host,
-                    address=address,
-                    port=port,
-                    control_token=self._token,
-                )
-                self._streams_stop = threading.Event()
-                server: Any = make_server(
-                    self.host,
-                    self._requested_port,
-                    stream_upgrades(
-                        wsgi_adapter(guard, self._served),
-                        self.edge.simulation,
-                        self.edge.pacer,
-                        self._streams_stop,
-                    ),
-                    threaded=True,
-                    request_handler=_quiet_handler(),
-                    fd=listener.fileno(),
-                    ssl_context=None if certificate is None else certificate.server_context(),
-                )
+                # The key is read into the context and deleted at once (tls.py).
+                certificate = Certificate(self.host) if self._tls else None
             except BaseException:
-                if certificate is not None:
-                    certificate.remove()
+                listener.close()
                 raise
-            finally:
-                listener.close()  # werkzeug serves on a duplicate of it
-            server.log = _server_log  # werkzeug's default configures the root of its own logger
+            address, port = listener.getsockname()[:2]
+            guard = RequestGuard.for_address(
+                with_page(self._app),
+                host=self.host,
+                address=address,
+                port=port,
+                control_token=self._token,
+            )
+            limits = self.limits
+            streams = ResultStreams(
+                self.edge.simulation,
+                self.edge.pacer,
+                max_streams=limits.max_streams,
+                write_timeout=limits.write_timeout,
+            )
+            front = Http11(
+                guard,
+                scheme="https" if certificate is not None else "http",
+                limits=limits,
+                streams=streams,
+                on_served=self._served,
+                tls=None if certificate is None else certificate.context,
+            )
+            connections = ConnectionServer(
+                listener,
+                front,
+                max_connections=limits.max_connections,
+                name=f"qiskit-runtime-double:{port}",
+            )
             platform, pacer = self.edge.platform, self.edge.pacer
             clock = self.edge.simulation.clock
             restore = (platform.require_auth, pacer.pace, pacer.speed, pacer.max_wait)
@@ -324,39 +351,33 @@ class FakeServer:
                 pacer.set_pace(self._pace, self._speed, self._max_wait)  # may refuse
                 self.edge.prepare_to_serve()  # time at the wall clock, every official device
                 platform.require_auth = self._require_auth
-                thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": 0.05},
-                    name=f"qiskit-runtime-double:{server.port}",
-                    daemon=True,
-                )
-                thread.start()
+                connections.start()
             except BaseException:
                 platform.require_auth = restore[0]
                 pacer.set_pace(restore[1], restore[2], restore[3])
                 if clock.start_choice != start_choice:
                     clock.restart(start_choice)  # still nothing in the fake: safe to go back
-                server.server_close()
+                listener.close()
                 if certificate is not None:
                     certificate.remove()
                 raise
             self._restore = restore
             self._certificate = certificate
-            self._server, self._thread = server, thread
+            self._port = int(port)
+            self._connections, self._streams = connections, streams
             return self
 
     def stop(self) -> None:
-        """Stop serving, close the socket, join the thread; restore the fake's settings."""
+        """Stop serving: close open streams (1001), the socket and every connection, join their
+        threads; restore the fake's settings."""
         with self._lock:
-            server, thread = self._server, self._thread
-            self._server, self._thread = None, None
-            if server is None:
+            connections, streams = self._connections, self._streams
+            self._connections, self._streams = None, None
+            if connections is None:
                 return
-            self._streams_stop.set()
-            server.shutdown()  # ends serve_forever, which then closes the socket
-            if thread is not None:
-                thread.join(timeout=10)
-            server.server_close()
+            if streams is not None:
+                streams.close_all()
+            connections.stop()
             if self._certificate is not None:
                 self._certificate.remove()
                 self._certificate = None
@@ -365,6 +386,18 @@ class FakeServer:
                 self.edge.platform.require_auth = require_auth
                 self.edge.pacer.set_pace(pace, speed, max_wait)
                 self._restore = None
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open now (0 when stopped): at most ``limits.max_connections``."""
+        connections = self._connections
+        return 0 if connections is None else connections.open_connections
+
+    @property
+    def open_streams(self) -> int:
+        """Result streams open now (0 when stopped): at most ``limits.max_streams``."""
+        streams = self._streams
+        return 0 if streams is None else streams.open_streams
 
     def __enter__(self) -> FakeServer:
         return self.start()
@@ -384,7 +417,7 @@ def _listen(host: str, port: int) -> socket.socket:
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
-        listener.listen(128)
+        listener.listen(1024)  # a flood waits here, not in refused connects
     except OSError as exc:
         listener.close()
         raise OSError(
@@ -393,23 +426,3 @@ def _listen(host: str, port: int) -> socket.socket:
             "Pick another port, or port=0 for a free one.",
         ) from exc
     return listener
-
-
-def _server_log(type: str, message: str, *args: Any) -> None:
-    _log.debug(message, *args)
-
-
-def _quiet_handler() -> type[Any]:
-    """werkzeug's request handler, logging to our logger at DEBUG instead of stderr."""
-    from werkzeug.serving import WSGIRequestHandler
-
-    class QuietHandler(WSGIRequestHandler):
-        # Keep-alive: clients reuse one connection instead of a TCP handshake per request.
-        protocol_version = "HTTP/1.1"
-
-        def log(self, type: str, message: str, *args: Any) -> None:
-            # Tokens travel in headers and keys in bodies, but a query can carry one (?token=).
-            line = message % args if args else message
-            _log.debug("%s %s", self.address_string(), redact_text(line))
-
-    return QuietHandler

@@ -3,10 +3,17 @@
 Some clients only speak TLS to parts of the service: the 2023 client opens its result stream at
 the runtime URL with ``https`` replaced by ``wss``, so over plain ``http://`` it never streams.
 ``Certificate`` makes a self-signed certificate for the loopback names (``localhost``,
-``127.0.0.1``, ``::1``, and the host the server is bound to), valid for a day, with a fresh key,
-in a private temporary directory that ``remove()`` deletes when the server stops. Clients trust it
-by using its PEM file as their CA bundle (``REQUESTS_CA_BUNDLE``, ``WEBSOCKET_CLIENT_CA_BUNDLE``,
-or ``verify=``); ``compat.legacy_environment`` sets those.
+``127.0.0.1``, ``::1``, and the host the server is bound to), valid for a day, with a fresh key.
+The certificate (public) is a PEM file in a private temporary directory that ``remove()`` deletes
+when the server stops (and the interpreter at exit). Clients trust it by using that file as their
+CA bundle (``REQUESTS_CA_BUNDLE``, ``WEBSOCKET_CLIENT_CA_BUNDLE``, or ``verify=``);
+``compat.legacy_environment`` sets those.
+
+**The private key never stays on disk**, so no signal (SIGTERM, SIGHUP, SIGKILL) and no exit
+without ``stop()`` can leave it behind: ``ssl`` loads a key only from a path, so on Linux it is
+written to an anonymous in-memory file (``memfd_create``, read through ``/proc/self/fd``), and
+elsewhere to a file in the private directory that is deleted as soon as ``ssl`` has read it. The
+server's ``context`` holds it from then on.
 
 The certificate is made with ``cryptography`` (imported here only, when TLS is asked for).
 """
@@ -15,9 +22,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import ipaddress
+import os
 import shutil
 import ssl
 import tempfile
+import weakref
 from pathlib import Path
 
 __all__ = ["Certificate"]
@@ -61,25 +70,42 @@ class Certificate:
             .sign(key, hashes.SHA256())
         )
         self._directory = Path(tempfile.mkdtemp(prefix="qiskit-runtime-double-tls-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._directory, True)
         #: The certificate (PEM): give it to clients as their CA bundle.
         self.path = self._directory / "certificate.pem"
-        self._key = self._directory / "key.pem"
         self.path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        self._key.touch(mode=0o600)
-        self._key.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
-
-    def server_context(self) -> ssl.SSLContext:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(self.path, self._key)
-        return context
+        #: The server side's TLS context, holding the key (which no file holds any more).
+        self.context = _server_context(self.path, key_pem, self._directory)
 
     def remove(self) -> None:
-        """Delete the certificate and its key."""
-        shutil.rmtree(self._directory, ignore_errors=True)
+        """Delete the certificate file (the key was never left on disk)."""
+        self._cleanup()
+
+
+def _server_context(certificate: Path, key_pem: bytes, directory: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        descriptor = os.memfd_create("qiskit-runtime-double-key", os.MFD_CLOEXEC)
+        try:
+            os.write(descriptor, key_pem)
+            context.load_cert_chain(certificate, f"/proc/self/fd/{descriptor}")
+        finally:
+            os.close(descriptor)
+        return context
+    path = directory / "key.pem"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        try:
+            os.write(descriptor, key_pem)
+        finally:
+            os.close(descriptor)
+        context.load_cert_chain(certificate, path)
+    finally:
+        path.unlink(missing_ok=True)  # read: delete it at once
+    return context

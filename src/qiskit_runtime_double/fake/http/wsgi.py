@@ -1,22 +1,25 @@
 """A WSGI adapter for an ``App``: WSGI environ -> ``HttpRequest`` -> app -> WSGI response.
 
-No server here (``server.py`` runs werkzeug): any WSGI server can serve the fake through this.
-Bodies over ``MAX_BODY_BYTES`` are refused with 413 before they are buffered, a Host header that
-is not ``host[:port]`` with 400, and nothing escapes as a traceback.
+``FakeServer`` does not use it (it speaks HTTP itself: ``http11.py``): it is for serving a fake
+with a WSGI server of your own. Bodies over ``MAX_BODY_BYTES`` are refused with 413 before they
+are buffered, a Host header that is not ``host[:port]`` with 400 (the rule of ``head.py``, which
+the served fake applies too), and nothing escapes as a traceback. A WSGI server reads the request
+before the application runs, so the protections of ``http11.py`` (the guard before the body,
+connection limits, timeouts) are that server's to provide.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from ...wire.http import Headers, HttpRequest, HttpResponse
 from ...wire.vocabulary import ErrorCode
 from .app import MAX_BODY_BYTES, error_response
+from .head import BadHost, request_url
 
 if TYPE_CHECKING:
     from ...wire.http import App
@@ -38,7 +41,7 @@ def _status_line(code: int) -> str:
 
 
 def _read_body(environ: dict[str, Any]) -> bytes | None:
-    """The request body, or None when it exceeds ``MAX_BODY_BYTES`` (werkzeug drains the rest)."""
+    """The request body, or None when it exceeds ``MAX_BODY_BYTES`` (the server drains the rest)."""
     stream = environ["wsgi.input"]
     length_text = environ.get("CONTENT_LENGTH") or ""
     if length_text.strip().isdigit():
@@ -60,32 +63,9 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
         chunks.append(chunk)
 
 
-class BadHost(ValueError):
-    """The request's Host header is not ``host[:port]`` (HTTP answers that with 400)."""
-
-
-#: RFC 3986 ``host [":" port]``: a bracketed IPv6 literal, or a name or IPv4 address.
-_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{0,5})?")
-
-
-def _splits(url: str) -> bool:
-    """Whether ``urlsplit`` takes ``url`` (it refuses bad IPv6 literals such as ``[1.2.3.4]``)."""
-    try:
-        urlsplit(url)
-    except ValueError:
-        return False
-    return True
-
-
 def _to_request(environ: dict[str, Any], body: bytes) -> HttpRequest:
     scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
-    # The URL is built from the Host header: one with "/", "?" or "[" would move or break the path.
-    if _HOST.fullmatch(host) is None or not _splits(f"{scheme}://{host}/"):
-        raise BadHost(
-            f"The Host header {host[:80]!r} is not host[:port]. Send the server's address, "
-            "e.g. Host: 127.0.0.1:8080."
-        )
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw and raw.startswith("/"):
         # The request target as sent (still percent-encoded), in WSGI's latin-1 transport form.
@@ -103,9 +83,8 @@ def _to_request(environ: dict[str, Any], body: bytes) -> HttpRequest:
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").title()] = environ[key]
-    return HttpRequest(
-        environ["REQUEST_METHOD"], f"{scheme}://{host}{target}", Headers(headers), body
-    )
+    url = request_url(scheme, host, target)  # BadHost for a Host that is not host[:port]
+    return HttpRequest(environ["REQUEST_METHOD"], url, Headers(headers), body)
 
 
 def wsgi_adapter(
