@@ -23,6 +23,8 @@ import requests
 from qiskit_runtime_double import FakeRuntime
 from qiskit_runtime_double.fake.http.guard import CONTROL_HEADER
 
+from ..helpers import with_default_signals
+
 TIMEOUT = 60
 API_KEY = "my-very-secret-api-key-0042"
 
@@ -107,7 +109,7 @@ def test_a_process_that_exits_without_stop_leaves_nothing() -> None:
 def cli_serve_tls() -> Iterator[tuple[subprocess.Popen[str], Path]]:
     command = [sys.executable, "-m", "qiskit_runtime_double.cli", "serve", "--port", "0", "--tls"]
     process = subprocess.Popen(
-        [*command, "--backends", "ibmq_qasm_simulator"],
+        with_default_signals([*command, "--backends", "ibmq_qasm_simulator"]),
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
