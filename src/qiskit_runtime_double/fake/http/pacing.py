@@ -17,6 +17,13 @@ along, by one of these policies:
   makes ``result(timeout=0.5)`` time out as against IBM, while a job behind hours of queue ends
   after ``max_wait`` and two polls. A job that can never move (queued on a backend taken
   offline) is never skipped: the client's timeout or patience decides, as against IBM.
+  A submission queued behind a running job that a served client submitted, and whose hold is
+  over, first moves that job on as a poll of it would (to its end), and so on down the queue
+  while the job running is such a job: a new job waits behind a skippable job no longer than
+  behind a finished one. With ``max_wait=0``, a job submitted behind other clients' jobs then
+  usually ends at its first poll, as on an idle backend. Jobs not submitted over HTTP (made in
+  process, or the background) are never moved by a submission: their hold starts at their own
+  first poll.
 - ``"real"``: as ``"poll"``, but nothing is skipped (an endless ``max_wait``). For clients that
   rely on real waits at a chosen pace.
 - ``"manual"`` (and the in-process default, ``"off"``): the pacer never moves the clock.
@@ -144,7 +151,9 @@ class Pacer:
                 self._poll(job_id, arrived)
         response = self.app(request)
         if pace == "poll" and response.is_success and _is_submission(request):
-            self._submitted(response, arrived)
+            job_id = self._submitted(response, arrived)
+            if job_id is not None:
+                self._clear_the_way(job_id, arrived)
         return response
 
     def advance_for(self, job_id: str) -> bool:
@@ -215,15 +224,39 @@ class Pacer:
 
     # --- holding and skipping ----------------------------------------------------------------
 
-    def _submitted(self, response: HttpResponse, arrived: float) -> None:
-        """A job was created by this request: its hold starts when the request arrived."""
+    def _submitted(self, response: HttpResponse, arrived: float) -> str | None:
+        """A job was created by this request: its hold starts when the request arrived. Its id."""
         try:
             job_id = response.json().get("id")
         except (ValueError, AttributeError):
-            return
-        if isinstance(job_id, str):
+            return None
+        if not isinstance(job_id, str):
+            return None
+        with self._lock:
+            self._held[job_id] = arrived
+        return job_id
+
+    def _clear_the_way(self, job_id: str, arrived: float) -> None:
+        """Job ``job_id`` was just submitted: while it is queued behind a running job that a
+        served client submitted, move that job on as a poll of it would (``_poll``: only once
+        its hold is over, never a stalled one). One step per job ahead at most."""
+        state = self.simulation.state
+        with state.transaction():
+            job = state.jobs.get(job_id)
+            lane = None if job is None else state.scheduler.lanes.get(job.backend)
+            steps = 0 if lane is None else len(lane.queue) + 1
+        for _ in range(steps):
+            with state.transaction():
+                assert job is not None and lane is not None
+                running = lane.running
+                if job.status != "Queued" or running is None or running is job:
+                    return
+                ahead = running.id
             with self._lock:
-                self._held[job_id] = arrived
+                if ahead not in self._held:  # made in process or background: held from its poll
+                    return
+            if not self._poll(ahead, arrived):
+                return
 
     def _poll(self, job_id: str, arrived: float) -> bool:
         """Before answering a poll of ``job_id``: skip ahead if its hold is over. Whether it
