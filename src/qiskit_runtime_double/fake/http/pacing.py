@@ -17,13 +17,14 @@ along, by one of these policies:
   makes ``result(timeout=0.5)`` time out as against IBM, while a job behind hours of queue ends
   after ``max_wait`` and two polls. A job that can never move (queued on a backend taken
   offline) is never skipped: the client's timeout or patience decides, as against IBM.
-  A submission queued behind a running job that a served client submitted, and whose hold is
-  over, first moves that job on as a poll of it would (to its end), and so on down the queue
-  while the job running is such a job: a new job waits behind a skippable job no longer than
-  behind a finished one. With ``max_wait=0``, a job submitted behind other clients' jobs then
-  usually ends at its first poll, as on an idle backend. Jobs not submitted over HTTP (made in
-  process, or the background) are never moved by a submission: their hold starts at their own
-  first poll.
+  With ``max_wait=0`` (no hold at all), a submission queued behind a running job that a served
+  client submitted first moves that job on as a poll of it would (to its end), and so on down the
+  queue while the job running is such a job: a new job waits behind a skippable job no longer
+  than behind a finished one, so a job submitted behind other clients' jobs usually ends at its
+  first poll, as on an idle backend. With a hold (``max_wait`` above 0) only a job's own polls
+  move it: how slowly a machine submits the next job never ends a job early. Jobs not submitted
+  over HTTP (made in process, or the background) are never moved by a submission: their hold
+  starts at their own first poll.
 - ``"real"``: as ``"poll"``, but nothing is skipped (an endless ``max_wait``). For clients that
   rely on real waits at a chosen pace.
 - ``"manual"`` (and the in-process default, ``"off"``): the pacer never moves the clock.
@@ -152,7 +153,10 @@ class Pacer:
         response = self.app(request)
         if pace == "poll" and response.is_success and _is_submission(request):
             job_id = self._submitted(response, arrived)
-            if job_id is not None:
+            # Only at max_wait=0 (no hold: "skip at once" was asked for). With a hold, a job
+            # moves only when its own client looks: a slow machine submitting a second job must
+            # not end a long first one that a test means to see running (a session cancelled).
+            if job_id is not None and self._max_wait == 0:
                 self._clear_the_way(job_id, arrived)
         return response
 
