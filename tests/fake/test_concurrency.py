@@ -275,7 +275,7 @@ def _batch(**kwargs: Any) -> Any:
 
 
 def _all_jobs() -> Any:
-    from qiskit_runtime_double.fake.core.state import JobFilter
+    from qiskit_runtime_double.fake.core.job_filter import JobFilter
 
     return JobFilter(limit=10_000)
 

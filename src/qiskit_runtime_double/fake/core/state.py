@@ -27,8 +27,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 from ...wire import codec
 from ...wire.control import MAX_JOB_SECONDS
@@ -52,48 +51,22 @@ from .errors import (
 )
 from .ids import IdGenerator, IssuedIds
 from .instances import Instances, configure_instances
+from .job_filter import JobFilter
+from .outcomes import Outcome, outcome_of
 from .plan import Instance, Plan
 from .programs import (
     Program,
-    ProgramBackend,
     ProgramRegistry,
-    ProgramWorkload,
     interim_times,
     prepare_program,
-    run_program,
 )
 from .records import JobFault, JobRecord, SessionRecord
 from .scheduler import Scheduler, later
-from .service_programs import ServiceJob
-from .workloads import Workload
 
 if TYPE_CHECKING:
     from .workloads import Executor
 
-__all__ = ["JobFilter", "RuntimeState"]
-
-#: ``(result text, failure (reason, code), interim results)`` of a job whose run ended.
-Outcome: TypeAlias = tuple[str | None, tuple[str, int] | None, list[str]]
-
-
-@dataclass(frozen=True)
-class JobFilter:
-    """The filters and paging of ``GET /jobs``."""
-
-    limit: int = 200
-    offset: int = 0
-    backend: str | None = None
-    pending: bool | None = None
-    program: str | None = None
-    tags: tuple[str, ...] = ()
-    session_id: str | None = None
-    created_after: _dt.datetime | None = None
-    created_before: _dt.datetime | None = None
-    ascending: bool = False
-    #: Only jobs of the instance with this CRN (the request's ``Service-CRN``); None: all.
-    instance: str | None = None
-    #: Jobs on mock devices (dry runs) too (``include_mocks``).
-    include_mocks: bool = False
+__all__ = ["RuntimeState"]
 
 
 class RuntimeState:
@@ -203,63 +176,8 @@ class RuntimeState:
                 self._settle_locked(job, *outcome)
 
     def _outcome(self, job: JobRecord) -> Outcome:
-        """``(result text, failure, interim results)``: what executing ``job`` gave (the lock is
-        not held)."""
-        entry = self.catalogue[job.backend]
-        if isinstance(job.workload, ProgramWorkload):
-            return self._run_program(job, job.workload, entry)
-        try:
-            workload = job.workload
-            if isinstance(workload, ServiceJob):
-                return self._run_service(job, workload, entry), None, []
-            if isinstance(workload, Workload):  # ours: tell it when it ran (execution spans)
-                workload = workload.ran_during(job.running_at, job.finished_at)
-            result = self.executor.execute(workload, entry, job.seed)
-            if entry.mock_of is not None:  # a dry run: the data are random (mock_devices.py)
-                from .mock_devices import randomized
-
-                result = randomized(result, job.seed)
-            return codec.encode(result), None, []
-        except Exception as exc:  # an executor failure is the job's failure, not the service's
-            text = f"Traceback (most recent call last):\n{type(exc).__name__}: {exc}"
-            return (
-                text,
-                (f"Execution failed: {type(exc).__name__}: {exc}", ReasonCode.EXECUTION_FAILED),
-                [],
-            )
-
-    def _run_service(self, job: JobRecord, workload: ServiceJob, entry: BackendEntry) -> str:
-        """Run a job of the service's own programs on the executor's simulator (no lock held)."""
-        runner = getattr(self.executor, "program_runner", None)
-        if not callable(runner):
-            raise RuntimeError(
-                f"the fake's executor ({type(self.executor).__name__}) cannot simulate the "
-                f"{workload.program_id} program (it has no program_runner(); AerExecutor has)."
-            )
-        ran = workload.ran_during(job.running_at, job.finished_at)
-        return workload.program.execute(ran, entry, job.seed, runner(entry))
-
-    def _run_program(
-        self, job: JobRecord, workload: ProgramWorkload, entry: BackendEntry
-    ) -> Outcome:
-        """Run the job's program on a ``ProgramBackend`` backed by the executor (no lock held)."""
-        runner = getattr(self.executor, "program_runner", None)
-        if not callable(runner):
-            why = (
-                f"Execution failed: the fake's executor ({type(self.executor).__name__}) cannot "
-                "run programs (it has no program_runner(); AerExecutor has)."
-            )
-            return None, (why, ReasonCode.EXECUTION_FAILED), []
-        backend = ProgramBackend(
-            entry.name,
-            entry.backend.target,
-            runner(entry),
-            seed=job.seed,
-            job_id=job.id,
-            max_shots=entry.configuration().max_shots,
-        )
-        outcome = run_program(workload.program, dict(workload.inputs), backend)
-        return outcome.result, outcome.failure, outcome.interim
+        """What executing ``job`` gave (the lock is not held)."""
+        return outcome_of(job, self.catalogue[job.backend], self.executor)
 
     def _settle_locked(
         self,
@@ -724,9 +642,7 @@ class RuntimeState:
         with self.transaction():
             mocks = set() if query.include_mocks else self._mock_names()
             matches = [
-                job
-                for job in self.jobs.values()
-                if self._matches(job, query) and job.backend not in mocks
+                job for job in self.jobs.values() if query.matches(job) and job.backend not in mocks
             ]
             matches.sort(key=lambda job: (job.created, job.seq), reverse=not query.ascending)
             page = matches[query.offset : query.offset + query.limit]
@@ -755,21 +671,6 @@ class RuntimeState:
                 assert session.closed
                 session.instance = session.instance or default
                 self.scheduler.sessions[session.id] = session
-
-    @staticmethod
-    def _matches(job: JobRecord, query: JobFilter) -> bool:
-        return (
-            not job.deleted
-            and job.owner == "instance"
-            and (query.backend is None or job.backend == query.backend)
-            and (query.pending is None or query.pending != job.ended)
-            and (query.program is None or job.program_id == query.program)
-            and all(tag in job.tags for tag in query.tags)
-            and (query.session_id is None or job.session_id == query.session_id)
-            and (query.created_after is None or job.created >= query.created_after)
-            and (query.created_before is None or job.created <= query.created_before)
-            and (query.instance is None or job.instance == query.instance)
-        )
 
     # --- faults and load (the control API) ---------------------------------------------------
 

@@ -41,8 +41,8 @@ from ...wire.versions import (
 )
 from ...wire.vocabulary import API_PREFIX, ErrorCode
 from ..core.errors import BACKEND_NOT_FOUND, BadRequest, NotFound, ServiceError
+from ..core.job_filter import JobFilter
 from ..core.plan import plan_id_of
-from ..core.state import JobFilter
 from .faults import HttpFaults
 from .views import device_view, job_view, metrics_view, program_view, session_view
 
