@@ -140,6 +140,23 @@ def test_arguments_must_fit_the_circuit(fake: FakeRuntime) -> None:
     assert "1 parameters" in message
 
 
+def test_an_items_shape_must_broadcast_with_its_arguments(fake: FakeRuntime) -> None:
+    from qiskit.circuit import Parameter
+
+    circuit = QuantumCircuit(1, 1)
+    circuit.rz(Parameter("a"), 0)
+    circuit.measure(0, 0)
+    program = QuantumProgram(shots=4)
+    program.append_circuit_item(circuit, circuit_arguments=np.zeros((3, 1)))
+    params = params_of(program)
+
+    response = submit(fake, "executor", mutated(params, "quantum_program.items.0.shape", [2]))
+    assert response.status_code == 400
+    message = error_message(response)
+    assert "items[0].shape [2] does not broadcast" in message
+    assert "circuit_arguments, [3]" in message
+
+
 def test_a_circuit_that_is_not_isa_is_refused_on_a_device(fake: FakeRuntime) -> None:
     program = QuantumProgram(shots=4)
     program.append_circuit_item(bell())  # h and cx: not generic_5q's basis

@@ -45,7 +45,7 @@ from . import program_schemas
 from .bound_runs import kerneled, measure_bindings
 from .catalogue import BackendEntry
 from .errors import InvalidWorkload
-from .samplex_draws import SamplexDraw, prepare_samplex
+from .samplex_draws import SamplexDraw, item_shape, prepare_samplex
 from .service_programs import ServiceJob, Simulate
 
 __all__ = ["MAX_EXECUTIONS", "MAX_SHOT_RESULTS", "ExecutorProgram", "PreparedProgram"]
@@ -226,16 +226,9 @@ def _circuit_run(at: str, item: Any, circuit: QuantumCircuit) -> CircuitRun:
         raise InvalidWorkload(
             f"Invalid params: {at}.circuit_arguments has values that are NaN or infinite."
         )
-    declared = tuple(getattr(item, "shape", ()) or ())
-    try:
-        shape = np.broadcast_shapes(declared, arguments.shape[:-1])
-    except ValueError:
-        raise InvalidWorkload(
-            f"Invalid params: {at}.shape {list(declared)} does not broadcast with the shape of "
-            f"its circuit_arguments, {list(arguments.shape[:-1])}."
-        ) from None
-    if math.prod(shape) == 0:
-        raise InvalidWorkload(f"Invalid params: {at} is empty (shape {list(shape)}).")
+    shape = item_shape(
+        at, getattr(item, "shape", ()), tuple(arguments.shape[:-1]), "circuit_arguments"
+    )
     arguments = np.broadcast_to(arguments, (*shape, circuit.num_parameters))
     return CircuitRun(circuit, arguments)
 

@@ -22,7 +22,7 @@ from qiskit.circuit import QuantumCircuit
 
 from .errors import InvalidWorkload
 
-__all__ = ["SamplexDraw", "prepare_samplex"]
+__all__ = ["SamplexDraw", "item_shape", "prepare_samplex"]
 
 
 @dataclass(frozen=True)
@@ -81,16 +81,7 @@ def prepare_samplex(at: str, item: Any, circuit: QuantumCircuit) -> SamplexDraw:
             f"Invalid params: {at}.samplex_arguments lacks arguments the samplex needs: "
             f"{missing[:400]}"
         )
-    declared = tuple(item.shape)
-    try:
-        shape = tuple(int(n) for n in np.broadcast_shapes(declared, tuple(inputs.shape)))
-    except ValueError:
-        raise InvalidWorkload(
-            f"Invalid params: {at}.shape {list(declared)} does not broadcast with the shape of "
-            f"its samplex_arguments, {list(inputs.shape)}."
-        ) from None
-    if math.prod(shape) == 0:
-        raise InvalidWorkload(f"Invalid params: {at} is empty (shape {list(shape)}).")
+    shape = item_shape(at, item.shape, tuple(inputs.shape), "samplex_arguments")
     specs = samplex.outputs().get_specs("parameter_values")
     produced = int(specs[0].shape[-1]) if specs else 0
     if produced != circuit.num_parameters:
@@ -100,6 +91,23 @@ def prepare_samplex(at: str, item: Any, circuit: QuantumCircuit) -> SamplexDraw:
             "build() from one boxed circuit."
         )
     return SamplexDraw(circuit, samplex, inputs, shape)
+
+
+def item_shape(at: str, declared: Any, arguments: tuple[int, ...], what: str) -> tuple[int, ...]:
+    """An executor item's shape: its declared ``shape`` broadcast with that of its ``what``
+    (``circuit_arguments``, ``samplex_arguments``); a 400 naming ``at`` if they do not broadcast
+    or the result is empty."""
+    declared = tuple(declared or ())
+    try:
+        shape = tuple(int(n) for n in np.broadcast_shapes(declared, arguments))
+    except ValueError:
+        raise InvalidWorkload(
+            f"Invalid params: {at}.shape {list(declared)} does not broadcast with the shape of "
+            f"its {what}, {list(arguments)}."
+        ) from None
+    if math.prod(shape) == 0:
+        raise InvalidWorkload(f"Invalid params: {at} is empty (shape {list(shape)}).")
+    return shape
 
 
 def _argument(value: Any) -> Any:
